@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "spoolsweep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "spoolsweep", targets: ["spoolsweep"]),
+        .library(name: "SpoolsweepCore", targets: ["SpoolsweepCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libpcre2-8 from the system (Debian/Ubuntu: libpcre2-dev).
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
+        ),
+        // All the logic: reading bytes, dialects, analysis, rendering. No ArgumentParser here.
+        .target(
+            name: "SpoolsweepCore",
+            dependencies: ["CPCRE2"]
+        ),
+        // The thin command-line layer.
+        .executableTarget(
+            name: "spoolsweep",
+            dependencies: [
+                "SpoolsweepCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SpoolsweepCoreTests",
+            dependencies: ["SpoolsweepCore"]
+        ),
+        .testTarget(
+            name: "spoolsweepTests",
+            dependencies: ["spoolsweep"]
+        ),
+    ]
+)

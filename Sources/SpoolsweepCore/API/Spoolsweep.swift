@@ -1,0 +1,149 @@
+/// An error that stops a run before any work: the CLI prints `error: <description>`.
+public enum SpoolsweepError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The paths match no known server layout (or do not exist).
+    case noInput(LayoutError)
+    /// A pattern option did not compile: the option, and PCRE2's message and offset.
+    case badPattern(option: String, PatternError)
+    /// An option value is malformed; the text says which and why.
+    case badValue(String)
+
+    public var description: String {
+        switch self {
+        case .noInput(let e): return e.description
+        case .badPattern(let option, let e): return "\(option): \(e)"
+        case .badValue(let text): return text
+        }
+    }
+}
+
+/// How a run ended, as the process exit status. Documented in the README and the man page.
+public struct ExitStatus: Equatable, Sendable {
+    public let code: Int32
+    public static let success = ExitStatus(code: 0)
+    /// `suspects --fail-on-suspect` found a sender over a threshold.
+    public static let suspectFound = ExitStatus(code: 1)
+    /// Some input could not be read or parsed; the figures cover what could be.
+    public static let partial = ExitStatus(code: 2)
+    /// Both of the above.
+    public static let suspectFoundPartial = ExitStatus(code: 3)
+    /// A bad option or pattern (nothing was read).
+    public static let usage = ExitStatus(code: 64)
+    /// The paths do not exist or match no known server layout.
+    public static let noInput = ExitStatus(code: 66)
+
+    public static func of(partial: Bool, suspect: Bool = false) -> ExitStatus {
+        switch (suspect, partial) {
+        case (false, false): return .success
+        case (true, false): return .suspectFound
+        case (false, true): return .partial
+        case (true, true): return .suspectFoundPartial
+        }
+    }
+
+    public static func of(_ error: SpoolsweepError) -> ExitStatus {
+        if case .noInput = error { return .noInput }
+        return .usage
+    }
+}
+
+/// What the user pointed spoolsweep at.
+public struct InputSelection: Sendable {
+    public var paths: [String]
+    /// `--server NAME`, or nil to detect.
+    public var server: String?
+    /// Domains to treat as local in addition to those the logs reveal.
+    public var localDomains: [String]
+
+    public init(paths: [String], server: String? = nil, localDomains: [String] = []) {
+        self.paths = paths
+        self.server = server
+        self.localDomains = localDomains
+    }
+
+    /// The dialect and its files.
+    public func locate() throws(SpoolsweepError) -> (any MailServerDialect, ServerLayout) {
+        do { return try Dialects.locate(paths, server: server) } catch { throw .noInput(error) }
+    }
+}
+
+/// The report period from `--date`, `--since` and `--until`.
+public enum Period {
+    /// `--date today|yesterday|YYYY-MM-DD`, or `--since`/`--until` (dates or date-times; `until`
+    /// is exclusive for a date-time and includes the whole day for a date). Nil: everything.
+    public static func resolve(date: String?, since: String?, until: String?, now: LocalTime) throws(SpoolsweepError) -> TimeRange? {
+        if let date {
+            guard since == nil && until == nil else { throw .badValue("--date cannot be combined with --since/--until") }
+            return TimeRange(day: try day(date, now: now, option: "--date"))
+        }
+        if since == nil && until == nil { return nil }
+        let start = try since.map { s throws(SpoolsweepError) in try moment(s, now: now, option: "--since", endOfDay: false) }
+        let end = try until.map { s throws(SpoolsweepError) in try moment(s, now: now, option: "--until", endOfDay: true) }
+        let range = TimeRange(start: start ?? LocalTime(milliseconds: .min / 2), end: end ?? LocalTime(milliseconds: .max / 2))
+        guard range.start < range.end else { throw .badValue("--since must be before --until") }
+        return range
+    }
+
+    static func day(_ text: String, now: LocalTime, option: String) throws(SpoolsweepError) -> LocalTime {
+        switch text.lowercased() {
+        case "today": return now.startOfDay
+        case "yesterday": return now.startOfDay.adding(seconds: -86_400)
+        default:
+            guard text.utf8.count == 10, let t = LocalTime.parse(text) else {
+                throw .badValue("\(option): expected today, yesterday or YYYY-MM-DD, got '\(text)'")
+            }
+            return t
+        }
+    }
+
+    static func moment(_ text: String, now: LocalTime, option: String, endOfDay: Bool) throws(SpoolsweepError) -> LocalTime {
+        if ["today", "yesterday"].contains(text.lowercased()) || text.utf8.count == 10 {
+            let d = try day(text, now: now, option: option)
+            return endOfDay ? d.adding(seconds: 86_400) : d
+        }
+        guard let t = LocalTime.parse(text) else {
+            throw .badValue("\(option): expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], got '\(text)'")
+        }
+        return t
+    }
+}
+
+/// The three jobs, as library calls the CLI maps onto commands.
+public enum Spoolsweep {
+    /// Reads the logs under `input` into a ledger for `range`.
+    public static func readLogs(
+        _ input: InputSelection, range: TimeRange?, rateWindow: Int64 = 600
+    ) throws(SpoolsweepError) -> (ledger: MailLedger, server: String, diagnostics: Diagnostics, layout: ServerLayout, dialect: any MailServerDialect) {
+        let (dialect, layout) = try input.locate()
+        var ledger = MailLedger(range: range, rateWindow: rateWindow)
+        for d in input.localDomains { ledger.noteLocal(domain: d) }
+        var diagnostics = Diagnostics()
+        dialect.readLogs(layout, into: &ledger, diagnostics: &diagnostics)
+        return (ledger, dialect.name, diagnostics, layout, dialect)
+    }
+
+    /// The traffic summary.
+    public static func summary(_ input: InputSelection, range: TimeRange?, top: Int) throws(SpoolsweepError) -> (TrafficSummary, Diagnostics) {
+        let run = try readLogs(input, range: range)
+        return (TrafficSummary(ledger: run.ledger, server: run.server, top: top), run.diagnostics)
+    }
+}
+
+extension Diagnostics {
+    /// The `input` member every JSON report ends with.
+    public func json() -> JSON {
+        .object([
+            ("files_read", .int(filesRead)),
+            ("files_skipped", .int(filesSkipped)),
+            ("partial", .bool(isPartial)),
+            ("warnings", .array(warnings.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })),
+        ])
+    }
+}
+
+extension JSON {
+    /// This object with one more member at the end.
+    public func appending(_ key: String, _ value: JSON) -> JSON {
+        guard case .object(let members) = self else { return self }
+        return .object(members + [(key, value)])
+    }
+}

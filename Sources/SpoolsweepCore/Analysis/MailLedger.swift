@@ -1,0 +1,350 @@
+/// How a received message entered the server.
+public enum Direction: Int, Sendable {
+    /// Unauthenticated, every recipient in a local domain.
+    case inbound
+    /// Sent by an authenticated mailbox (to anyone, local or remote).
+    case authenticated
+    /// Unauthenticated with a remote recipient: relayed for a trusted or auth-bypassed host.
+    case relayed
+}
+
+/// What a delivery attempt came to, for the counters.
+public enum DeliveryClass: Int, Sendable {
+    case delivered, deferred, bounced
+
+    /// `Delivered` → delivered; `Deferred`, `Retry`... → deferred; anything else → bounced.
+    static func of(outcome: UnsafeRawBufferPointer) -> DeliveryClass {
+        if outcome.matchesIgnoringCase("delivered".bytes) || outcome.matchesIgnoringCase("sent".bytes) { return .delivered }
+        if outcome.matchesIgnoringCase("defer".bytes) || outcome.matchesIgnoringCase("retry".bytes)
+            || outcome.matchesIgnoringCase("temp".bytes) { return .deferred }
+        return .bounced
+    }
+}
+
+/// Counters for one hour or one day.
+public struct TrafficCounts: Equatable, Sendable {
+    public var inbound = 0, authenticated = 0, relayed = 0, recipients = 0, bytes = 0
+    public var localDeliveries = 0, delivered = 0, deferred = 0, bounced = 0
+    public var rejected = 0, failedLogins = 0
+    public init() {}
+    public var messages: Int { inbound + authenticated + relayed }
+
+    mutating func add(_ o: TrafficCounts) {
+        inbound += o.inbound; authenticated += o.authenticated; relayed += o.relayed
+        recipients += o.recipients; bytes += o.bytes; localDeliveries += o.localDeliveries
+        delivered += o.delivered; deferred += o.deferred; bounced += o.bounced
+        rejected += o.rejected; failedLogins += o.failedLogins
+    }
+}
+
+/// Traffic of one local domain: mail addressed to it (in) and sent from it (out).
+public struct DomainTraffic: Equatable, Sendable {
+    public var inMessages = 0, inRecipients = 0, inBytes = 0
+    public var outMessages = 0, outRecipients = 0, outBytes = 0
+}
+
+/// Traffic of one local mailbox.
+public struct MailboxTraffic: Sendable {
+    public var sent = 0, sentRecipients = 0, sentBytes = 0, received = 0, receivedBytes = 0
+    public var recipientDomains: Set<Int32> = []
+}
+
+/// Who sent a message: an authenticated account, or a client IP relaying without authentication.
+public enum SenderKey: Hashable, Sendable {
+    case account(Int32)
+    case relayIP(Int32)
+}
+
+/// Everything suspicious or telling about one sender, gathered while reading.
+public struct SenderEvidence: Sendable {
+    public var messages = 0, recipients = 0
+    public var recipientDomains: Set<Int32> = []
+    /// Envelope senders used, with their message counts.
+    public var envelopeSenders: [Int32: Int] = [:]
+    /// Client IPs the messages came from (for an account), with counts.
+    public var clientIPs: [Int32: Int] = [:]
+    public var firstSeen = LocalTime(milliseconds: .max), lastSeen = LocalTime(milliseconds: .min)
+    /// The most messages in any window of the configured length, and where that window began.
+    public var peakInWindow = 0
+    public var peakWindowStart = LocalTime(seconds: 0)
+    fileprivate var window = TimeWindow()
+}
+
+/// Timestamps within a sliding window, oldest first.
+struct TimeWindow: Sendable {
+    private var times: [Int64] = []
+    private var head = 0
+
+    /// Adds `t` and returns how many times fall in `(t - length, t]` and the oldest of them.
+    mutating func add(_ t: Int64, length: Int64) -> (count: Int, oldest: Int64) {
+        times.append(t)
+        while times[head] <= t - length { head += 1 }
+        if head > 4096 && head * 2 > times.count {
+            times.removeFirst(head); head = 0
+        }
+        return (times.count - head, times[head])
+    }
+}
+
+/// A login seen in any log: SMTP AUTH, webmail, IMAP, POP...
+public struct LoginFacts: Sendable {
+    public var failures = 0
+    public var successes = 0
+    public var lastFailure = LocalTime(seconds: 0)
+}
+
+/// Failed logins from one IP that ended in a successful login to an account.
+public struct BreakIn: Sendable, Equatable {
+    public let ip: Int32
+    public let failedBefore: Int
+    public let at: LocalTime
+}
+
+/// An address blocked by the server's intrusion detection.
+public struct SecurityBlock: Sendable, Equatable {
+    public let at: LocalTime
+    public let ip: Int32
+    public let rule: String
+}
+
+/// The one aggregate of a run's log facts. Dialect parsers feed it facts; the summary and the
+/// suspect ranking are views of it. Every table is keyed by interned ids, so memory grows with
+/// the number of distinct addresses, not with the size of the logs.
+public struct MailLedger: Sendable {
+    /// Only facts inside this range count (nil: everything).
+    public var range: TimeRange?
+    /// The sliding window for peak rates.
+    public var rateWindow: Int64
+
+    public var addresses = ByteInterner(foldCase: true)
+    public var domains = ByteInterner(foldCase: true)
+    public var ips = ByteInterner(foldCase: false)
+    public var outcomeNames = ByteInterner(foldCase: false)
+    private var domainOfAddress: [Int32] = []
+    public private(set) var localDomains: Set<Int32> = []
+
+    public private(set) var days: [Int64: TrafficCounts] = [:]
+    public private(set) var hours = [TrafficCounts](repeating: TrafficCounts(), count: 24)
+    public private(set) var outcomes: [Int32: Int] = [:]
+    public private(set) var failedLoginsByProtocol: [String: Int] = [:]
+    public private(set) var domainTraffic: [Int32: DomainTraffic] = [:]
+    public private(set) var mailboxes: [Int32: MailboxTraffic] = [:]
+    public private(set) var envelopeSenderCounts: [Int32: Int] = [:]
+    public private(set) var recipientCounts: [Int32: Int] = [:]
+    public private(set) var evidence: [SenderKey: SenderEvidence] = [:]
+    /// Remote delivery outcomes per envelope sender.
+    public private(set) var outcomesBySender: [Int32: (delivered: Int, deferred: Int, bounced: Int)] = [:]
+    public private(set) var logins: [Int32: LoginFacts] = [:]
+    public private(set) var loginIPsByAccount: [Int32: Set<Int32>] = [:]
+    public private(set) var breakIns: [Int32: BreakIn] = [:]
+    public private(set) var blocks: [SecurityBlock] = []
+    /// Earliest and latest fact time, for the report header.
+    public private(set) var firstFact = LocalTime(milliseconds: .max), lastFact = LocalTime(milliseconds: .min)
+
+    public init(range: TimeRange? = nil, rateWindow: Int64 = 600) {
+        self.range = range
+        self.rateWindow = rateWindow
+    }
+
+    // MARK: - Addresses and domains
+
+    /// The id of an address (case-folded, angle brackets and blanks removed).
+    public mutating func address(_ raw: UnsafeRawBufferPointer) -> Int32 {
+        var a = raw.trimmed
+        if a.count >= 2, a[0] == 0x3C, a[a.count - 1] == 0x3E { a = a.slice(1..<(a.count - 1)) }
+        let id = addresses.id(a)
+        if Int(id) >= domainOfAddress.count {
+            let at = a.lastIndex(of: 0x40).map { $0 + 1 } ?? a.count
+            domainOfAddress.append(domains.id(a.slice(at..<a.count)))
+        }
+        return id
+    }
+
+    public mutating func address(_ s: String) -> Int32 {
+        var s = s
+        return s.withUTF8 { address(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always) public func domain(ofAddress id: Int32) -> Int32 { domainOfAddress[Int(id)] }
+
+    public func isLocal(address id: Int32) -> Bool { localDomains.contains(domainOfAddress[Int(id)]) }
+
+    /// Marks the domain of `address` as one this server hosts.
+    public mutating func noteLocal(address id: Int32) { localDomains.insert(domainOfAddress[Int(id)]) }
+
+    public mutating func noteLocal(domain: String) {
+        var d = domain
+        let id = d.withUTF8 { domains.id(UnsafeRawBufferPointer($0)) }
+        localDomains.insert(id)
+    }
+
+    public mutating func ip(_ raw: UnsafeRawBufferPointer) -> Int32 { ips.id(raw) }
+
+    // MARK: - Facts
+
+    @inline(__always) private mutating func admit(_ t: LocalTime) -> Bool {
+        if let range, !range.contains(t) { return false }
+        if t < firstFact { firstFact = t }
+        if t > lastFact { lastFact = t }
+        return true
+    }
+
+    private mutating func count(_ t: LocalTime, _ update: (inout TrafficCounts) -> Void) {
+        update(&days[t.day, default: TrafficCounts()])
+        update(&hours[t.hour])
+    }
+
+    /// A message the server accepted (past DATA).
+    public mutating func message(
+        at t: LocalTime, clientIP: Int32, account: Int32?, sender: Int32, recipients: [Int32], size: Int
+    ) {
+        guard admit(t) else { return }
+        if let account { noteLocal(address: account) }
+        let direction: Direction
+        if account != nil {
+            direction = .authenticated
+        } else if recipients.contains(where: { !isLocal(address: $0) }) {
+            direction = .relayed
+        } else {
+            direction = .inbound
+        }
+        count(t) { c in
+            switch direction {
+            case .inbound: c.inbound += 1
+            case .authenticated: c.authenticated += 1
+            case .relayed: c.relayed += 1
+            }
+            c.recipients += recipients.count
+            c.bytes += size
+        }
+        envelopeSenderCounts[sender, default: 0] += 1
+
+        // The mailbox that sent it: the account when authenticated, else the envelope sender.
+        let mailbox = account ?? sender
+        let mailboxDomain = domain(ofAddress: mailbox)
+        if localDomains.contains(mailboxDomain) {
+            domainTraffic[mailboxDomain, default: DomainTraffic()].outMessages += 1
+            domainTraffic[mailboxDomain]!.outRecipients += recipients.count
+            domainTraffic[mailboxDomain]!.outBytes += size
+            mailboxes[mailbox, default: MailboxTraffic()].sent += 1
+            mailboxes[mailbox]!.sentRecipients += recipients.count
+            mailboxes[mailbox]!.sentBytes += size
+        }
+        var seenDomains: [Int32] = []
+        for r in recipients {
+            recipientCounts[r, default: 0] += 1
+            let d = domain(ofAddress: r)
+            if localDomains.contains(mailboxDomain) { mailboxes[mailbox]!.recipientDomains.insert(d) }
+            guard localDomains.contains(d) else { continue }
+            mailboxes[r, default: MailboxTraffic()].received += 1
+            mailboxes[r]!.receivedBytes += size
+            domainTraffic[d, default: DomainTraffic()].inRecipients += 1
+            if !seenDomains.contains(d) {
+                seenDomains.append(d)
+                domainTraffic[d]!.inMessages += 1
+                domainTraffic[d]!.inBytes += size
+            }
+        }
+
+        let key: SenderKey
+        switch direction {
+        case .inbound: return
+        case .authenticated: key = .account(account!)
+        case .relayed: key = .relayIP(clientIP)
+        }
+        var e = evidence[key] ?? SenderEvidence()
+        e.messages += 1
+        e.recipients += recipients.count
+        for r in recipients { e.recipientDomains.insert(domain(ofAddress: r)) }
+        e.envelopeSenders[sender, default: 0] += 1
+        e.clientIPs[clientIP, default: 0] += 1
+        if t < e.firstSeen { e.firstSeen = t }
+        if t > e.lastSeen { e.lastSeen = t }
+        let (inWindow, oldest) = e.window.add(t.milliseconds, length: rateWindow * 1000)
+        if inWindow > e.peakInWindow {
+            e.peakInWindow = inWindow
+            e.peakWindowStart = LocalTime(milliseconds: oldest)
+        }
+        evidence[key] = e
+    }
+
+    /// A delivery attempt: local, or remote with the server's outcome word.
+    public mutating func delivery(
+        at t: LocalTime, sender: Int32?, recipient: Int32, local: Bool, outcome: UnsafeRawBufferPointer
+    ) {
+        guard admit(t) else { return }
+        if local {
+            noteLocal(address: recipient)
+            count(t) { $0.localDeliveries += 1 }
+            return
+        }
+        outcomes[outcomeNames.id(outcome), default: 0] += 1
+        let cls = DeliveryClass.of(outcome: outcome)
+        count(t) { c in
+            switch cls {
+            case .delivered: c.delivered += 1
+            case .deferred: c.deferred += 1
+            case .bounced: c.bounced += 1
+            }
+        }
+        if let sender {
+            var o = outcomesBySender[sender] ?? (0, 0, 0)
+            switch cls {
+            case .delivered: o.delivered += 1
+            case .deferred: o.deferred += 1
+            case .bounced: o.bounced += 1
+            }
+            outcomesBySender[sender] = o
+        }
+    }
+
+    /// A command the server refused with a permanent (5xx) reply.
+    public mutating func rejection(at t: LocalTime) {
+        guard admit(t) else { return }
+        count(t) { $0.rejected += 1 }
+    }
+
+    /// A login attempt over any protocol.
+    public mutating func login(at t: LocalTime, ip: Int32, protocol proto: String, account: Int32?, success: Bool) {
+        guard admit(t) else { return }
+        var facts = logins[ip] ?? LoginFacts()
+        if success {
+            facts.successes += 1
+            if let account {
+                noteLocal(address: account)
+                loginIPsByAccount[account, default: []].insert(ip)
+                // Keep the strongest: the most failures from one IP before a success.
+                if facts.failures > (breakIns[account]?.failedBefore ?? 0) {
+                    breakIns[account] = BreakIn(ip: ip, failedBefore: facts.failures, at: t)
+                }
+            }
+        } else {
+            facts.failures += 1
+            facts.lastFailure = t
+            failedLoginsByProtocol[proto, default: 0] += 1
+            count(t) { $0.failedLogins += 1 }
+        }
+        logins[ip] = facts
+    }
+
+    /// An IP the server's intrusion detection blocked.
+    public mutating func block(at t: LocalTime, ip: Int32, rule: String) {
+        guard admit(t) else { return }
+        blocks.append(SecurityBlock(at: t, ip: ip, rule: rule))
+    }
+
+    /// Totals over every day read.
+    public var totals: TrafficCounts {
+        var all = TrafficCounts()
+        for c in days.values { all.add(c) }
+        return all
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    func lastIndex(of byte: UInt8) -> Int? {
+        var i = count - 1
+        while i >= 0 { if self[i] == byte { return i }; i -= 1 }
+        return nil
+    }
+}

@@ -1,0 +1,126 @@
+import Glibc
+
+/// Why a file could not be read. Each case renders as the reason a warning prints.
+public enum FileReadError: Error, Equatable, Sendable {
+    /// The file was listed but is gone (the server delivered or rotated it meanwhile).
+    case vanished
+    /// The path is a folder, a FIFO, a device or a socket, not a regular file.
+    case notRegularFile(kind: String)
+    /// A symbolic link: spoolsweep never follows links inside a spool or log folder.
+    case symbolicLink
+    /// The operating system refused (permissions, I/O error...).
+    case system(operation: String, errno: Int32)
+
+    public var reason: String {
+        switch self {
+        case .vanished: return "vanished before it could be read"
+        case .notRegularFile(let kind): return "not a regular file (\(kind))"
+        case .symbolicLink: return "is a symbolic link (not followed)"
+        case .system(let operation, let code):
+            return "\(operation) failed: \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// The bytes of one file, memory-mapped when that is safe and read through a reused buffer
+/// otherwise.
+///
+/// Mapping is safe only for a regular file that is not being written: a live file that shrinks
+/// under a map kills the process with SIGBUS. So a file is mapped only when it is non-empty and
+/// was last modified at least `settledAge` seconds ago (a past day's log); everything else is
+/// read with `read(2)` in chunks.
+public struct ByteSource: ~Copyable {
+    /// Seconds since the last modification after which a file counts as settled (mappable).
+    public static let settledAge: Int = 60
+
+    public let path: String
+    public let size: Int
+    public let modificationTime: Int
+    public let mode: UInt32
+    private let fd: Int32
+    private var map: UnsafeRawBufferPointer?
+
+    /// Opens `path` without following a final symbolic link.
+    public init(path: String, allowMapping: Bool = true) throws(FileReadError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        if fd < 0 {
+            let code = errno
+            switch code {
+            case ENOENT: throw .vanished
+            case ELOOP: throw .symbolicLink
+            default: throw .system(operation: "open", errno: code)
+            }
+        }
+        var st = stat()
+        if fstat(fd, &st) != 0 {
+            let code = errno
+            close(fd)
+            throw .system(operation: "stat", errno: code)
+        }
+        let type = st.st_mode & S_IFMT
+        if type != S_IFREG {
+            close(fd)
+            throw .notRegularFile(kind: ByteSource.describe(fileType: type))
+        }
+        self.fd = fd
+        self.size = Int(st.st_size)
+        self.mode = UInt32(st.st_mode)
+        self.modificationTime = Int(st.st_mtim.tv_sec)
+        self.map = nil
+        let settled = Int(time(nil)) - modificationTime >= ByteSource.settledAge
+        if allowMapping && settled && size > 0 {
+            if let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED {
+                _ = madvise(base, size, MADV_SEQUENTIAL)
+                map = UnsafeRawBufferPointer(start: base, count: size)
+            }
+        }
+    }
+
+    deinit {
+        if let map { munmap(UnsafeMutableRawPointer(mutating: map.baseAddress), map.count) }
+        close(fd)
+    }
+
+    /// Whether the bytes come from a memory map.
+    public var isMapped: Bool { map != nil }
+
+    /// The whole mapped file, when mapped.
+    public var mappedBytes: UnsafeRawBufferPointer? { map }
+
+    /// Reads up to `buffer.count` bytes at the current position; 0 at end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileReadError) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw .system(operation: "read", errno: errno)
+        }
+    }
+
+    /// Reads the rest of the file into `buffer` (replacing its contents), up to `limit` bytes.
+    /// Returns false when the file is longer than `limit` (the buffer then holds its first part).
+    public func readAll(into buffer: inout [UInt8], limit: Int) throws(FileReadError) -> Bool {
+        buffer.removeAll(keepingCapacity: true)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let n = try read(into: chunk)
+            if n == 0 { return true }
+            let room = limit - buffer.count
+            buffer.append(contentsOf: chunk[0..<min(n, room)])
+            if n > room { return false }
+        }
+    }
+
+    static func describe(fileType: UInt32) -> String {
+        switch fileType {
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR, S_IFBLK: return "a device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "unknown type"
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Glibc
+
+/// One line of a file: its bytes without the line ending (LF or CRLF) and without a leading
+/// UTF-8 byte-order mark. Valid only during the callback that receives it.
+public struct Line {
+    public let bytes: UnsafeRawBufferPointer
+    /// 1-based line number in the file.
+    public let number: Int
+    /// The line was longer than the reader's limit and holds only its first part.
+    public let wasCut: Bool
+
+    /// A continuation line (it starts with a space or a TAB) belongs to the entry above it.
+    @inline(__always) public var isContinuation: Bool {
+        guard let first = bytes.first else { return false }
+        return first == 0x20 || first == 0x09
+    }
+}
+
+/// What a reader saw in one file, for the warnings.
+public struct LineStats: Equatable, Sendable {
+    public var lines = 0
+    public var cutLines = 0
+    /// The file holds NUL bytes in its first 8 KiB: it is not text and was not split.
+    public var isBinary = false
+    /// The last line had no line ending (a file cut mid-line, or still being written).
+    public var endsMidLine = false
+    public init() {}
+}
+
+/// The one line splitter: LF and CRLF, a UTF-8 BOM, lines of any length.
+///
+/// A line longer than `maxLineLength` is delivered cut to that length (flagged `wasCut`) and the
+/// rest of it is skipped, so memory stays bounded by one buffer whatever the input. The buffer is
+/// allocated once and reused for every file a reader reads.
+public final class LineReader {
+    public let maxLineLength: Int
+    private let chunkSize: Int
+    private let buffer: UnsafeMutableRawBufferPointer
+
+    public init(maxLineLength: Int = 1 << 20, chunkSize: Int = 1 << 18) {
+        precondition(maxLineLength > 0 && chunkSize > 0)
+        self.maxLineLength = maxLineLength
+        self.chunkSize = chunkSize
+        buffer = .allocate(byteCount: chunkSize + maxLineLength, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Calls `body` with every line of `source`, in order.
+    public func forEachLine(
+        in source: borrowing ByteSource, _ body: (Line) -> Void
+    ) throws(FileReadError) -> LineStats {
+        if let map = source.mappedBytes {
+            return splitMapped(map, body)
+        }
+        return try splitBuffered(source, body)
+    }
+
+    /// Opens `path` and calls `body` with every line.
+    public func forEachLine(path: String, _ body: (Line) -> Void) throws(FileReadError) -> LineStats {
+        let source = try ByteSource(path: path)
+        return try forEachLine(in: source, body)
+    }
+
+    // MARK: - Splitting
+
+    private static let nulProbe = 8192
+
+    private func splitMapped(_ map: UnsafeRawBufferPointer, _ body: (Line) -> Void) -> LineStats {
+        var stats = LineStats()
+        let base = map.baseAddress!
+        if memchr(base, 0, min(map.count, LineReader.nulProbe)) != nil {
+            stats.isBinary = true
+            return stats
+        }
+        var start = LineReader.bomLength(base, map.count)
+        let end = map.count
+        while start < end {
+            let nl = memchr(base + start, 0x0A, end - start)
+            let lineEnd = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
+            if nl == nil { stats.endsMidLine = true }
+            deliver(UnsafeRawBufferPointer(start: base + start, count: lineEnd - start), &stats, body)
+            start = lineEnd + 1
+        }
+        return stats
+    }
+
+    private func splitBuffered(
+        _ source: borrowing ByteSource, _ body: (Line) -> Void
+    ) throws(FileReadError) -> LineStats {
+        var stats = LineStats()
+        let base = buffer.baseAddress!
+        var start = 0, end = 0
+        var atEOF = false, firstRead = true, skippingRest = false
+        while true {
+            // Deliver every complete line in [start, end).
+            while start < end {
+                guard let nl = memchr(base + start, 0x0A, end - start) else { break }
+                let lineEnd = UnsafeRawPointer(nl) - UnsafeRawPointer(base)
+                if skippingRest {
+                    skippingRest = false
+                } else {
+                    deliver(UnsafeRawBufferPointer(start: base + start, count: lineEnd - start), &stats, body)
+                }
+                start = lineEnd + 1
+            }
+            if atEOF {
+                if start < end && !skippingRest {
+                    stats.endsMidLine = true
+                    deliver(UnsafeRawBufferPointer(start: base + start, count: end - start), &stats, body)
+                }
+                return stats
+            }
+            if skippingRest {
+                start = 0; end = 0
+            } else if end - start >= maxLineLength {
+                // A line longer than the limit: deliver its first part, skip to its end.
+                deliver(UnsafeRawBufferPointer(start: base + start, count: maxLineLength), &stats, body, cut: true)
+                skippingRest = true
+                start = 0; end = 0
+            } else if start > 0 {
+                memmove(base, base + start, end - start)
+                end -= start; start = 0
+            }
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkSize, buffer.count - end)))
+            if n == 0 { atEOF = true; continue }
+            if firstRead {
+                firstRead = false
+                if memchr(base, 0, min(n, LineReader.nulProbe)) != nil {
+                    stats.isBinary = true
+                    return stats
+                }
+                start = LineReader.bomLength(base, n)
+            }
+            end += n
+        }
+    }
+
+    @inline(__always)
+    private func deliver(
+        _ raw: UnsafeRawBufferPointer, _ stats: inout LineStats, _ body: (Line) -> Void, cut: Bool = false
+    ) {
+        var bytes = raw
+        var wasCut = cut
+        if bytes.count > maxLineLength {
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[0..<maxLineLength])
+            wasCut = true
+        } else if let last = bytes.last, last == 0x0D {
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 1)])
+        }
+        stats.lines += 1
+        if wasCut { stats.cutLines += 1 }
+        body(Line(bytes: bytes, number: stats.lines, wasCut: wasCut))
+    }
+
+    private static func bomLength(_ base: UnsafeRawPointer, _ count: Int) -> Int {
+        guard count >= 3 else { return 0 }
+        let b = base.assumingMemoryBound(to: UInt8.self)
+        return b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0
+    }
+}

@@ -1,0 +1,252 @@
+/// SmarterMail (Windows, and the Linux edition): daily logs in `Logs/`, and the spool's
+/// `.hdr` + `.eml` pairs in `Spool/SubSpoolN`, `proc`, `delay` and `Drop`.
+public struct SmarterMailDialect: MailServerDialect {
+    public let name = "smartermail"
+    public let standardLocations = [
+        "/var/lib/smartermail",
+        "/mnt/c/SmarterMail",
+        "/mnt/c/Program Files (x86)/SmarterTools/SmarterMail",
+    ]
+    public let lookedFor = "a server folder with Logs/ or Spool/ (or Domains/Spool/), a folder of YYYY.MM.DD-kind.log files, a spool folder with SubSpoolN/proc/delay/Drop or .hdr/.eml files, or such files"
+
+    /// An envelope or message larger than this is not read (a sane upper bound for one `.hdr`).
+    static let envelopeLimit = 64 << 20
+
+    public init() {}
+
+    // MARK: - Finding the files
+
+    public func locate(_ paths: [String]) -> ServerLayout? {
+        var layout = ServerLayout(server: name)
+        for path in paths {
+            switch FileSystem.kind(path) {
+            case .file:
+                let base = FileSystem.baseName(path)
+                if SmarterMailLogKind.parse(fileName: base) != nil {
+                    layout.logFiles.append(path)
+                } else if Self.messageSuffix(base) != nil {
+                    layout.spoolRoots.append(path)
+                } else {
+                    return nil
+                }
+            case .folder:
+                guard addFolder(path, to: &layout) else { return nil }
+            default:
+                return nil
+            }
+        }
+        return layout.logFiles.isEmpty && layout.spoolRoots.isEmpty ? nil : layout
+    }
+
+    /// Classifies a folder as a server root, a logs folder or a spool folder.
+    private func addFolder(_ path: String, to layout: inout ServerLayout) -> Bool {
+        let names = FileSystem.list(path) ?? []
+        func child(_ wanted: String, in folder: String, names: [String]) -> String? {
+            names.first { $0.lowercased() == wanted }.map { FileSystem.join(folder, $0) }
+                .flatMap { FileSystem.kind($0) == .folder ? $0 : nil }
+        }
+        var found = false
+        let domains = child("domains", in: path, names: names)
+        let domainNames = domains.flatMap(FileSystem.list) ?? []
+        if let logs = child("logs", in: path, names: names) ?? domains.flatMap({ child("logs", in: $0, names: domainNames) }) {
+            addLogs(in: logs, to: &layout)
+            found = true
+        }
+        if let spool = child("spool", in: path, names: names) ?? domains.flatMap({ child("spool", in: $0, names: domainNames) }) {
+            layout.spoolRoots.append(spool)
+            found = true
+        }
+        if found { return true }
+        if names.contains(where: { SmarterMailLogKind.parse(fileName: $0) != nil }) {
+            addLogs(in: path, to: &layout)
+            return true
+        }
+        let spoolish = names.contains { n in
+            let l = n.lowercased()
+            return l.hasPrefix("subspool") || ["proc", "delay", "drop"].contains(l) || Self.messageSuffix(n) != nil
+        }
+        if spoolish { layout.spoolRoots.append(path) }
+        return spoolish
+    }
+
+    private func addLogs(in folder: String, to layout: inout ServerLayout) {
+        for n in FileSystem.list(folder) ?? [] {
+            let p = FileSystem.join(folder, n)
+            if let parsed = SmarterMailLogKind.parse(fileName: n), parsed.kind != nil {
+                layout.logFiles.append(p)
+            } else if FileSystem.kind(p) == .file {
+                layout.skippedFiles.append(p)
+            }
+        }
+    }
+
+    // MARK: - Logs
+
+    public func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
+        var files: [(path: String, kind: SmarterMailLogKind, day: Int64)] = []
+        for path in layout.logFiles {
+            guard let parsed = SmarterMailLogKind.parse(fileName: FileSystem.baseName(path)) else { continue }
+            guard let kind = parsed.kind else { diagnostics.filesSkipped += 1; continue }
+            if let range = ledger.range, !range.overlaps(day: parsed.day) { continue }
+            files.append((path, kind, parsed.day))
+        }
+        diagnostics.filesSkipped += layout.skippedFiles.count
+        // Deliveries first (they teach the local domains), then logins, then SMTP; days in order.
+        files.sort { ($0.kind.rawValue, $0.day, $0.path) < ($1.kind.rawValue, $1.day, $1.path) }
+
+        let reader = LineReader()
+        var smtp = SmarterMailSMTPReader()
+        let delivery = SmarterMailDeliveryReader()
+        var admin = SmarterMailAdminReader()
+        admin.daysWithSMTPLog = Set(files.filter { $0.kind == .smtp }.map(\.day))
+        for file in files {
+            var unrecognised = 0
+            do {
+                let stats = try reader.forEachLine(path: file.path) { line in
+                    // Continuation lines (details, stack traces) belong to the entry above.
+                    if line.isContinuation || line.bytes.isEmpty { return }
+                    guard let entry = SmarterMailEntry(line.bytes, day: file.day) else {
+                        unrecognised += 1
+                        return
+                    }
+                    let known: Bool
+                    switch file.kind {
+                    case .smtp: known = smtp.read(entry, into: &ledger)
+                    case .delivery: known = delivery.read(entry, into: &ledger)
+                    case .administrative: known = admin.read(entry, into: &ledger)
+                    }
+                    if !known { unrecognised += 1 }
+                }
+                diagnostics.report(stats, path: file.path, unrecognised: unrecognised)
+            } catch {
+                diagnostics.warn(file.path, error.reason)
+            }
+        }
+        smtp.finish(into: &ledger)
+    }
+
+    // MARK: - Spool
+
+    public func readSpool(
+        _ layout: ServerLayout, options: SpoolReadOptions, diagnostics: inout Diagnostics,
+        visit: (QueuedMessage) -> Void
+    ) {
+        var walker = SmarterMailSpoolWalker(diagnostics: diagnostics)
+        for root in layout.spoolRoots {
+            if FileSystem.kind(root) == .file {
+                walker.readPair(base: "", folder: root, queue: "", files: [root], visit: visit)
+            } else {
+                walker.walk(root, queue: nil, depth: 0, visit: visit)
+            }
+        }
+        diagnostics = walker.diagnostics
+    }
+
+    /// `.hdr`, `.eml` or `.em_` (the temporary while a message is received), case-insensitive.
+    static func messageSuffix(_ name: String) -> String? {
+        let l = name.lowercased()
+        for s in [".hdr", ".eml", ".em_"] where l.hasSuffix(s) && l.count > 4 { return s }
+        return nil
+    }
+}
+
+/// Walks spool folders, pairing `.hdr` and `.eml` files by base name; never follows a link.
+struct SmarterMailSpoolWalker {
+    var diagnostics: Diagnostics
+    private var buffer: [UInt8] = []
+    private static let maxDepth = 6
+
+    init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
+
+    mutating func walk(_ folder: String, queue: String?, depth: Int, visit: (QueuedMessage) -> Void) {
+        guard let names = FileSystem.list(folder) else {
+            diagnostics.warn(folder, "cannot list the folder")
+            return
+        }
+        var groups: [String: [String]] = [:]
+        var order: [String] = []
+        for n in names {
+            let path = FileSystem.join(folder, n)
+            switch FileSystem.kind(path) {
+            case .folder:
+                guard depth < Self.maxDepth else {
+                    diagnostics.warn(path, "folder nested too deep in the spool, not read")
+                    continue
+                }
+                walk(path, queue: queue.map { "\($0)/\(n)" } ?? n, depth: depth + 1, visit: visit)
+            case .link:
+                diagnostics.warn(path, "is a symbolic link (not followed)")
+            case .file:
+                guard let suffix = SmarterMailDialect.messageSuffix(n) else { continue }
+                let base = String(n.dropLast(suffix.count))
+                if groups[base] == nil { order.append(base) }
+                groups[base, default: []].append(path)
+            case .missing:
+                continue // delivered and removed between listing and looking
+            case .other(let kind):
+                diagnostics.warn(path, "not a regular file (\(kind))")
+            }
+        }
+        let queueName = queue ?? FileSystem.baseName(folder)
+        for base in order {
+            readPair(base: base, folder: folder, queue: queueName, files: groups[base]!, visit: visit)
+        }
+    }
+
+    /// Builds one message from the files sharing a base name.
+    mutating func readPair(base: String, folder: String, queue: String, files: [String], visit: (QueuedMessage) -> Void) {
+        var hdr: String?, eml: String?, temp: String?
+        for f in files {
+            switch SmarterMailDialect.messageSuffix(f) {
+            case ".hdr": hdr = f
+            case ".eml": eml = f
+            default: temp = f
+            }
+        }
+        let id = base.isEmpty ? String(FileSystem.baseName(files[0]).dropLast(4)) : base
+        var message = QueuedMessage(id: id, queue: queue, state: "")
+        message.contentPath = eml
+        message.envelopePath = hdr
+        if let eml, let st = FileSystem.status(eml) {
+            message.size = st.size
+            message.created = LocalTime(unixTime: st.mtime)
+        } else if eml != nil {
+            message.contentPath = nil // vanished: delivered meanwhile
+        }
+        if let hdr {
+            do {
+                let source = try ByteSource(path: hdr, allowMapping: false)
+                if message.created == nil { message.created = LocalTime(unixTime: source.modificationTime) }
+                guard try source.readAll(into: &buffer, limit: SmarterMailDialect.envelopeLimit) else {
+                    diagnostics.warn(hdr, "envelope larger than \(SmarterMailDialect.envelopeLimit >> 20) MiB, not read")
+                    return
+                }
+                let problem = buffer.withUnsafeBytes { SmarterMailEnvelope.parse($0, into: &message) }
+                if let problem {
+                    diagnostics.warn(hdr, problem)
+                    return
+                }
+            } catch .vanished {
+                return // the server finished with it between listing and reading
+            } catch {
+                diagnostics.warn(hdr, error.reason)
+                return
+            }
+            if message.contentPath == nil && !message.isBeingWritten && temp == nil {
+                diagnostics.warn(hdr, "envelope (.hdr) without its message (.eml)")
+            }
+        } else if message.contentPath != nil {
+            if queue.lowercased().hasSuffix("drop") {
+                message.state = "Drop" // the pickup folder takes bare .eml files
+            } else {
+                message.state = "Orphan"
+                diagnostics.warn(eml!, "message (.eml) without its envelope (.hdr)")
+            }
+        } else {
+            return // only a temporary .em_: a message arriving right now
+        }
+        if temp != nil && message.contentPath == nil && message.state.isEmpty { message.state = "Writing" }
+        diagnostics.filesRead += 1
+        visit(message)
+    }
+}

@@ -1,0 +1,82 @@
+/// Where one server's logs and spool are, as found under the paths the user gave.
+public struct ServerLayout: Equatable, Sendable {
+    /// The dialect's name, e.g. `smartermail`.
+    public var server: String
+    /// Log files the dialect reads, in the order it reads them.
+    public var logFiles: [String] = []
+    /// Folders holding queued messages (or single message files).
+    public var spoolRoots: [String] = []
+    /// Files that were looked at and are not a kind the dialect reads.
+    public var skippedFiles: [String] = []
+
+    public init(server: String) { self.server = server }
+}
+
+/// The user's paths match no layout a dialect knows.
+public struct LayoutError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Options for reading a spool.
+public struct SpoolReadOptions: Sendable {
+    /// Read the message headers (`.eml`) as well as the envelope.
+    public var needHeaders = true
+    public init() {}
+}
+
+/// One mail server's formats behind one interface: finding its files, reading its logs into a
+/// `MailLedger`, and reading its spool as `QueuedMessage`s. Adding a server is adding a folder
+/// with one type conforming to this protocol, and listing it in `Dialects.all`.
+public protocol MailServerDialect: Sendable {
+    /// The name `--server` takes, e.g. `smartermail`.
+    var name: String { get }
+    /// Where the server keeps its files when no path is given.
+    var standardLocations: [String] { get }
+    /// The layout under `paths`, or nil when they do not look like this server's files.
+    func locate(_ paths: [String]) -> ServerLayout?
+    /// What `locate` looks for, for the error when nothing matched.
+    var lookedFor: String { get }
+    /// Reads the layout's log files (those overlapping `ledger.range`) into `ledger`.
+    func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics)
+    /// Calls `visit` with every queued message of the layout's spool.
+    func readSpool(
+        _ layout: ServerLayout, options: SpoolReadOptions, diagnostics: inout Diagnostics,
+        visit: (QueuedMessage) -> Void
+    )
+}
+
+/// The dialects spoolsweep knows, and how a layout is chosen.
+public enum Dialects {
+    public static let all: [any MailServerDialect] = [SmarterMailDialect()]
+
+    public static func named(_ name: String) -> (any MailServerDialect)? {
+        all.first { $0.name == name.lowercased() }
+    }
+
+    /// Finds the layout under `paths` (the standard locations when empty), trying every dialect
+    /// unless `server` names one.
+    public static func locate(_ paths: [String], server: String? = nil) throws(LayoutError) -> (any MailServerDialect, ServerLayout) {
+        var candidates = all
+        if let server {
+            guard let d = named(server) else {
+                throw LayoutError("unknown server '\(server)'; known: \(all.map(\.name).joined(separator: ", "))")
+            }
+            candidates = [d]
+        }
+        for path in paths where !FileSystem.exists(path) {
+            throw LayoutError("\(path): no such file or folder")
+        }
+        for dialect in candidates {
+            let search = paths.isEmpty ? dialect.standardLocations.filter(FileSystem.exists) : paths
+            if !search.isEmpty, let layout = dialect.locate(search) { return (dialect, layout) }
+        }
+        if paths.isEmpty {
+            let places = candidates.flatMap(\.standardLocations).joined(separator: ", ")
+            throw LayoutError("no mail server found in the standard locations (\(places)); give a path")
+        }
+        let wanted = candidates.map { "\($0.name): \($0.lookedFor)" }.joined(separator: "; ")
+        throw LayoutError("\(paths.joined(separator: ", ")): not a known mail server layout (looked for \(wanted))")
+    }
+}

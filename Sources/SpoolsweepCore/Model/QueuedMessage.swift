@@ -1,0 +1,48 @@
+/// One `key: value` line of a message envelope, as the server wrote it.
+public struct EnvelopeField: Equatable, Sendable {
+    public let key: String
+    public let value: String
+    public init(key: String, value: String) { self.key = key; self.value = value }
+}
+
+/// A message waiting in a server's spool or queue, as read from its envelope file, in terms every
+/// dialect shares.
+public struct QueuedMessage: Equatable, Sendable {
+    /// The server's id for it (SmarterMail: the spool base name).
+    public var id: String
+    /// The queue folder it sits in (`SubSpool1`, `proc`, `delay`, `Drop`...).
+    public var queue: String
+    /// The server's state word: `Written`, `Writing`, `Failed`...
+    public var state: String
+    /// Envelope sender; empty for the null sender `<>`.
+    public var sender: String = ""
+    public var recipients: [String] = []
+    /// The authenticated account that submitted it; nil for unauthenticated mail.
+    public var account: String?
+    public var clientIP: String?
+    public var helo: String?
+    /// The SMTP session that received it, as in the SMTP log.
+    public var sessionID: String?
+    /// When the server received it; the file's modification time when the envelope has none.
+    public var created: LocalTime?
+    /// Delivery attempts so far, and when the next one is due.
+    public var attempts: Int?
+    public var nextAttempt: LocalTime?
+    /// The envelope file (SmarterMail `.hdr`), if any.
+    public var envelopePath: String?
+    /// The RFC 5322 message file (SmarterMail `.eml`), if any.
+    public var contentPath: String?
+    /// Size of the message content in bytes.
+    public var size: Int = 0
+    /// Every `key: value` line of the envelope, in file order (repeated and unknown keys kept).
+    public var fields: [EnvelopeField] = []
+
+    public init(id: String, queue: String, state: String) {
+        self.id = id
+        self.queue = queue
+        self.state = state
+    }
+
+    /// Whether the server may still be writing it: never touch such a message.
+    public var isBeingWritten: Bool { state.lowercased() == "writing" }
+}

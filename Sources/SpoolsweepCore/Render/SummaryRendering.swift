@@ -1,0 +1,179 @@
+/// The output formats every report offers.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case text, json, csv
+}
+
+extension TrafficSummary {
+    public func rendered(_ format: OutputFormat) -> String {
+        switch format {
+        case .text: return text()
+        case .json: return json().rendered()
+        case .csv: return csv()
+        }
+    }
+
+    var periodText: String {
+        if let range {
+            let last = range.end.adding(seconds: -1)
+            if range.start.secondOfDay == 0 && range.end.secondOfDay == 0 {
+                return range.start.day == last.day ? range.start.dateString : "\(range.start.dateString) to \(last.dateString)"
+            }
+            return "\(range.start) to \(range.end)"
+        }
+        guard let firstEntry, let lastEntry else { return "no entries" }
+        return "all logs read, \(firstEntry) to \(lastEntry)"
+    }
+
+    // MARK: Text
+
+    func text() -> String {
+        var out = "Traffic summary (\(server)): \(periodText)\n\n"
+        let t = totals
+        let outcomeText = outcomes.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
+        let loginText = failedLogins.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
+        var totalsTable = TextTable([("", .left), ("", .right), ("", .left)])
+        totalsTable.add(["messages accepted", "\(t.messages)", ""])
+        totalsTable.add(["  inbound to local mailboxes", "\(t.inbound)", ""])
+        totalsTable.add(["  sent by authenticated users", "\(t.authenticated)", ""])
+        totalsTable.add(["  relayed without authentication", "\(t.relayed)", ""])
+        totalsTable.add(["recipients", "\(t.recipients)", ""])
+        totalsTable.add(["message bytes", formatBytes(t.bytes), ""])
+        totalsTable.add(["local deliveries", "\(t.localDeliveries)", ""])
+        totalsTable.add(["remote delivery attempts", "\(t.delivered + t.deferred + t.bounced)", outcomeText.isEmpty ? "" : "(\(outcomeText))"])
+        totalsTable.add(["rejected commands (5xx)", "\(t.rejected)", ""])
+        totalsTable.add(["failed logins", "\(t.failedLogins)", loginText.isEmpty ? "" : "(\(loginText))"])
+        out += "Totals\n" + totalsTable.rendered(header: false)
+
+        if days.count > 1 {
+            out += "\nPer day\n"
+            out += countsTable(first: "date", rows: days.map { ($0.date, $0.counts) })
+        }
+        out += "\nPer hour\n"
+        out += countsTable(first: "hour", rows: hours.enumerated().map { ("\(pad($0.offset)):00", $0.element) })
+
+        out += "\nPer local domain\n"
+        if domains.isEmpty {
+            out += "  (none)\n"
+        } else {
+            var table = TextTable([("domain", .left), ("msgs in", .right), ("rcpts in", .right), ("bytes in", .right),
+                                   ("msgs out", .right), ("rcpts out", .right), ("bytes out", .right)])
+            for d in domains {
+                let x = d.traffic
+                table.add([d.domain.terminalSafe, "\(x.inMessages)", "\(x.inRecipients)", formatBytes(x.inBytes),
+                           "\(x.outMessages)", "\(x.outRecipients)", formatBytes(x.outBytes)])
+            }
+            out += table.rendered()
+        }
+
+        out += "\nLocal mailboxes" + (mailboxes.count < mailboxCount ? " (top \(mailboxes.count) of \(mailboxCount) by messages sent; --top 0 for all)" : "") + "\n"
+        if mailboxes.isEmpty {
+            out += "  (none)\n"
+        } else {
+            var table = TextTable([("mailbox", .left), ("sent", .right), ("rcpts", .right), ("rcpt domains", .right),
+                                   ("bytes sent", .right), ("received", .right), ("bytes received", .right)])
+            for m in mailboxes {
+                table.add([m.mailbox.terminalSafe, "\(m.sent)", "\(m.sentRecipients)", "\(m.recipientDomains)",
+                           formatBytes(m.sentBytes), "\(m.received)", formatBytes(m.receivedBytes)])
+            }
+            out += table.rendered()
+        }
+        out += "\nTop envelope senders\n" + namedTable("sender", topSenders)
+        out += "\nTop recipients\n" + namedTable("recipient", topRecipients)
+        return out
+    }
+
+    private func countsTable(first: String, rows: [(String, TrafficCounts)]) -> String {
+        var table = TextTable([(first, .left), ("accepted", .right), ("inbound", .right), ("auth", .right),
+                               ("relayed", .right), ("rcpts", .right), ("local", .right), ("delivered", .right),
+                               ("deferred", .right), ("bounced", .right), ("rejected", .right), ("failed logins", .right)])
+        for (key, c) in rows {
+            table.add([key, "\(c.messages)", "\(c.inbound)", "\(c.authenticated)", "\(c.relayed)", "\(c.recipients)",
+                       "\(c.localDeliveries)", "\(c.delivered)", "\(c.deferred)", "\(c.bounced)", "\(c.rejected)",
+                       "\(c.failedLogins)"])
+        }
+        return table.rendered()
+    }
+
+    private func namedTable(_ what: String, _ rows: [Named]) -> String {
+        if rows.isEmpty { return "  (none)\n" }
+        var table = TextTable([(what, .left), ("messages", .right)])
+        for r in rows { table.add([r.name.terminalSafe, "\(r.count)"]) }
+        return table.rendered()
+    }
+
+    // MARK: JSON
+
+    public func json() -> JSON {
+        func counts(_ c: TrafficCounts) -> [(String, JSON)] {
+            [("accepted", .int(c.messages)), ("inbound", .int(c.inbound)), ("authenticated", .int(c.authenticated)),
+             ("relayed", .int(c.relayed)), ("recipients", .int(c.recipients)), ("bytes", .int(c.bytes)),
+             ("local_deliveries", .int(c.localDeliveries)), ("delivered", .int(c.delivered)),
+             ("deferred", .int(c.deferred)), ("bounced", .int(c.bounced)), ("rejected", .int(c.rejected)),
+             ("failed_logins", .int(c.failedLogins))]
+        }
+        func named(_ key: String, _ rows: [Named]) -> JSON {
+            .array(rows.map { .object([(key, .string($0.name)), ("messages", .int($0.count))]) })
+        }
+        return .object([
+            ("server", .string(server)),
+            ("period", .object([
+                ("from", .optional(range.map { $0.start.description })),
+                ("until", .optional(range.map { $0.end.description })),
+                ("first_entry", .optional(firstEntry?.description)),
+                ("last_entry", .optional(lastEntry?.description)),
+            ])),
+            ("totals", .object(counts(totals) + [
+                ("remote_outcomes", .object(outcomes.map { ($0.name, .int($0.count)) })),
+                ("failed_logins_by_protocol", .object(failedLogins.map { ($0.name, .int($0.count)) })),
+            ])),
+            ("days", .array(days.map { .object([("date", .string($0.date))] + counts($0.counts)) })),
+            ("hours", .array(hours.enumerated().map { .object([("hour", .int($0.offset))] + counts($0.element)) })),
+            ("domains", .array(domains.map { d in
+                let x = d.traffic
+                return .object([("domain", .string(d.domain)), ("in_messages", .int(x.inMessages)),
+                                ("in_recipients", .int(x.inRecipients)), ("in_bytes", .int(x.inBytes)),
+                                ("out_messages", .int(x.outMessages)), ("out_recipients", .int(x.outRecipients)),
+                                ("out_bytes", .int(x.outBytes))])
+            })),
+            ("mailbox_count", .int(mailboxCount)),
+            ("mailboxes", .array(mailboxes.map { m in
+                .object([("mailbox", .string(m.mailbox)), ("sent", .int(m.sent)),
+                         ("sent_recipients", .int(m.sentRecipients)), ("recipient_domains", .int(m.recipientDomains)),
+                         ("sent_bytes", .int(m.sentBytes)), ("received", .int(m.received)),
+                         ("received_bytes", .int(m.receivedBytes))])
+            })),
+            ("top_senders", named("address", topSenders)),
+            ("top_recipients", named("address", topRecipients)),
+        ])
+    }
+
+    // MARK: CSV
+
+    /// Blocks separated by an empty line, each with its own header row: counts per period
+    /// (total, each day, each hour), then domains, mailboxes, senders, recipients.
+    func csv() -> String {
+        let countHeader = ["period", "accepted", "inbound", "authenticated", "relayed", "recipients", "bytes",
+                           "local_deliveries", "delivered", "deferred", "bounced", "rejected", "failed_logins"]
+        func row(_ key: String, _ c: TrafficCounts) -> [String] {
+            [key] + [c.messages, c.inbound, c.authenticated, c.relayed, c.recipients, c.bytes, c.localDeliveries,
+                     c.delivered, c.deferred, c.bounced, c.rejected, c.failedLogins].map(String.init)
+        }
+        var blocks: [String] = []
+        blocks.append(CSV.render(header: countHeader, rows: [row("total", totals)] + days.map { row($0.date, $0.counts) }
+            + hours.enumerated().map { row("hour \(pad($0.offset))", $0.element) }))
+        blocks.append(CSV.render(
+            header: ["domain", "in_messages", "in_recipients", "in_bytes", "out_messages", "out_recipients", "out_bytes"],
+            rows: domains.map { d in
+                let x = d.traffic
+                return [d.domain] + [x.inMessages, x.inRecipients, x.inBytes, x.outMessages, x.outRecipients, x.outBytes].map(String.init)
+            }))
+        blocks.append(CSV.render(
+            header: ["mailbox", "sent", "sent_recipients", "recipient_domains", "sent_bytes", "received", "received_bytes"],
+            rows: mailboxes.map { m in
+                [m.mailbox] + [m.sent, m.sentRecipients, m.recipientDomains, m.sentBytes, m.received, m.receivedBytes].map(String.init)
+            }))
+        blocks.append(CSV.render(header: ["sender", "messages"], rows: topSenders.map { [$0.name, "\($0.count)"] }))
+        blocks.append(CSV.render(header: ["recipient", "messages"], rows: topRecipients.map { [$0.name, "\($0.count)"] }))
+        return blocks.joined(separator: "\n")
+    }
+}

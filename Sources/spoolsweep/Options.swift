@@ -1,0 +1,90 @@
+import ArgumentParser
+import SpoolsweepCore
+import Glibc
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// Where to read, shared by every command.
+struct InputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Server root, logs folder, spool folder, or single files.", valueName: "path"))
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Force the server dialect instead of detecting it.", valueName: "smartermail"))
+    var server: String?
+
+    @Option(name: .customLong("local-domain"),
+            help: ArgumentHelp("A domain this server hosts (repeatable). Local domains are also learnt from local deliveries and logins.", valueName: "domain"))
+    var localDomains: [String] = []
+
+    @Option(help: ArgumentHelp("The time to take as now, YYYY-MM-DDTHH:MM:SS in the server's local time (default: this machine's clock). For copies read later or elsewhere.", valueName: "time"))
+    var now: String?
+
+    @Option(help: "Output format: text, json or csv.")
+    var format: OutputFormat = .text
+
+    var selection: InputSelection { InputSelection(paths: paths, server: server, localDomains: localDomains) }
+
+    func clock() throws(SpoolsweepError) -> LocalTime {
+        guard let now else { return LocalTime.now() }
+        guard let t = LocalTime.parse(now) else { throw .badValue("--now: expected YYYY-MM-DDTHH:MM:SS, got '\(now)'") }
+        return t
+    }
+}
+
+/// The report period, for the log-reading commands.
+struct PeriodOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("One day: today, yesterday or YYYY-MM-DD (server local time). Default: every day in the logs.", valueName: "day"))
+    var date: String?
+
+    @Option(help: ArgumentHelp("Start of the period: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS].", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("End of the period (a date includes that whole day).", valueName: "time"))
+    var until: String?
+
+    func range(now: LocalTime) throws(SpoolsweepError) -> TimeRange? {
+        try Period.resolve(date: date, since: since, until: until, now: now)
+    }
+}
+
+/// Prints a report and the input warnings, and leaves with the status the run deserves.
+func finish(_ text: String, json: JSON?, format: OutputFormat, diagnostics: Diagnostics, suspect: Bool = false) throws -> Never {
+    if format == .json, let json {
+        print(json.appending("input", diagnostics.json()).rendered(), terminator: "")
+    } else {
+        print(text, terminator: "")
+    }
+    printWarnings(diagnostics)
+    throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial, suspect: suspect).code)
+}
+
+func printWarnings(_ diagnostics: Diagnostics) {
+    for w in diagnostics.warnings {
+        printError("spoolsweep: warning: \(w.path): \(w.reason)")
+    }
+    if diagnostics.isPartial {
+        printError("spoolsweep: \(diagnostics.warnings.count) warning(s): the results cover only what could be read")
+    }
+}
+
+func printError(_ text: String) {
+    var standardError = StandardError()
+    print(text, to: &standardError)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var s = string
+        s.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Runs `body`, turning a `SpoolsweepError` into `error: ...` and its exit status.
+func running(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as SpoolsweepError {
+        printError("error: \(error)")
+        throw ExitCode(ExitStatus.of(error).code)
+    }
+}

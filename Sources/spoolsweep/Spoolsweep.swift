@@ -1,0 +1,27 @@
+import ArgumentParser
+import SpoolsweepCore
+
+@main
+struct SpoolsweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spoolsweep",
+        abstract: "Spool forensics and spam clean-up for mail servers (SmarterMail).",
+        discussion: """
+            Point spoolsweep at a server folder (or a copy of it): a SmarterMail root with Logs/ \
+            and Spool/, a logs folder, a spool folder, or single files. With no path it looks in \
+            the standard locations (/var/lib/smartermail).
+
+            A compromised mailbox, step by step:
+              spoolsweep suspects /var/lib/smartermail         # who is sending the spam, and why
+              spoolsweep spool list --auth '^jane@' /var/lib/smartermail
+              spoolsweep spool shape /var/lib/smartermail      # the queue by domain and age
+              spoolsweep summary --date today /var/lib/smartermail
+
+            Exit status: 0 success; 1 suspects found (--fail-on-suspect); 2 some input could not \
+            be read (warnings on standard error; the figures cover the rest); 3 both; 64 bad \
+            option or pattern; 66 no such path, or not a known server layout.
+            """,
+        version: "0.1.0",
+        subcommands: [SummaryCommand.self, SuspectsCommand.self, SpoolCommand.self]
+    )
+}
