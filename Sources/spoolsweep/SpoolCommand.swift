@@ -2,5 +2,105 @@ import ArgumentParser
 import SpoolsweepCore
 
 struct SpoolCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "spool", abstract: "List and shape the queued messages.")
+    static let configuration = CommandConfiguration(
+        commandName: "spool",
+        abstract: "List and shape the queued messages.",
+        subcommands: [SpoolListCommand.self, SpoolShapeCommand.self]
+    )
+}
+
+/// The selection options of every command that picks queued messages.
+struct SpoolFilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Envelope sender matches (PCRE2; the null sender is the empty string).", valueName: "regex"))
+    var sender: String?
+    @Option(help: ArgumentHelp("Some envelope recipient matches.", valueName: "regex"))
+    var recipient: String?
+    @Option(help: ArgumentHelp("Authenticated account matches (unauthenticated mail: the empty string).", valueName: "regex"))
+    var auth: String?
+    @Option(help: ArgumentHelp("Client IP that submitted it matches.", valueName: "regex"))
+    var ip: String?
+    @Option(help: ArgumentHelp("Subject (RFC 2047 decoded) matches.", valueName: "regex"))
+    var subject: String?
+    @Option(help: ArgumentHelp("Message body (raw bytes after the headers) matches.", valueName: "regex"))
+    var body: String?
+    @Option(help: ArgumentHelp("A header field matches: 'Name: REGEX' (repeatable).", valueName: "header"))
+    var header: [String] = []
+    @Option(name: .customLong("older-than"), help: ArgumentHelp("Queued at least this long: 90s, 30m, 2h, 3d.", valueName: "age"))
+    var olderThan: String?
+    @Option(name: .customLong("younger-than"), help: ArgumentHelp("Queued less than this long.", valueName: "age"))
+    var youngerThan: String?
+    @Option(name: .customLong("min-size"), help: ArgumentHelp("At least this size: 500, 10k, 2M.", valueName: "size"))
+    var minSize: String?
+    @Option(name: .customLong("max-size"), help: ArgumentHelp("At most this size.", valueName: "size"))
+    var maxSize: String?
+    @Option(help: ArgumentHelp("Server state (Written, Writing, Failed, Orphan, Drop), comma-separated or repeated.", valueName: "state"))
+    var state: [String] = []
+    @Flag(name: [.customShort("i"), .customLong("ignore-case")], help: "Patterns ignore case.")
+    var ignoreCase = false
+    @Option(name: .customLong("match-limit"), help: "PCRE2 match limit per subject: a pattern that needs more gives up on that message with a warning.")
+    var matchLimit: UInt32 = Pattern.defaultMatchLimit
+
+    func filter() throws(SpoolsweepError) -> SpoolFilter {
+        try SpoolFilter(sender: sender, recipient: recipient, account: auth, ip: ip, subject: subject, body: body,
+                        headers: header, olderThan: olderThan, youngerThan: youngerThan, minSize: minSize,
+                        maxSize: maxSize, states: state, caseless: ignoreCase, matchLimit: matchLimit)
+    }
+}
+
+struct SpoolListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "One line per queued message: id, queue, state, age, size, sender, auth, client IP, recipients, subject.",
+        discussion: """
+            Filters combine with AND. Patterns are PCRE2 (UTF-8, Unicode properties); a bad \
+            pattern is refused before anything is read. Examples:
+              spoolsweep spool list --auth '^jane@northwind\\.test$' /var/lib/smartermail
+              spoolsweep spool list --subject 'gift card' -i --older-than 1h --count Spool/
+              spoolsweep spool list --body 'verify-mailbox\\.account-check' --ids-only Spool/
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var filters: SpoolFilterOptions
+
+    @Flag(help: "Print only the number of matching messages.")
+    var count = false
+
+    @Flag(name: .customLong("ids-only"), help: "Print only the ids, one per line.")
+    var idsOnly = false
+
+    func run() throws {
+        try running {
+            let (selected, diagnostics) = try Spoolsweep.selectSpool(
+                input.selection, filter: try filters.filter(), now: try input.clock(), wantsSubject: !(count || idsOnly))
+            if count {
+                try finish("\(selected.count)\n", json: .object([("count", .int(selected.count))]), format: input.format, diagnostics: diagnostics)
+            }
+            if idsOnly {
+                try finish(selected.map { $0.message.id + "\n" }.joined(), json: nil, format: .text, diagnostics: diagnostics)
+            }
+            try finish(SpoolListing.rendered(selected, format: input.format), json: SpoolListing.json(selected),
+                       format: input.format, diagnostics: diagnostics)
+        }
+    }
+}
+
+struct SpoolShapeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shape",
+        abstract: "Queued messages per recipient domain and per sender, by age (like qshape).",
+        discussion: "A spam wave shows as one sender, and many recipient domains, in the young columns."
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Rows per table (0: all).")
+    var top = 20
+
+    func run() throws {
+        try running {
+            let (shape, diagnostics) = try Spoolsweep.shape(input.selection, now: try input.clock(), top: top)
+            try finish(shape.rendered(input.format), json: shape.json(), format: input.format, diagnostics: diagnostics)
+        }
+    }
 }

@@ -2,6 +2,59 @@ import ArgumentParser
 import SpoolsweepCore
 
 struct SuspectsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "suspects", abstract: "Rank the senders most likely to be spamming, with the evidence.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "suspects",
+        abstract: "Rank the senders most likely to be spamming, with the evidence.",
+        discussion: """
+            Ranks authenticated mailboxes, and client IPs that relay without authentication \
+            (auth-bypassed web servers), by evidence from the logs and the spool: peak messages \
+            in a sliding window, distinct recipient domains, failed logins followed by a success \
+            from the same IP, distinct login IPs, envelope senders other than the account, the \
+            share of deferred or bounced deliveries, and what is queued now. Reasons marked ! \
+            cross a threshold and add to the score; the list ends with the commands to run next.
+            Example, from cron:
+              spoolsweep suspects --date today --fail-on-suspect /var/lib/smartermail || mail -s spam admin
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var period: PeriodOptions
+
+    @Option(help: ArgumentHelp("Messages per sliding window that count as a burst.", valueName: "count/duration"))
+    var rate = "50/10m"
+
+    @Option(name: .customLong("min-domains"), help: "Distinct recipient domains that cross the line.")
+    var minDomains = 20
+
+    @Option(name: .customLong("min-failed-logins"), help: "Failed logins from one IP before a successful login that cross the line.")
+    var minFailedLogins = 3
+
+    @Option(name: .customLong("min-login-ips"), help: "Distinct login IPs of one account that cross the line.")
+    var minLoginIPs = 3
+
+    @Option(name: .customLong("max-deferred"), help: "Percent of remote delivery attempts deferred or bounced that crosses the line.")
+    var maxDeferred = 30
+
+    @Option(help: "How many suspects to list (0: all).")
+    var top = 10
+
+    @Flag(name: .customLong("fail-on-suspect"), help: "Exit with status 1 (3 if input was partial) when a sender crosses a threshold.")
+    var failOnSuspect = false
+
+    func run() throws {
+        try running {
+            var thresholds = SuspectThresholds()
+            try thresholds.setRate(rate)
+            thresholds.recipientDomains = minDomains
+            thresholds.failedLogins = minFailedLogins
+            thresholds.loginIPs = minLoginIPs
+            thresholds.deferralPercent = maxDeferred
+            let range = try period.range(now: try input.clock())
+            let (report, diagnostics) = try Spoolsweep.suspects(
+                input.selection, range: range, thresholds: thresholds, top: top,
+                pathsText: input.paths.map(shellQuote).joined(separator: " "))
+            try finish(report.rendered(input.format), json: report.json(), format: input.format,
+                       diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)
+        }
+    }
 }

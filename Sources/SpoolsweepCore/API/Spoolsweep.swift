@@ -121,6 +121,90 @@ public enum Spoolsweep {
         return (ledger, dialect.name, diagnostics, layout, dialect)
     }
 
+    /// Every queued message of the spool under `input`, envelope only.
+    public static func readSpool(_ input: InputSelection) throws(SpoolsweepError) -> (messages: [QueuedMessage], diagnostics: Diagnostics) {
+        let (dialect, layout) = try input.locate()
+        var diagnostics = Diagnostics()
+        var messages: [QueuedMessage] = []
+        guard !layout.spoolRoots.isEmpty else {
+            throw .noInput(LayoutError("\(input.paths.joined(separator: ", ")): no spool found (looked for \(dialect.lookedFor))"))
+        }
+        dialect.readSpool(layout, options: SpoolReadOptions(), diagnostics: &diagnostics) { messages.append($0) }
+        return (messages, diagnostics)
+    }
+
+    /// The queued messages `filter` selects.
+    public static func selectSpool(
+        _ input: InputSelection, filter: SpoolFilter, now: LocalTime, wantsSubject: Bool
+    ) throws(SpoolsweepError) -> (selected: [SelectedMessage], diagnostics: Diagnostics) {
+        var (messages, diagnostics) = try readSpool(input)
+        var selector = SpoolSelector(filter: filter, now: now, wantsSubject: wantsSubject)
+        var selected: [SelectedMessage] = []
+        for m in messages {
+            if let s = selector.select(m, diagnostics: &diagnostics) { selected.append(s) }
+        }
+        messages.removeAll()
+        return (selected, diagnostics)
+    }
+
+    /// The shape of the queue.
+    public static func shape(_ input: InputSelection, now: LocalTime, top: Int) throws(SpoolsweepError) -> (SpoolShape, Diagnostics) {
+        let (messages, diagnostics) = try readSpool(input)
+        return (SpoolShape(messages, now: now, top: top), diagnostics)
+    }
+
+    /// The suspect ranking from the logs, with what each suspect has queued in the spool.
+    public static func suspects(
+        _ input: InputSelection, range: TimeRange?, thresholds: SuspectThresholds, top: Int, pathsText: String
+    ) throws(SpoolsweepError) -> (SuspectReport, Diagnostics) {
+        var run = try readLogs(input, range: range, rateWindow: thresholds.rateWindow)
+        var queued: [SenderKey: QueuedEvidence] = [:]
+        var contentByKey: [SenderKey: [String]] = [:]
+        if !run.layout.spoolRoots.isEmpty {
+            run.dialect.readSpool(run.layout, options: SpoolReadOptions(), diagnostics: &run.diagnostics) { m in
+                guard let key = senderKey(of: m, in: run.ledger) else { return }
+                queued[key, default: QueuedEvidence()].messages += 1
+                queued[key]!.bytes += m.size
+                if let c = m.contentPath { contentByKey[key, default: []].append(c) }
+            }
+        }
+        var buffer: [UInt8] = []
+        var diagnostics = run.diagnostics
+        let report = SuspectReport(
+            ledger: run.ledger, server: run.server, thresholds: thresholds, queued: queued,
+            topSubject: { key in
+                var counts: [String: Int] = [:]
+                for path in (contentByKey[key] ?? []).prefix(Self.subjectSample) {
+                    switch Result(catching: { () throws(FileReadError) in try MessageHeaders.read(path: path, buffer: &buffer) }) {
+                    case .success(let headers): counts[headers.first("Subject")?.decoded ?? "", default: 0] += 1
+                    case .failure(.vanished): continue
+                    case .failure(let error): diagnostics.warn(path, error.reason)
+                    }
+                }
+                return TrafficSummary.ranked(counts.map { ($0.key, $0.value) }, top: 1).first.map { ($0.name, $0.count) }
+            },
+            top: top, pathsText: pathsText)
+        return (report, diagnostics)
+    }
+
+    /// How many queued messages per suspect are read for the dominant subject.
+    static let subjectSample = 5000
+
+    /// The sender a queued message is evidence against: its account, or the IP that relayed it.
+    static func senderKey(of m: QueuedMessage, in ledger: MailLedger) -> SenderKey? {
+        func id(_ s: String, _ interner: ByteInterner) -> Int32? {
+            var s = s
+            return s.withUTF8 { interner.existingID(UnsafeRawBufferPointer($0)) }
+        }
+        if let account = m.account {
+            return id(account, ledger.addresses).map(SenderKey.account)
+        }
+        if let ip = m.clientIP, let ipID = id(ip, ledger.ips), ledger.evidence[.relayIP(ipID)] != nil {
+            return .relayIP(ipID)
+        }
+        return nil
+    }
+
     /// The traffic summary.
     public static func summary(_ input: InputSelection, range: TimeRange?, top: Int) throws(SpoolsweepError) -> (TrafficSummary, Diagnostics) {
         let run = try readLogs(input, range: range)

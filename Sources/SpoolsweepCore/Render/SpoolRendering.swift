@@ -1,0 +1,105 @@
+/// `spool list` output: one line (text, CSV) or object (JSON) per selected message.
+public enum SpoolListing {
+    public static func rendered(_ selected: [SelectedMessage], format: OutputFormat) -> String {
+        switch format {
+        case .text: return text(selected)
+        case .json: return json(selected).rendered()
+        case .csv:
+            return CSV.render(header: ["id", "queue", "state", "age_seconds", "size", "sender", "auth", "client_ip", "recipients", "subject"],
+                              rows: selected.map { s in
+                                  let m = s.message
+                                  return [m.id, m.queue, m.state, s.age.map(String.init) ?? "", "\(m.size)", m.sender,
+                                          m.account ?? "", m.clientIP ?? "", "\(m.recipients.count)", s.subject]
+                              })
+        }
+    }
+
+    static func text(_ selected: [SelectedMessage]) -> String {
+        if selected.isEmpty { return "No queued message matches.\n" }
+        var table = TextTable([("id", .left), ("queue", .left), ("state", .left), ("age", .right), ("size", .right),
+                               ("sender", .left), ("auth", .left), ("client ip", .left), ("rcpts", .right), ("subject", .left)])
+        var bytes = 0
+        for s in selected {
+            let m = s.message
+            bytes += m.size
+            table.add([m.id.terminalSafe, m.queue.terminalSafe, m.state.terminalSafe, s.age.map(formatAge) ?? "?",
+                       formatBytes(m.size), (m.sender.isEmpty ? "<>" : m.sender).terminalSafe.clipped(40),
+                       (m.account ?? "-").terminalSafe.clipped(40), (m.clientIP ?? "-").terminalSafe,
+                       "\(m.recipients.count)", s.subject.terminalSafe.clipped(60)])
+        }
+        return table.rendered(indent: 0)
+            + "\(selected.count) message\(selected.count == 1 ? "" : "s"), \(formatBytes(bytes))\n"
+    }
+
+    public static func json(_ selected: [SelectedMessage]) -> JSON {
+        .object([
+            ("count", .int(selected.count)),
+            ("messages", .array(selected.map { s in
+                let m = s.message
+                return .object([
+                    ("id", .string(m.id)), ("queue", .string(m.queue)), ("state", .string(m.state)),
+                    ("created", .optional(m.created?.description)),
+                    ("age_seconds", s.age.map { .int(Int($0)) } ?? .null),
+                    ("size", .int(m.size)), ("sender", .string(m.sender)), ("auth", .optional(m.account)),
+                    ("client_ip", .optional(m.clientIP)), ("helo", .optional(m.helo)),
+                    ("session_id", .optional(m.sessionID)), ("attempts", m.attempts.map { .int($0) } ?? .null),
+                    ("next_attempt", .optional(m.nextAttempt?.description)),
+                    ("recipients", .strings(m.recipients)), ("subject", .string(s.subject)),
+                    ("envelope_path", .optional(m.envelopePath)), ("content_path", .optional(m.contentPath)),
+                ])
+            })),
+        ])
+    }
+}
+
+extension SpoolShape {
+    private static var bucketHeaders: [String] { bucketMinutes.map { "\($0)m" } + ["\(bucketMinutes.last!)m+"] }
+
+    public func rendered(_ format: OutputFormat) -> String {
+        switch format {
+        case .text: return text()
+        case .json: return json().rendered()
+        case .csv:
+            let header = ["table", "name", "total"] + Self.bucketHeaders
+            let rows = byRecipientDomain.map { ["recipient_domain", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
+                + bySender.map { ["sender", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
+            return CSV.render(header: header, rows: rows)
+        }
+    }
+
+    func text() -> String {
+        var out = "Queue shape: \(messages) message\(messages == 1 ? "" : "s"), \(formatBytes(bytes))"
+        if !states.isEmpty { out += " (" + states.map { "\($0.name) \($0.count)" }.joined(separator: ", ") + ")" }
+        out += "\nColumns: messages by age in minutes (5m: younger than 5 minutes, 10m: 5 to 10, ...).\n"
+        out += section("recipient domain", byRecipientDomain, of: domainCount)
+        out += section("sender", bySender, of: senderCount)
+        return out
+    }
+
+    private func section(_ what: String, _ rows: [Row], of total: Int) -> String {
+        let out = "\nBy \(what)" + (rows.count < total ? " (top \(rows.count) of \(total); --top 0 for all)" : "") + "\n"
+        if rows.isEmpty { return out + "  (none)\n" }
+        var table = TextTable([(what, .left), ("total", .right)] + Self.bucketHeaders.map { ($0, .right) })
+        for r in rows { table.add([r.name.terminalSafe, "\(r.total)"] + r.buckets.map(String.init)) }
+        return out + table.rendered()
+    }
+
+    public func json() -> JSON {
+        func rows(_ rs: [Row]) -> JSON {
+            .array(rs.map { r in
+                .object([("name", .string(r.name)), ("total", .int(r.total)),
+                         ("buckets", .array(r.buckets.map(JSON.int)))])
+            })
+        }
+        return .object([
+            ("messages", .int(messages)),
+            ("bytes", .int(bytes)),
+            ("states", .object(states.map { ($0.name, .int($0.count)) })),
+            ("bucket_minutes", .array(Self.bucketMinutes.map { .int(Int($0)) })),
+            ("by_recipient_domain", rows(byRecipientDomain)),
+            ("recipient_domains", .int(domainCount)),
+            ("by_sender", rows(bySender)),
+            ("senders", .int(senderCount)),
+        ])
+    }
+}

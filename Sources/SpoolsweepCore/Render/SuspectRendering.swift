@@ -1,0 +1,124 @@
+extension SuspectReport {
+    public func rendered(_ format: OutputFormat) -> String {
+        switch format {
+        case .text: return text()
+        case .json: return json().rendered()
+        case .csv: return csv()
+        }
+    }
+
+    private var periodText: String {
+        if let range { return "\(range.start) to \(range.end)" }
+        guard let firstEntry, let lastEntry else { return "no entries" }
+        return "all logs read, \(firstEntry) to \(lastEntry)"
+    }
+
+    private var thresholdText: String {
+        let t = thresholds
+        return "\(t.rateText) messages, \(t.recipientDomains) recipient domains, \(t.failedLogins) failed logins before a success, "
+            + "\(t.loginIPs) login IPs, \(t.deferralPercent)% deferred or bounced, another envelope sender on \(t.forgedPercent)% of messages"
+    }
+
+    private func kindText(_ k: Suspect.Kind) -> String {
+        k == .account ? "authenticated mailbox" : "client IP relaying without authentication"
+    }
+
+    // MARK: Text
+
+    func text() -> String {
+        var out = "Suspects (\(server)): \(periodText)\nThresholds: \(thresholdText)\n\n"
+        if suspects.isEmpty {
+            out += "No sender crosses a threshold (\(quietSenders) sender\(quietSenders == 1 ? "" : "s") seen).\n"
+        }
+        for (i, s) in suspects.enumerated() {
+            let crossed = s.reasons.filter(\.crosses).count
+            out += "\(i + 1). \(s.name.terminalSafe) (\(kindText(s.kind))): score \(s.score), \(crossed) threshold\(crossed == 1 ? "" : "s") crossed\n"
+            for r in s.reasons {
+                out += "   \(r.crosses ? "!" : "-") \(r.text.terminalSafe)\n"
+            }
+            out += "   next: \(s.nextCommand.terminalSafe)\n\n"
+        }
+        if !suspects.isEmpty && quietSenders > 0 {
+            out += "\(quietSenders) other sender\(quietSenders == 1 ? "" : "s") crossed no threshold.\n"
+        }
+        if !blocks.isEmpty {
+            out += "\nIntrusion-detection blocks\n"
+            var table = TextTable([("time", .left), ("ip", .left), ("rule", .left)])
+            for b in blocks { table.add(["\(b.at)", b.ip.terminalSafe, b.rule.terminalSafe]) }
+            out += table.rendered()
+        }
+        if !nextSteps.isEmpty {
+            out += "\nNext steps\n" + nextSteps.map { "  \($0.terminalSafe)\n" }.joined()
+        }
+        return out
+    }
+
+    // MARK: JSON
+
+    public func json() -> JSON {
+        .object([
+            ("server", .string(server)),
+            ("period", .object([
+                ("from", .optional(range.map { $0.start.description })),
+                ("until", .optional(range.map { $0.end.description })),
+                ("first_entry", .optional(firstEntry?.description)),
+                ("last_entry", .optional(lastEntry?.description)),
+            ])),
+            ("thresholds", .object([
+                ("rate", .string(thresholds.rateText)),
+                ("recipient_domains", .int(thresholds.recipientDomains)),
+                ("failed_logins", .int(thresholds.failedLogins)),
+                ("login_ips", .int(thresholds.loginIPs)),
+                ("deferral_percent", .int(thresholds.deferralPercent)),
+                ("forged_sender_percent", .int(thresholds.forgedPercent)),
+            ])),
+            ("suspects", .array(suspects.enumerated().map { i, s in
+                .object([
+                    ("rank", .int(i + 1)),
+                    ("kind", .string(s.kind.rawValue)),
+                    ("name", .string(s.name)),
+                    ("score", .int(s.score)),
+                    ("reasons", .array(s.reasons.map {
+                        .object([("code", .string($0.code)), ("crosses", .bool($0.crosses)), ("text", .string($0.text))])
+                    })),
+                    ("messages", .int(s.messages)),
+                    ("recipients", .int(s.recipients)),
+                    ("recipient_domains", .int(s.recipientDomains)),
+                    ("peak_in_window", .int(s.peakInWindow)),
+                    ("peak_window_start", .string(s.peakWindowStart.description)),
+                    ("login_ips", .strings(s.loginIPs)),
+                    ("envelope_senders", .array(s.envelopeSenders.map {
+                        .object([("address", .string($0.name)), ("messages", .int($0.count))])
+                    })),
+                    ("remote_outcomes", .object([("delivered", .int(s.delivered)), ("deferred", .int(s.deferred)), ("bounced", .int(s.bounced))])),
+                    ("queued", .object([
+                        ("messages", .int(s.queued.messages)), ("bytes", .int(s.queued.bytes)),
+                        ("top_subject", .optional(s.queued.topSubject)), ("top_subject_messages", .int(s.queued.topSubjectCount)),
+                    ])),
+                    ("next_command", .string(s.nextCommand)),
+                ])
+            })),
+            ("quiet_senders", .int(quietSenders)),
+            ("blocks", .array(blocks.map {
+                .object([("time", .string($0.at.description)), ("ip", .string($0.ip)), ("rule", .string($0.rule))])
+            })),
+            ("next_steps", .strings(nextSteps)),
+        ])
+    }
+
+    // MARK: CSV
+
+    func csv() -> String {
+        CSV.render(
+            header: ["rank", "kind", "name", "score", "messages", "recipients", "recipient_domains", "peak_in_window",
+                     "peak_window_start", "login_ips", "delivered", "deferred", "bounced", "queued", "queued_bytes",
+                     "top_subject", "reasons", "next_command"],
+            rows: suspects.enumerated().map { i, s in
+                ["\(i + 1)", s.kind.rawValue, s.name, "\(s.score)", "\(s.messages)", "\(s.recipients)",
+                 "\(s.recipientDomains)", "\(s.peakInWindow)", s.peakWindowStart.description,
+                 s.loginIPs.joined(separator: " "), "\(s.delivered)", "\(s.deferred)", "\(s.bounced)",
+                 "\(s.queued.messages)", "\(s.queued.bytes)", s.queued.topSubject ?? "",
+                 s.reasons.filter(\.crosses).map(\.code).joined(separator: " "), s.nextCommand]
+            })
+    }
+}
