@@ -41,12 +41,28 @@ public struct TrafficCounts: Equatable, Sendable {
 public struct DomainTraffic: Equatable, Sendable {
     public var inMessages = 0, inRecipients = 0, inBytes = 0
     public var outMessages = 0, outRecipients = 0, outBytes = 0
+
+    mutating func addSent(recipients: Int, size: Int) {
+        outMessages += 1; outRecipients += recipients; outBytes += size
+    }
+
+    mutating func addReceived(firstForMessage: Bool, size: Int) {
+        inRecipients += 1
+        if firstForMessage { inMessages += 1; inBytes += size }
+    }
 }
 
 /// Traffic of one local mailbox.
 public struct MailboxTraffic: Sendable {
     public var sent = 0, sentRecipients = 0, sentBytes = 0, received = 0, receivedBytes = 0
     public var recipientDomains: Set<Int32> = []
+
+    mutating func addSent(recipients: [Int32], size: Int, domainOf: [Int32]) {
+        sent += 1; sentRecipients += recipients.count; sentBytes += size
+        for r in recipients { recipientDomains.insert(domainOf[Int(r)]) }
+    }
+
+    mutating func addReceived(size: Int) { received += 1; receivedBytes += size }
 }
 
 /// Who sent a message: an authenticated account, or a client IP relaying without authentication.
@@ -68,6 +84,23 @@ public struct SenderEvidence: Sendable {
     public var peakInWindow = 0
     public var peakWindowStart = LocalTime(seconds: 0)
     fileprivate var window = TimeWindow()
+
+    fileprivate mutating func record(
+        at t: LocalTime, clientIP: Int32, sender: Int32, recipients: [Int32], window length: Int64, domainOf: [Int32]
+    ) {
+        messages += 1
+        self.recipients += recipients.count
+        for r in recipients { recipientDomains.insert(domainOf[Int(r)]) }
+        envelopeSenders[sender, default: 0] += 1
+        clientIPs[clientIP, default: 0] += 1
+        if t < firstSeen { firstSeen = t }
+        if t > lastSeen { lastSeen = t }
+        let (inWindow, oldest) = window.add(t.milliseconds, length: length * 1000)
+        if inWindow > peakInWindow {
+            peakInWindow = inWindow
+            peakWindowStart = LocalTime(milliseconds: oldest)
+        }
+    }
 }
 
 /// Timestamps within a sliding window, oldest first.
@@ -129,8 +162,10 @@ public struct MailLedger: Sendable {
     public private(set) var failedLoginsByProtocol: [String: Int] = [:]
     public private(set) var domainTraffic: [Int32: DomainTraffic] = [:]
     public private(set) var mailboxes: [Int32: MailboxTraffic] = [:]
-    public private(set) var envelopeSenderCounts: [Int32: Int] = [:]
-    public private(set) var recipientCounts: [Int32: Int] = [:]
+    /// Messages per envelope sender and per recipient, indexed by address id (flat arrays: one
+    /// counter per distinct address, however many there are).
+    public private(set) var envelopeSenderCounts: [Int32] = []
+    public private(set) var recipientCounts: [Int32] = []
     public private(set) var evidence: [SenderKey: SenderEvidence] = [:]
     /// Remote delivery outcomes per envelope sender.
     public private(set) var outcomesBySender: [Int32: (delivered: Int, deferred: Int, bounced: Int)] = [:]
@@ -217,33 +252,25 @@ public struct MailLedger: Sendable {
             c.recipients += recipients.count
             c.bytes += size
         }
-        envelopeSenderCounts[sender, default: 0] += 1
+        MailLedger.bump(&envelopeSenderCounts, sender)
 
         // The mailbox that sent it: the account when authenticated, else the envelope sender.
         let mailbox = account ?? sender
         let mailboxDomain = domain(ofAddress: mailbox)
+        let domainOf = domainOfAddress
         if localDomains.contains(mailboxDomain) {
-            domainTraffic[mailboxDomain, default: DomainTraffic()].outMessages += 1
-            domainTraffic[mailboxDomain]!.outRecipients += recipients.count
-            domainTraffic[mailboxDomain]!.outBytes += size
-            mailboxes[mailbox, default: MailboxTraffic()].sent += 1
-            mailboxes[mailbox]!.sentRecipients += recipients.count
-            mailboxes[mailbox]!.sentBytes += size
+            domainTraffic[mailboxDomain, default: DomainTraffic()].addSent(recipients: recipients.count, size: size)
+            mailboxes[mailbox, default: MailboxTraffic()].addSent(recipients: recipients, size: size, domainOf: domainOf)
         }
         var seenDomains: [Int32] = []
         for r in recipients {
-            recipientCounts[r, default: 0] += 1
-            let d = domain(ofAddress: r)
-            if localDomains.contains(mailboxDomain) { mailboxes[mailbox]!.recipientDomains.insert(d) }
+            MailLedger.bump(&recipientCounts, r)
+            let d = domainOf[Int(r)]
             guard localDomains.contains(d) else { continue }
-            mailboxes[r, default: MailboxTraffic()].received += 1
-            mailboxes[r]!.receivedBytes += size
-            domainTraffic[d, default: DomainTraffic()].inRecipients += 1
-            if !seenDomains.contains(d) {
-                seenDomains.append(d)
-                domainTraffic[d]!.inMessages += 1
-                domainTraffic[d]!.inBytes += size
-            }
+            mailboxes[r, default: MailboxTraffic()].addReceived(size: size)
+            let first = !seenDomains.contains(d)
+            if first { seenDomains.append(d) }
+            domainTraffic[d, default: DomainTraffic()].addReceived(firstForMessage: first, size: size)
         }
 
         let key: SenderKey
@@ -252,20 +279,9 @@ public struct MailLedger: Sendable {
         case .authenticated: key = .account(account!)
         case .relayed: key = .relayIP(clientIP)
         }
-        var e = evidence[key] ?? SenderEvidence()
-        e.messages += 1
-        e.recipients += recipients.count
-        for r in recipients { e.recipientDomains.insert(domain(ofAddress: r)) }
-        e.envelopeSenders[sender, default: 0] += 1
-        e.clientIPs[clientIP, default: 0] += 1
-        if t < e.firstSeen { e.firstSeen = t }
-        if t > e.lastSeen { e.lastSeen = t }
-        let (inWindow, oldest) = e.window.add(t.milliseconds, length: rateWindow * 1000)
-        if inWindow > e.peakInWindow {
-            e.peakInWindow = inWindow
-            e.peakWindowStart = LocalTime(milliseconds: oldest)
-        }
-        evidence[key] = e
+        // Mutated in place: a copy would duplicate the sender's sets on every message.
+        evidence[key, default: SenderEvidence()].record(
+            at: t, clientIP: clientIP, sender: sender, recipients: recipients, window: rateWindow, domainOf: domainOf)
     }
 
     /// A delivery attempt: local, or remote with the server's outcome word.
@@ -331,6 +347,34 @@ public struct MailLedger: Sendable {
     public mutating func block(at t: LocalTime, ip: Int32, rule: String) {
         guard admit(t) else { return }
         blocks.append(SecurityBlock(at: t, ip: ip, rule: rule))
+    }
+
+    @inline(__always) private static func bump(_ counts: inout [Int32], _ id: Int32) {
+        let i = Int(id)
+        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i + 1 - counts.count)) }
+        counts[i] &+= 1
+    }
+
+    /// The `top` addresses with the highest counts (0: all), most first, ties in address order;
+    /// only the winners are turned into strings.
+    public func topAddresses(_ counts: [Int32], top: Int) -> [(address: Int32, count: Int)] {
+        let before = { (a: Int32, b: Int32) -> Bool in
+            let ca = counts[Int(a)], cb = counts[Int(b)]
+            if ca != cb { return ca > cb }
+            return addresses.withBytes(a) { x in addresses.withBytes(b) { y in x.lexicographicallyPrecedes(y) } }
+        }
+        let seen = counts.indices.lazy.filter { counts[$0] > 0 }.map { Int32($0) }
+        guard top > 0 else { return seen.sorted(by: before).map { ($0, Int(counts[Int($0)])) } }
+        // Keep the best `top` in order; most candidates lose to the worst kept at once.
+        var best: [Int32] = []
+        for candidate in seen {
+            if best.count == top {
+                guard before(candidate, best[top - 1]) else { continue }
+                best.removeLast()
+            }
+            best.insert(candidate, at: best.firstIndex { before(candidate, $0) } ?? best.count)
+        }
+        return best.map { ($0, Int(counts[Int($0)])) }
     }
 
     /// Totals over every day read.

@@ -62,8 +62,10 @@ public struct TrafficSummary: Sendable {
         }.sorted { ($1.sent, $1.received, $0.mailbox) < ($0.sent, $0.received, $1.mailbox) }
         mailboxCount = allMailboxes.count
         mailboxes = top > 0 ? Array(allMailboxes.prefix(top)) : allMailboxes
-        topSenders = Self.ranked(ledger.envelopeSenderCounts.map { (Self.addressName(ledger, $0.key), $0.value) }, top: top)
-        topRecipients = Self.ranked(ledger.recipientCounts.map { (Self.addressName(ledger, $0.key), $0.value) }, top: top)
+        topSenders = ledger.topAddresses(ledger.envelopeSenderCounts, top: top)
+            .map { Named(name: Self.addressName(ledger, $0.address), count: $0.count) }
+        topRecipients = ledger.topAddresses(ledger.recipientCounts, top: top)
+            .map { Named(name: Self.addressName(ledger, $0.address), count: $0.count) }
     }
 
     static func addressName(_ ledger: MailLedger, _ id: Int32) -> String {

@@ -41,7 +41,7 @@ public final class LineReader {
         precondition(maxLineLength > 0 && chunkSize > 0)
         self.maxLineLength = maxLineLength
         self.chunkSize = chunkSize
-        buffer = .allocate(byteCount: chunkSize + maxLineLength, alignment: 16)
+        buffer = .allocate(byteCount: max(chunkSize + maxLineLength, LineReader.nulProbe + chunkSize), alignment: 16)
     }
 
     deinit { buffer.deallocate() }
@@ -65,6 +65,7 @@ public final class LineReader {
     // MARK: - Splitting
 
     private static let nulProbe = 8192
+    private static let releaseStep = 32 << 20
 
     private func splitMapped(_ map: UnsafeRawBufferPointer, _ body: (Line) -> Void) -> LineStats {
         var stats = LineStats()
@@ -75,12 +76,20 @@ public final class LineReader {
         }
         var start = LineReader.bomLength(base, map.count)
         let end = map.count
+        var released = 0
         while start < end {
             let nl = memchr(base + start, 0x0A, end - start)
             let lineEnd = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
             if nl == nil { stats.endsMidLine = true }
             deliver(UnsafeRawBufferPointer(start: base + start, count: lineEnd - start), &stats, body)
             start = lineEnd + 1
+            if start - released >= LineReader.releaseStep {
+                // Pages already split are dropped from the process's resident set (they stay in
+                // the page cache), so memory stays flat however large the file.
+                let upTo = start & ~(LineReader.releaseStep - 1)
+                madvise(UnsafeMutableRawPointer(mutating: base + released), upTo - released, MADV_DONTNEED)
+                released = upTo
+            }
         }
         return stats
     }
@@ -90,8 +99,13 @@ public final class LineReader {
     ) throws(FileReadError) -> LineStats {
         var stats = LineStats()
         let base = buffer.baseAddress!
-        var start = 0, end = 0
-        var atEOF = false, firstRead = true, skippingRest = false
+        var (end, atEOF) = try prefill(source, base)
+        if memchr(base, 0, min(end, LineReader.nulProbe)) != nil {
+            stats.isBinary = true
+            return stats
+        }
+        var start = LineReader.bomLength(base, end)
+        var skippingRest = false
         while true {
             // Deliver every complete line in [start, end).
             while start < end {
@@ -105,7 +119,9 @@ public final class LineReader {
                 start = lineEnd + 1
             }
             if atEOF {
-                if start < end && !skippingRest {
+                if skippingRest {
+                    stats.endsMidLine = true // the cut line never ended
+                } else if start < end {
                     stats.endsMidLine = true
                     deliver(UnsafeRawBufferPointer(start: base + start, count: end - start), &stats, body)
                 }
@@ -113,7 +129,7 @@ public final class LineReader {
             }
             if skippingRest {
                 start = 0; end = 0
-            } else if end - start >= maxLineLength {
+            } else if end - start > maxLineLength {
                 // A line longer than the limit: deliver its first part, skip to its end.
                 deliver(UnsafeRawBufferPointer(start: base + start, count: maxLineLength), &stats, body, cut: true)
                 skippingRest = true
@@ -124,16 +140,20 @@ public final class LineReader {
             }
             let n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkSize, buffer.count - end)))
             if n == 0 { atEOF = true; continue }
-            if firstRead {
-                firstRead = false
-                if memchr(base, 0, min(n, LineReader.nulProbe)) != nil {
-                    stats.isBinary = true
-                    return stats
-                }
-                start = LineReader.bomLength(base, n)
-            }
             end += n
         }
+    }
+
+    /// Reads the first 8 KiB (or the whole file if smaller) before any line is delivered, so a
+    /// file with NUL bytes there is rejected as binary whatever the chunk size.
+    private func prefill(_ source: borrowing ByteSource, _ base: UnsafeMutableRawPointer) throws(FileReadError) -> (end: Int, atEOF: Bool) {
+        var end = 0
+        while end < LineReader.nulProbe {
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkSize, buffer.count - end)))
+            if n == 0 { return (end, true) }
+            end += n
+        }
+        return (end, false)
     }
 
     @inline(__always)

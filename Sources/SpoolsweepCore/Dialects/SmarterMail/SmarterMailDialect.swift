@@ -237,7 +237,15 @@ struct SmarterMailSpoolWalker {
             }
         } else if message.contentPath != nil {
             if queue.lowercased().hasSuffix("drop") {
-                message.state = "Drop" // the pickup folder takes bare .eml files
+                // The pickup folder takes bare .eml files: the server reads the envelope from the
+                // headers, and so does spoolsweep.
+                message.state = "Drop"
+                if let headers = try? MessageHeaders.read(path: eml!, buffer: &buffer) {
+                    message.sender = headers.first("From").map { envelopeAddress($0.decoded) } ?? ""
+                    message.recipients = (headers.all("To") + headers.all("Cc")).flatMap { field in
+                        field.decoded.split(separator: ",").map { envelopeAddress(String($0)) }.filter { !$0.isEmpty }
+                    }
+                }
             } else {
                 message.state = "Orphan"
                 diagnostics.warn(eml!, "message (.eml) without its envelope (.hdr)")

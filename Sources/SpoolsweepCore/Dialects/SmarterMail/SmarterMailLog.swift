@@ -87,6 +87,12 @@ func envelopeAddress(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
     return t.slice(0..<end)
 }
 
+/// `envelopeAddress` of a header value.
+func envelopeAddress(_ s: String) -> String {
+    var s = s
+    return s.withUTF8 { envelopeAddress(UnsafeRawBufferPointer($0)).printable }
+}
+
 // MARK: - SMTP log
 
 /// Follows SMTP sessions through the SMTP log and reports accepted messages, logins and

@@ -1,0 +1,127 @@
+import Glibc
+import Testing
+@testable import SpoolsweepCore
+
+/// The error opening `path` raises, or nil when it opens.
+private func openError(_ path: String) -> FileReadError? {
+    do {
+        let source = try ByteSource(path: path)
+        _ = source.size
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite struct ByteSourceTests {
+    @Test func fifoIsRefusedWithoutBlocking() throws {
+        let dir = try TempFolder("bs-fifo")
+        let path = try dir.fifo("2026.11.28-smtpLog.log")
+        // No writer ever opens the FIFO: a blocking open would hang here.
+        #expect(openError(path) == .notRegularFile(kind: "a FIFO"))
+        #expect(FileReadError.notRegularFile(kind: "a FIFO").reason == "not a regular file (a FIFO)")
+    }
+
+    @Test func folderIsRefused() throws {
+        let dir = try TempFolder("bs-dir")
+        let path = try dir.folder("2026.11.28-delivery.log")
+        #expect(openError(path) == .notRegularFile(kind: "a folder"))
+        #expect(FileReadError.notRegularFile(kind: "a folder").reason == "not a regular file (a folder)")
+    }
+
+    @Test func symbolicLinkIsNotFollowed() throws {
+        let dir = try TempFolder("bs-link")
+        try dir.write("real.log", "10:00:00 x\n")
+        let link = try dir.link("alias.log", to: dir.at("real.log"))
+        #expect(openError(link) == .symbolicLink)
+        #expect(FileReadError.symbolicLink.reason == "is a symbolic link (not followed)")
+        #expect(FileSystem.kind(link) == .link)
+    }
+
+    @Test func danglingSymbolicLinkIsALinkToo() throws {
+        let dir = try TempFolder("bs-dangling")
+        let link = try dir.link("gone.hdr", to: dir.at("nowhere.hdr"))
+        #expect(openError(link) == .symbolicLink)
+    }
+
+    @Test func missingFileHasVanished() throws {
+        let dir = try TempFolder("bs-missing")
+        #expect(openError(dir.at("12345678.eml")) == .vanished)
+        #expect(FileReadError.vanished.reason == "vanished before it could be read")
+    }
+
+    @Test func unreadableFileReportsTheSystemError() throws {
+        // As root every file is readable: then the file simply opens.
+        let dir = try TempFolder("bs-perm")
+        let path = try dir.write("secret.log", "x\n")
+        chmod(path, 0)
+        if getuid() != 0 {
+            #expect(openError(path) == .system(operation: "open", errno: EACCES))
+            #expect(FileReadError.system(operation: "open", errno: EACCES).reason == "open failed: Permission denied")
+        } else {
+            #expect(openError(path) == nil)
+        }
+    }
+
+    @Test func readAllStopsAtTheLimit() throws {
+        let dir = try TempFolder("bs-readall")
+        let content = Array((0..<200_000).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        let path = try dir.write("big.eml", content)
+        let source = try ByteSource(path: path, allowMapping: false)
+        #expect(source.size == 200_000)
+        var buffer: [UInt8] = [9, 9, 9]
+        let whole = try source.readAll(into: &buffer, limit: 100_000)
+        #expect(whole == false)
+        #expect(buffer.count == 100_000)
+        #expect(buffer == Array(content[0..<100_000]))
+    }
+
+    @Test func readAllWithinTheLimitReadsEverything() throws {
+        let dir = try TempFolder("bs-readall2")
+        let path = try dir.write("small.hdr", "Written \r\na@b.test\r\nc@d.test\r\n\r\n")
+        let source = try ByteSource(path: path, allowMapping: false)
+        var buffer: [UInt8] = Array("old contents".utf8)
+        #expect(try source.readAll(into: &buffer, limit: 64 << 20))
+        #expect(buffer == Array("Written \r\na@b.test\r\nc@d.test\r\n\r\n".utf8))
+    }
+
+    @Test func readAllOfExactlyTheLimitIsWhole() throws {
+        let dir = try TempFolder("bs-readall3")
+        let path = try dir.write("ten.hdr", "0123456789")
+        let source = try ByteSource(path: path, allowMapping: false)
+        var buffer: [UInt8] = []
+        #expect(try source.readAll(into: &buffer, limit: 10))
+        #expect(buffer.count == 10)
+    }
+
+    @Test func onlySettledNonEmptyFilesAreMapped() throws {
+        let dir = try TempFolder("bs-map")
+        let fresh = try dir.write("fresh.log", "x\n")
+        let old = try dir.write("old.log", "x\n")
+        let empty = try dir.write("empty.log", "")
+        try TempFolder.age(old, seconds: 7200)
+        try TempFolder.age(empty, seconds: 7200)
+        #expect(try ByteSource(path: fresh).isMapped == false)
+        #expect(try ByteSource(path: old).isMapped == true)
+        #expect(try ByteSource(path: old, allowMapping: false).isMapped == false)
+        #expect(try ByteSource(path: empty).isMapped == false)
+    }
+
+    @Test func fileSystemKinds() throws {
+        let dir = try TempFolder("bs-kinds")
+        let file = try dir.write("a.eml", "x")
+        let folder = try dir.folder("SubSpool1")
+        let fifo = try dir.fifo("pipe")
+        let link = try dir.link("loop", to: ".")
+        #expect(FileSystem.kind(file) == .file)
+        #expect(FileSystem.kind(folder) == .folder)
+        #expect(FileSystem.kind(fifo) == .other("a FIFO"))
+        #expect(FileSystem.kind(link) == .link)
+        #expect(FileSystem.kind(dir.at("none")) == .missing)
+        #expect(FileSystem.list(dir.path) == ["SubSpool1", "a.eml", "loop", "pipe"])
+        #expect(FileSystem.list(dir.at("none")) == nil)
+        #expect(FileSystem.baseName("/var/lib/smartermail/Logs/") == "Logs")
+        #expect(FileSystem.join("/a/", "b") == "/a/b")
+        #expect(FileSystem.join("/a", "b") == "/a/b")
+    }
+}

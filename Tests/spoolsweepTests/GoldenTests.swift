@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// Every command's exact output on the sample server, against committed golden files.
+/// "Now" is fixed at 2026-11-28 18:00:00 (the moment the sample spool was copied).
+@Suite(.serialized) struct GoldenTests {
+    static let now = ["--now", "2026-11-28T18:00:00"]
+    static let orphanWarnings = """
+        spoolsweep: warning: smartermail/Spool/SubSpool2/868583812463.eml: message (.eml) without its envelope (.hdr)
+        spoolsweep: warning: smartermail/Spool/SubSpool3/30909693.hdr: envelope (.hdr) without its message (.eml)
+        spoolsweep: 2 warning(s): the results cover only what could be read
+
+        """
+
+    /// (golden file, arguments, expected exit status, whether the spool — with its two orphans — is read)
+    static let cases: [(String, [String], Int32, Bool)] = [
+        ("summary.txt", ["summary", "smartermail/Logs"], 0, false),
+        ("summary.json", ["summary", "--format", "json", "smartermail/Logs"], 0, false),
+        ("summary.csv", ["summary", "--format", "csv", "smartermail/Logs"], 0, false),
+        ("summary-2026-11-28.txt", ["summary", "--date", "2026-11-28", "--top", "5", "smartermail"], 0, false),
+        ("summary-yesterday.txt", ["summary", "--date", "yesterday", "--top", "3"] + now + ["smartermail/Logs"], 0, false),
+        ("suspects.txt", ["suspects"] + now + ["smartermail"], 2, true),
+        ("suspects.json", ["suspects", "--format", "json"] + now + ["smartermail"], 2, true),
+        ("suspects.csv", ["suspects", "--format", "csv"] + now + ["smartermail"], 2, true),
+        ("spool-list.txt", ["spool", "list"] + now + ["smartermail"], 2, true),
+        ("spool-list.json", ["spool", "list", "--format", "json", "--state", "writing,failed,drop"] + now + ["smartermail"], 2, true),
+        ("spool-list.csv", ["spool", "list", "--format", "csv", "--sender", "^$"] + now + ["smartermail"], 2, true),
+        ("spool-list-jane-count.txt", ["spool", "list", "--auth", "^jane@northwind\\.test$", "--count"] + now + ["smartermail"], 2, true),
+        ("spool-list-body-ids.txt", ["spool", "list", "--body", "claim\\.gift-card-prize", "--ids-only"] + now + ["smartermail"], 2, true),
+        ("spool-list-subject-i.txt", ["spool", "list", "-i", "--subject", "RECHNUNG|café", "--older-than", "1h"] + now + ["smartermail"], 2, true),
+        ("spool-list-header-size.txt", ["spool", "list", "--header", "X-SmarterMail-Spam: .", "--min-size", "3k", "--max-size", "1M"] + now + ["smartermail"], 2, true),
+        ("spool-shape.txt", ["spool", "shape", "--top", "10"] + now + ["smartermail"], 2, true),
+        ("spool-shape.json", ["spool", "shape", "--format", "json", "--top", "5"] + now + ["smartermail"], 2, true),
+    ]
+
+    @Test(arguments: 0..<cases.count)
+    func golden(_ index: Int) throws {
+        let (name, args, status, readsSpool) = Self.cases[index]
+        let result = try CLI.run(args)
+        try CLI.expectGolden(result.stdout, name)
+        #expect(result.stderr == (readsSpool ? Self.orphanWarnings : ""), "\(name)")
+        #expect(result.status == status, "\(name)")
+    }
+
+    @Test func failOnSuspectSetsTheExitStatus() throws {
+        let result = try CLI.run(["suspects", "--fail-on-suspect", "--format", "csv"] + Self.now + ["smartermail/Logs"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "")
+        // The day before the attack is an ordinary day.
+        let quiet = try CLI.run(["suspects", "--fail-on-suspect", "--date", "2026-11-27", "smartermail/Logs"])
+        #expect(quiet.status == 0)
+        #expect(quiet.stdout.hasSuffix("\nNo sender crosses a threshold (11 senders seen).\n"))
+    }
+}
+
+/// Errors a user meets: each says what is wrong, and the exit status says which kind.
+struct ErrorTests {
+    @Test func badPatternIsRefusedWithPCRE2sMessageAndOffset() throws {
+        let result = try CLI.run(["spool", "list", "--subject", "(unclosed", "smartermail"])
+        #expect(result.stdout == "")
+        #expect(result.stderr == "error: --subject: missing closing parenthesis at offset 9\n")
+        #expect(result.status == 64)
+    }
+
+    @Test func missingPath() throws {
+        let result = try CLI.run(["summary", "no/such/folder"])
+        #expect(result.stderr == "error: no/such/folder: no such file or folder\n")
+        #expect(result.status == 66)
+    }
+
+    @Test func folderThatIsNoMailServer() throws {
+        let result = try CLI.run(["summary", "."], in: CLI.root.appendingPathComponent("Sources/CPCRE2"))
+        #expect(result.stderr == "error: .: not a known mail server layout (looked for smartermail: a server folder with Logs/ or Spool/ (or Domains/Spool/), a folder of YYYY.MM.DD-kind.log files, a spool folder with SubSpoolN/proc/delay/Drop or .hdr/.eml files, or such files)\n")
+        #expect(result.status == 66)
+    }
+
+    @Test func badDate() throws {
+        let result = try CLI.run(["summary", "--date", "28/11/2026", "smartermail"])
+        #expect(result.stderr == "error: --date: expected today, yesterday or YYYY-MM-DD, got '28/11/2026'\n")
+        #expect(result.status == 64)
+    }
+
+    @Test func badRate() throws {
+        let result = try CLI.run(["suspects", "--rate", "lots", "smartermail"])
+        #expect(result.stderr == "error: --rate: expected COUNT/DURATION such as 100/10m, got 'lots'\n")
+        #expect(result.status == 64)
+    }
+
+    @Test func catastrophicPatternHitsTheMatchLimitNotAHang() throws {
+        // ^(a+)+$ backtracks exponentially on a long run of a's that ends in another letter.
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-redos-\(getpid())/SubSpool1")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: spool.deletingLastPathComponent()) }
+        try "Written \r\nweb@example.test\r\nx@example.org\r\ncreationdate: 11/28/2026 17:00:00\r\n\r\n"
+            .write(to: spool.appendingPathComponent("12345678.hdr"), atomically: false, encoding: .utf8)
+        try ("Subject: hi\r\n\r\n" + String(repeating: "a", count: 5000) + "b\r\n")
+            .write(to: spool.appendingPathComponent("12345678.eml"), atomically: false, encoding: .utf8)
+        let result = try CLI.run(["spool", "list", "--body", "^(a+)+$", "--count", "--now", "2026-11-28T18:00:00", "SubSpool1"],
+                                 in: spool.deletingLastPathComponent())
+        #expect(result.stdout == "0\n")
+        #expect(result.stderr == """
+            spoolsweep: warning: SubSpool1/12345678.eml: --body: match limit exceeded (pattern too costly on this message); counted as not matching
+            spoolsweep: 1 warning(s): the results cover only what could be read
+
+            """)
+        #expect(result.status == 2)
+    }
+}
