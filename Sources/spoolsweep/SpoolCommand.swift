@@ -69,10 +69,14 @@ struct SpoolListCommand: ParsableCommand {
     @Flag(name: .customLong("ids-only"), help: "Print only the ids, one per line.")
     var idsOnly = false
 
+    @Flag(help: "Also read the logs: the SMTP session that received each message (login, IP) and its delivery attempts with the last outcome.")
+    var history = false
+
     func run() throws {
         try running {
             let (selected, diagnostics) = try Spoolsweep.selectSpool(
-                input.selection, filter: try filters.filter(), now: try input.clock(), wantsSubject: !(count || idsOnly))
+                input.selection, filter: try filters.filter(), now: try input.clock(), wantsSubject: !(count || idsOnly),
+                history: history && !(count || idsOnly))
             if count {
                 try finish("\(selected.count)\n", json: .object([("count", .int(selected.count))]), format: input.format, diagnostics: diagnostics)
             }

@@ -29,6 +29,8 @@ import Testing
         ("spool-list-body-ids.txt", ["spool", "list", "--body", "claim\\.gift-card-prize", "--ids-only"] + now + ["smartermail"], 2, true),
         ("spool-list-subject-i.txt", ["spool", "list", "-i", "--subject", "RECHNUNG|café", "--older-than", "1h"] + now + ["smartermail"], 2, true),
         ("spool-list-header-size.txt", ["spool", "list", "--header", "X-SmarterMail-Spam: .", "--min-size", "3k", "--max-size", "1M"] + now + ["smartermail"], 2, true),
+        ("spool-list-history.txt", ["spool", "list", "--history", "--younger-than", "3h", "--state", "Written"] + now + ["smartermail"], 2, true),
+        ("spool-list-history.json", ["spool", "list", "--history", "--format", "json", "--auth", "^lucas@"] + now + ["smartermail"], 2, true),
         ("spool-shape.txt", ["spool", "shape", "--top", "10"] + now + ["smartermail"], 2, true),
         ("spool-shape.json", ["spool", "shape", "--format", "json", "--top", "5"] + now + ["smartermail"], 2, true),
     ]

@@ -134,9 +134,11 @@ public enum Spoolsweep {
     }
 
     /// The queued messages `filter` selects.
+    /// With `history`, each selected message also gets what the logs say about it.
     public static func selectSpool(
-        _ input: InputSelection, filter: SpoolFilter, now: LocalTime, wantsSubject: Bool
+        _ input: InputSelection, filter: SpoolFilter, now: LocalTime, wantsSubject: Bool, history: Bool = false
     ) throws(SpoolsweepError) -> (selected: [SelectedMessage], diagnostics: Diagnostics) {
+        let (dialect, layout) = try input.locate()
         var (messages, diagnostics) = try readSpool(input)
         var selector = SpoolSelector(filter: filter, now: now, wantsSubject: wantsSubject)
         var selected: [SelectedMessage] = []
@@ -144,6 +146,10 @@ public enum Spoolsweep {
             if let s = selector.select(m, diagnostics: &diagnostics) { selected.append(s) }
         }
         messages.removeAll()
+        if history {
+            let stories = dialect.history(of: selected.map(\.message), layout: layout, diagnostics: &diagnostics)
+            for i in selected.indices { selected[i].history = stories[selected[i].message.id] ?? MessageHistory() }
+        }
         return (selected, diagnostics)
     }
 

@@ -83,6 +83,8 @@ public struct SelectedMessage: Sendable {
     public let subject: String
     /// Seconds since the server received it.
     public let age: Int64?
+    /// Its story in the logs, when asked for (`--history`).
+    public var history: MessageHistory?
 }
 
 /// Applies a `SpoolFilter` to queued messages: envelope conditions first, then the header block

@@ -40,6 +40,9 @@ public protocol MailServerDialect: Sendable {
     var lookedFor: String { get }
     /// Reads the layout's log files (those overlapping `ledger.range`) into `ledger`.
     func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics)
+    /// What the logs say about each queued message (keyed by `QueuedMessage.id`): the SMTP
+    /// session that received it and its delivery attempts.
+    func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory]
     /// Calls `visit` with every queued message of the layout's spool.
     func readSpool(
         _ layout: ServerLayout, options: SpoolReadOptions, diagnostics: inout Diagnostics,

@@ -46,3 +46,17 @@ public struct QueuedMessage: Equatable, Sendable {
     /// Whether the server may still be writing it: never touch such a message.
     public var isBeingWritten: Bool { state.lowercased() == "writing" }
 }
+
+/// A queued message's story in the logs.
+public struct MessageHistory: Equatable, Sendable {
+    /// The SMTP session that received it: its id, client IP and login, when found in the logs.
+    public var sessionID: String?
+    public var clientIP: String?
+    public var login: String?
+    public var received: LocalTime?
+    /// Delivery attempts seen, and the last remote outcome as the server wrote it.
+    public var attempts = 0
+    public var lastAttempt: LocalTime?
+    public var lastOutcome: String?
+    public init() {}
+}

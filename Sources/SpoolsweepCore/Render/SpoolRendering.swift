@@ -16,16 +16,24 @@ public enum SpoolListing {
 
     static func text(_ selected: [SelectedMessage]) -> String {
         if selected.isEmpty { return "No queued message matches.\n" }
-        var table = TextTable([("id", .left), ("queue", .left), ("state", .left), ("age", .right), ("size", .right),
-                               ("sender", .left), ("auth", .left), ("client ip", .left), ("rcpts", .right), ("subject", .left)])
+        let withHistory = selected.first?.history != nil
+        var columns: [(String, TextTable.Alignment)] = [
+            ("id", .left), ("queue", .left), ("state", .left), ("age", .right), ("size", .right), ("sender", .left),
+            ("auth", .left), ("client ip", .left), ("rcpts", .right)]
+        if withHistory { columns += [("tries", .right), ("last outcome", .left)] }
+        var table = TextTable(columns + [("subject", .left)])
         var bytes = 0
         for s in selected {
             let m = s.message
             bytes += m.size
-            table.add([m.id.terminalSafe, m.queue.terminalSafe, m.state.terminalSafe, s.age.map(formatAge) ?? "?",
+            var row = [m.id.terminalSafe, m.queue.terminalSafe, m.state.terminalSafe, s.age.map(formatAge) ?? "?",
                        formatBytes(m.size), (m.sender.isEmpty ? "<>" : m.sender).terminalSafe.clipped(40),
                        (m.account ?? "-").terminalSafe.clipped(40), (m.clientIP ?? "-").terminalSafe,
-                       "\(m.recipients.count)", s.subject.terminalSafe.clipped(60)])
+                       "\(m.recipients.count)"]
+            if let h = s.history {
+                row += ["\(h.attempts)", (h.lastOutcome ?? "-").terminalSafe.clipped(40)]
+            }
+            table.add(row + [s.subject.terminalSafe.clipped(60)])
         }
         return table.rendered(indent: 0)
             + "\(selected.count) message\(selected.count == 1 ? "" : "s"), \(formatBytes(bytes))\n"
@@ -46,7 +54,14 @@ public enum SpoolListing {
                     ("next_attempt", .optional(m.nextAttempt?.description)),
                     ("recipients", .strings(m.recipients)), ("subject", .string(s.subject)),
                     ("envelope_path", .optional(m.envelopePath)), ("content_path", .optional(m.contentPath)),
-                ])
+                ] + (s.history.map { h in
+                    [("history", JSON.object([
+                        ("session_id", .optional(h.sessionID)), ("client_ip", .optional(h.clientIP)),
+                        ("login", .optional(h.login)), ("received", .optional(h.received?.description)),
+                        ("attempts", .int(h.attempts)), ("last_attempt", .optional(h.lastAttempt?.description)),
+                        ("last_outcome", .optional(h.lastOutcome)),
+                    ]))]
+                } ?? []))
             })),
         ])
     }

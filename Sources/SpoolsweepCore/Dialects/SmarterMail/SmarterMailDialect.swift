@@ -83,46 +83,76 @@ public struct SmarterMailDialect: MailServerDialect {
     // MARK: - Logs
 
     public func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
-        var files: [(path: String, kind: SmarterMailLogKind, day: Int64)] = []
-        for path in layout.logFiles {
-            guard let parsed = SmarterMailLogKind.parse(fileName: FileSystem.baseName(path)) else { continue }
-            guard let kind = parsed.kind else { diagnostics.filesSkipped += 1; continue }
-            if let range = ledger.range, !range.overlaps(day: parsed.day) { continue }
-            files.append((path, kind, parsed.day))
-        }
-        diagnostics.filesSkipped += layout.skippedFiles.count
-        // Deliveries first (they teach the local domains), then logins, then SMTP; days in order.
-        files.sort { ($0.kind.rawValue, $0.day, $0.path) < ($1.kind.rawValue, $1.day, $1.path) }
-
-        let reader = LineReader()
+        let files = logFiles(layout, range: ledger.range, diagnostics: &diagnostics)
         var smtp = SmarterMailSMTPReader()
         let delivery = SmarterMailDeliveryReader()
         var admin = SmarterMailAdminReader()
         admin.daysWithSMTPLog = Set(files.filter { $0.kind == .smtp }.map(\.day))
+        forEachEntry(files, diagnostics: &diagnostics) { kind, entry in
+            switch kind {
+            case .smtp: return smtp.read(entry, into: &ledger)
+            case .delivery: return delivery.read(entry, into: &ledger)
+            case .administrative: return admin.read(entry, into: &ledger)
+            }
+        }
+        smtp.finish(into: &ledger)
+    }
+
+    public func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory] {
+        let files = logFiles(layout, range: nil, diagnostics: &diagnostics).filter { $0.kind != .administrative }
+        var reader = SmarterMailHistoryReader(messages)
+        forEachEntry(files, diagnostics: &diagnostics) { kind, entry in
+            if kind == .smtp { reader.readSMTP(entry) } else { reader.readDelivery(entry) }
+            return true
+        }
+        return reader.history
+    }
+
+    private typealias LogFile = (path: String, kind: SmarterMailLogKind, day: Int64)
+
+    /// The layout's log files overlapping `range`, in reading order: deliveries first (they teach
+    /// the local domains), then logins, then SMTP; days in order.
+    private func logFiles(_ layout: ServerLayout, range: TimeRange?, diagnostics: inout Diagnostics) -> [LogFile] {
+        var files: [LogFile] = []
+        for path in layout.logFiles {
+            guard let parsed = SmarterMailLogKind.parse(fileName: FileSystem.baseName(path)) else { continue }
+            if let range, !range.overlaps(day: parsed.day) { continue }
+            guard let kind = parsed.kind else { diagnostics.filesSkipped += 1; continue }
+            files.append((path, kind, parsed.day))
+        }
+        for path in layout.skippedFiles {
+            diagnostics.filesSkipped += 1
+            // An old day compressed in place by the server's maintenance task.
+            let name = FileSystem.baseName(path)
+            guard name.lowercased().hasSuffix(".log.zip"),
+                  let parsed = SmarterMailLogKind.parse(fileName: String(name.dropLast(4))), parsed.kind != nil,
+                  range?.overlaps(day: parsed.day) ?? true else { continue }
+            diagnostics.warn(path, "compressed log not read: unzip it to include that day")
+        }
+        return files.sorted { ($0.kind.rawValue, $0.day, $0.path) < ($1.kind.rawValue, $1.day, $1.path) }
+    }
+
+    /// Calls `body` with every entry of `files` (continuation lines belong to the entry above and
+    /// are skipped); `body` returns false for an entry it does not recognise.
+    private func forEachEntry(
+        _ files: [LogFile], diagnostics: inout Diagnostics, _ body: (SmarterMailLogKind, SmarterMailEntry) -> Bool
+    ) {
+        let reader = LineReader()
         for file in files {
             var unrecognised = 0
             do {
                 let stats = try reader.forEachLine(path: file.path) { line in
-                    // Continuation lines (details, stack traces) belong to the entry above.
                     if line.isContinuation || line.bytes.isEmpty { return }
-                    guard let entry = SmarterMailEntry(line.bytes, day: file.day) else {
+                    guard let entry = SmarterMailEntry(line.bytes, day: file.day), body(file.kind, entry) else {
                         unrecognised += 1
                         return
                     }
-                    let known: Bool
-                    switch file.kind {
-                    case .smtp: known = smtp.read(entry, into: &ledger)
-                    case .delivery: known = delivery.read(entry, into: &ledger)
-                    case .administrative: known = admin.read(entry, into: &ledger)
-                    }
-                    if !known { unrecognised += 1 }
                 }
                 diagnostics.report(stats, path: file.path, unrecognised: unrecognised)
             } catch {
                 diagnostics.warn(file.path, error.reason)
             }
         }
-        smtp.finish(into: &ledger)
     }
 
     // MARK: - Spool

@@ -208,15 +208,18 @@ struct SmarterMailSMTPReader {
             session.recipients.removeAll(keepingCapacity: true)
         case .data:
             if code == 354 { session.dataStarted = true }
-            else if code < 300 && session.dataStarted { accept(&session, at: t) }
+            else if code < 300 && (session.dataStarted || session.accepted) { accept(&session, at: t) }
             else if code >= 400 { session.accepted = false; session.dataStarted = false }
         default: break
         }
         if code >= 500 { ledger.rejection(at: t) }
     }
 
+    /// Marks the transaction accepted. Each later sign of acceptance (the size line, the spool
+    /// file written, the final 250) moves the time on: a message counts when the server last
+    /// confirmed it, normally the final `250` after DATA.
     private static func accept(_ session: inout Session, at t: LocalTime) {
-        guard session.sender != nil, !session.recipients.isEmpty, !session.accepted else { return }
+        guard session.sender != nil, !session.recipients.isEmpty else { return }
         session.accepted = true
         session.acceptedAt = t
     }

@@ -299,6 +299,33 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         #expect(run.summary.totals.recipients == 0)
     }
 
+    /// A message counts in the hour of the `rsp: 250 OK` that accepts it after DATA, not in the
+    /// hour of the `Received message size` line logged just before.
+    @Test func messageCountsInTheHourOfItsFinal250() throws {
+        let tag = "[10.0.0.14][6001]"
+        let smtp = """
+        10:59:58.000 \(tag) cmd: AUTH LOGIN
+        10:59:58.100 \(tag) Authenticated as ava@northwind.test
+        10:59:58.200 \(tag) rsp: 235 Authentication successful
+        10:59:59.000 \(tag) cmd: MAIL FROM:<ava@northwind.test>
+        10:59:59.010 \(tag) rsp: 250 OK
+        10:59:59.100 \(tag) cmd: RCPT TO:<x@remote.test>
+        10:59:59.110 \(tag) rsp: 250 OK
+        10:59:59.200 \(tag) cmd: DATA
+        10:59:59.210 \(tag) rsp: 354 Start mail input; end with <CRLF>.<CRLF>
+        10:59:59.990 \(tag) Received message size: 500 bytes
+        10:59:59.995 \(tag) Successfully wrote to the HDR file. (C:/SmarterMail/Spool/SubSpool1/6001.hdr)
+        11:00:00.010 \(tag) rsp: 250 OK
+        11:00:01.000 \(tag) cmd: QUIT
+
+        """
+        let dir = try logs([("2026.11.28-smtpLog.log", smtp)])
+        let run = try read(dir)
+        #expect(run.summary.hours[10].messages == 0)
+        #expect(run.summary.hours[11].messages == 1)
+        #expect(accountEvidence(run.ledger, "ava@northwind.test")?.firstSeen == t(11, 0, 0, 10))
+    }
+
     @Test func relayedVersusInboundUsesLocalDomainsFromTheDeliveryLog() throws {
         let tag = "[192.0.2.88][5001]"
         let smtp = """
