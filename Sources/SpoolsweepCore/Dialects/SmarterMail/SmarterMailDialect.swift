@@ -199,6 +199,10 @@ struct SmarterMailSpoolWalker {
             let path = FileSystem.join(folder, n)
             switch FileSystem.kind(path) {
             case .folder:
+                if SmarterMailDialect.messageSuffix(n) != nil {
+                    diagnostics.warn(path, "not a regular file (a folder)")
+                    continue
+                }
                 guard depth < Self.maxDepth else {
                     diagnostics.warn(path, "folder nested too deep in the spool, not read")
                     continue

@@ -639,3 +639,36 @@ private extension String {
             .joined(separator: "\n")
     }
 }
+
+// MARK: - Files that change between listing and reading
+
+@Suite struct SmarterMailVanishingInputTests {
+    @Test func logDeletedBetweenListingAndReadingIsAWarning() throws {
+        let dir = try logs([
+            ("2026.11.28-delivery.log", "10:00:00.000 [12345678] Starting local delivery to a@northwind.test\n"),
+            ("2026.11.28-smtpLog.log", "10:00:00.000 [10.0.0.1][1] cmd: EHLO x\n"),
+        ])
+        let (dialect, layout) = try Dialects.locate([dir.path])
+        #expect(layout.logFiles.count == 2)
+        unlink(dir.at("2026.11.28-smtpLog.log")) // rotated away after the listing
+        var ledger = MailLedger()
+        var diagnostics = Diagnostics()
+        dialect.readLogs(layout, into: &ledger, diagnostics: &diagnostics)
+        #expect(diagnostics.warnings == [InputWarning(path: dir.at("2026.11.28-smtpLog.log"), reason: "vanished before it could be read")])
+        #expect(ledger.totals.localDeliveries == 1)
+        #expect(diagnostics.filesRead == 1)
+    }
+
+    @Test func compressedDayIsNamedAndTheRestIsRead() throws {
+        let dir = try logs([
+            ("2026.11.27-smtpLog.log.zip", "PK\u{3}\u{4}"),
+            ("2026.11.28-delivery.log", "10:00:00.000 [12345678] Starting local delivery to a@northwind.test\n"),
+        ])
+        let all = try read(dir)
+        #expect(all.diagnostics.warnings == [InputWarning(path: dir.at("2026.11.27-smtpLog.log.zip"), reason: "compressed log not read: unzip it to include that day")])
+        #expect(all.ledger.totals.localDeliveries == 1)
+        // Outside the period asked for, the compressed day does not matter.
+        let day = try read(dir, range: TimeRange(day: LocalTime(year: 2026, month: 11, day: 28)))
+        #expect(day.diagnostics.warnings.isEmpty)
+    }
+}

@@ -290,7 +290,10 @@ dmarcResult: Skipped (Authenticated)
         try s.dir.folder("Spool/SubSpool1/66666666.hdr")
         try s.file("66666666.eml", eml)
         let (messages, diagnostics) = try s.read()
-        #expect(diagnostics.warnings == [InputWarning(path: s.path("66666666.eml"), reason: "message (.eml) without its envelope (.hdr)")])
+        #expect(diagnostics.warnings == [
+            InputWarning(path: s.path("66666666.hdr"), reason: "not a regular file (a folder)"),
+            InputWarning(path: s.path("66666666.eml"), reason: "message (.eml) without its envelope (.hdr)"),
+        ])
         #expect(messages.map(\.id) == ["66666666"])
         #expect(messages.map(\.state) == ["Orphan"])
     }
@@ -324,5 +327,19 @@ dmarcResult: Skipped (Authenticated)
             guard case .noInput(let e) = error else { Issue.record("unexpected \(error)"); return }
             #expect(e.message.hasPrefix("\(dir.path): no spool found (looked for "))
         }
+    }
+}
+
+@Suite struct SmarterMailVanishingSpoolTests {
+    /// A message delivered (and removed) by the server between the folder listing and the read
+    /// is simply gone: no warning, no message.
+    @Test func pairRemovedAfterListingIsSkippedQuietly() throws {
+        let dir = try TempFolder("vanish")
+        var walker = SmarterMailSpoolWalker(diagnostics: Diagnostics())
+        var seen: [QueuedMessage] = []
+        walker.readPair(base: "12345678", folder: dir.path, queue: "SubSpool1",
+                        files: [dir.at("12345678.hdr"), dir.at("12345678.eml")]) { seen.append($0) }
+        #expect(seen.isEmpty)
+        #expect(walker.diagnostics.warnings.isEmpty)
     }
 }
