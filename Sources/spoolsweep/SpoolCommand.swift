@@ -57,6 +57,12 @@ struct SpoolListCommand: ParsableCommand {
               spoolsweep spool list --auth '^jane@northwind\\.test$' /var/lib/smartermail
               spoolsweep spool list --subject 'gift card' -i --older-than 1h --count Spool/
               spoolsweep spool list --body 'verify-mailbox\\.account-check' --ids-only Spool/
+
+            JSON: {count, messages [{id, queue, state, created, age_seconds, size, sender, auth, \
+            client_ip, helo, session_id, attempts, next_attempt, recipients, subject, \
+            envelope_path, content_path, history {session_id, client_ip, login, received, \
+            attempts, last_attempt, last_outcome} (with --history)}], input}; with --count: \
+            {count, input}.
             """
     )
 
@@ -93,7 +99,13 @@ struct SpoolShapeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shape",
         abstract: "Queued messages per recipient domain and per sender, by age (like qshape).",
-        discussion: "A spam wave shows as one sender, and many recipient domains, in the young columns."
+        discussion: """
+            A spam wave shows as one sender, and many recipient domains, in the young columns.
+
+            JSON: {messages, bytes, states {State: n}, bucket_minutes, by_recipient_domain \
+            [{name, total, buckets}], recipient_domains, by_sender [{name, total, buckets}], \
+            senders, input}.
+            """
     )
 
     @OptionGroup var input: InputOptions

@@ -12,6 +12,15 @@ struct SummaryCommand: ParsableCommand {
             logins. Examples:
               spoolsweep summary --date yesterday /var/lib/smartermail
               spoolsweep summary --since 2026-11-01 --until 2026-11-07 --format csv Logs/
+
+            JSON: {server, period {from, until, first_entry, last_entry}, totals {accepted, \
+            inbound, authenticated, relayed, recipients, bytes, local_deliveries, delivered, \
+            deferred, bounced, rejected, failed_logins, remote_outcomes, failed_logins_by_protocol}, \
+            days [{date, ...counts}], hours [{hour, ...counts}], domains [{domain, in_messages, \
+            in_recipients, in_bytes, out_messages, out_recipients, out_bytes}], mailbox_count, \
+            mailboxes [{mailbox, sent, sent_recipients, recipient_domains, sent_bytes, received, \
+            received_bytes}], top_senders, top_recipients [{address, messages}], input {files_read, \
+            files_skipped, partial, warnings [{path, reason}]}}.
             """
     )
 

@@ -14,6 +14,14 @@ struct SuspectsCommand: ParsableCommand {
             cross a threshold and add to the score; the list ends with the commands to run next.
             Example, from cron:
               spoolsweep suspects --date today --fail-on-suspect /var/lib/smartermail || mail -s spam admin
+
+            JSON: {server, period, thresholds, suspects [{rank, kind (account|relay_ip), name, \
+            score, reasons [{code, crosses, text}], messages, recipients, recipient_domains, \
+            peak_in_window, peak_window_start, login_ips, envelope_senders [{address, messages}], \
+            remote_outcomes {delivered, deferred, bounced}, queued {messages, bytes, top_subject, \
+            top_subject_messages}, next_command}], quiet_senders, blocks [{time, ip, rule}], \
+            next_steps, input}. Reason codes: rate, break_in, forged_sender, recipient_domains, \
+            deferrals, login_ips, relay, queued.
             """
     )
 
