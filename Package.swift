@@ -18,10 +18,12 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
         ),
+        // System calls Swift's Glibc module lacks (renameat2 with RENAME_NOREPLACE).
+        .target(name: "CSystemShims"),
         // All the logic: reading bytes, dialects, analysis, rendering. No ArgumentParser here.
         .target(
             name: "SpoolsweepCore",
-            dependencies: ["CPCRE2"]
+            dependencies: ["CPCRE2", "CSystemShims"]
         ),
         // The thin command-line layer.
         .executableTarget(

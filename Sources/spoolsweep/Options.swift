@@ -24,6 +24,9 @@ struct InputOptions: ParsableArguments {
 
     var selection: InputSelection { InputSelection(paths: paths, server: server, localDomains: localDomains) }
 
+    /// The paths as typed, quoted for a shell: for the commands a report suggests.
+    var pathsText: String { paths.map(shellQuote).joined(separator: " ") }
+
     func clock() throws(SpoolsweepError) -> LocalTime {
         guard let now else { return LocalTime.now() }
         guard let t = LocalTime.parse(now) else { throw .badValue("--now: expected YYYY-MM-DDTHH:MM:SS, got '\(now)'") }
@@ -67,9 +70,9 @@ func printWarnings(_ diagnostics: Diagnostics) {
     }
 }
 
-func printError(_ text: String) {
+func printError(_ text: String, terminator: String = "\n") {
     var standardError = StandardError()
-    print(text, to: &standardError)
+    print(text, terminator: terminator, to: &standardError)
 }
 
 struct StandardError: TextOutputStream {

@@ -4,8 +4,9 @@ import SpoolsweepCore
 struct SpoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
-        abstract: "List and shape the queued messages.",
-        subcommands: [SpoolListCommand.self, SpoolShapeCommand.self]
+        abstract: "List, shape, quarantine, purge and restore queued messages.",
+        subcommands: [SpoolListCommand.self, SpoolShapeCommand.self, SpoolQuarantineCommand.self, SpoolPurgeCommand.self,
+                      SpoolQuarantinedCommand.self, SpoolRestoreCommand.self, SpoolRecoverCommand.self]
     )
 }
 

@@ -60,7 +60,7 @@ struct SuspectsCommand: ParsableCommand {
             let range = try period.range(now: try input.clock())
             let (report, diagnostics) = try Spoolsweep.suspects(
                 input.selection, range: range, thresholds: thresholds, top: top,
-                pathsText: input.paths.map(shellQuote).joined(separator: " "))
+                pathsText: input.pathsText)
             try finish(report.rendered(input.format), json: report.json(), format: input.format,
                        diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)
         }

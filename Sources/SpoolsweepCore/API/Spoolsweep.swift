@@ -4,14 +4,18 @@ public enum SpoolsweepError: Error, Equatable, Sendable, CustomStringConvertible
     case noInput(LayoutError)
     /// A pattern option did not compile: the option, and PCRE2's message and offset.
     case badPattern(option: String, PatternError)
-    /// An option value is malformed; the text says which and why.
+    /// An option value is malformed, or the request is refused; the text says which and why.
     case badValue(String)
+    /// Another spoolsweep run holds the spool's lock; the text names it.
+    case locked(String)
+    /// The quarantine or its journal cannot be used (damaged, tampered, unwritable).
+    case quarantine(String)
 
     public var description: String {
         switch self {
         case .noInput(let e): return e.description
         case .badPattern(let option, let e): return "\(option): \(e)"
-        case .badValue(let text): return text
+        case .badValue(let text), .locked(let text), .quarantine(let text): return text
         }
     }
 }
@@ -30,6 +34,10 @@ public struct ExitStatus: Equatable, Sendable {
     public static let usage = ExitStatus(code: 64)
     /// The paths do not exist or match no known server layout.
     public static let noInput = ExitStatus(code: 66)
+    /// The quarantine cannot be used: a damaged or tampered journal, an unwritable folder.
+    public static let cannotWrite = ExitStatus(code: 73)
+    /// Another spoolsweep run is changing the same spool: try again when it is done.
+    public static let locked = ExitStatus(code: 75)
 
     public static func of(partial: Bool, suspect: Bool = false) -> ExitStatus {
         switch (suspect, partial) {
@@ -41,8 +49,12 @@ public struct ExitStatus: Equatable, Sendable {
     }
 
     public static func of(_ error: SpoolsweepError) -> ExitStatus {
-        if case .noInput = error { return .noInput }
-        return .usage
+        switch error {
+        case .noInput: return .noInput
+        case .locked: return .locked
+        case .quarantine: return .cannotWrite
+        case .badPattern, .badValue: return .usage
+        }
     }
 }
 

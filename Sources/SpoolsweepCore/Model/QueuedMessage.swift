@@ -36,15 +36,18 @@ public struct QueuedMessage: Equatable, Sendable {
     public var size: Int = 0
     /// Every `key: value` line of the envelope, in file order (repeated and unknown keys kept).
     public var fields: [EnvelopeField] = []
+    /// Every file that belongs to the message (envelope, content, companions): what moves when
+    /// it is quarantined.
+    public var files: [String] = []
+    /// The server is still receiving it (SmarterMail: state `Writing`, or an `.em_` temporary):
+    /// never touch it.
+    public var beingWritten = false
 
     public init(id: String, queue: String, state: String) {
         self.id = id
         self.queue = queue
         self.state = state
     }
-
-    /// Whether the server may still be writing it: never touch such a message.
-    public var isBeingWritten: Bool { state.lowercased() == "writing" }
 }
 
 /// A queued message's story in the logs.

@@ -241,6 +241,7 @@ struct SmarterMailSpoolWalker {
         var message = QueuedMessage(id: id, queue: queue, state: "")
         message.contentPath = eml
         message.envelopePath = hdr
+        message.files = files
         if let eml, let st = FileSystem.status(eml) {
             message.size = st.size
             message.created = LocalTime(unixTime: st.mtime)
@@ -266,7 +267,8 @@ struct SmarterMailSpoolWalker {
                 diagnostics.warn(hdr, error.reason)
                 return
             }
-            if message.contentPath == nil && !message.isBeingWritten && temp == nil {
+            message.beingWritten = message.state.lowercased() == "writing" || temp != nil
+            if message.contentPath == nil && !message.beingWritten {
                 diagnostics.warn(hdr, "envelope (.hdr) without its message (.eml)")
             }
         } else if message.contentPath != nil {
@@ -287,7 +289,6 @@ struct SmarterMailSpoolWalker {
         } else {
             return // only a temporary .em_: a message arriving right now
         }
-        if temp != nil && message.contentPath == nil && message.state.isEmpty { message.state = "Writing" }
         diagnostics.filesRead += 1
         visit(message)
     }

@@ -1,0 +1,473 @@
+import Glibc
+
+/// A message a run acted on, or could not.
+public struct MessageOutcome: Equatable, Sendable {
+    public let id: String
+    public let queue: String
+    public let sender: String
+    public let account: String?
+    public let size: Int
+    /// Why it was skipped or failed; nil when it was moved or deleted.
+    public let reason: String?
+}
+
+/// What a recovery found and did.
+public struct RecoveryReport: Equatable, Sendable {
+    /// Interrupted runs finished.
+    public var journals = 0
+    /// Messages whose interrupted move or deletion was completed.
+    public var completed = 0
+    /// Messages an interrupted run had announced but not touched.
+    public var rolledBack = 0
+    /// What could not be resolved (left as it is, reported).
+    public var problems: [String] = []
+    public init() {}
+}
+
+/// What a quarantine, purge or restore run did.
+public struct MoveReport: Sendable {
+    public let operation: JournalOperation
+    public let run: String
+    public let batch: String
+    public let batchFolder: String
+    /// The quarantine root (the purge audit is `purged.jsonl` there).
+    public let quarantineRoot: String
+    public let dryRun: Bool
+    public var moved: [MessageOutcome] = []
+    public var skipped: [MessageOutcome] = []
+    public var failed: [MessageOutcome] = []
+    public var recovery = RecoveryReport()
+    public var bytes: Int { moved.reduce(0) { $0 + $1.size } }
+}
+
+/// A quarantine folder beside a spool: journals, batches of quarantined messages, and the purge
+/// audit. Independent of the server: a message is an id and a list of files below the spool
+/// root, so Postfix and Exim queue copies use the same store.
+///
+/// Layout (folders 0700):
+///
+///     <root>/journal/<run>.journal    one per run, JSON lines, appended and fsynced
+///     <root>/batches/<batch>/<path>   quarantined files, at their path relative to the spool root
+///     <root>/purged.jsonl             one audit record per purged message
+public final class QuarantineStore {
+    public let spoolRoot: String
+    public let root: String
+    private let spool: SafeFolder
+    /// Messages per journal fsync: intents are durable before any of their files move.
+    static let group = 64
+
+    /// The default quarantine root: `spoolsweep-quarantine/` beside the spool folder (same
+    /// file system, so a quarantine is a rename).
+    public static func defaultRoot(for spoolRoot: String) -> String {
+        var parent = spoolRoot
+        while parent.count > 1 && parent.hasSuffix("/") { parent.removeLast() }
+        if let slash = parent.lastIndex(of: "/") { parent = slash == parent.startIndex ? "/" : String(parent[..<slash]) } else { parent = "." }
+        return FileSystem.join(parent, "spoolsweep-quarantine")
+    }
+
+    /// Opens the store for the spool at `spoolRoot`; `create` makes the quarantine folders.
+    public init(spoolRoot: String, root: String?, create: Bool) throws(SpoolsweepError) {
+        self.spoolRoot = QuarantineStore.absolute(spoolRoot)
+        self.root = QuarantineStore.absolute(root ?? QuarantineStore.defaultRoot(for: spoolRoot))
+        do { spool = try SafeFolder.root(self.spoolRoot) } catch { throw .quarantine(error.description) }
+        if create {
+            for sub in ["", "/journal", "/batches"] {
+                let p = self.root + sub
+                if mkdir(p, 0o700) != 0 && errno != EEXIST {
+                    throw .quarantine("\(p): cannot create the quarantine folder: \(FileSystem.errorText(errno))")
+                }
+                guard FileSystem.kind(p) == .folder else { throw .quarantine("\(p): not a folder (a link is not followed)") }
+            }
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var p = Substring(path)
+        while p.hasPrefix("./") { p = p.dropFirst(2) }
+        return p == "." ? cwd : FileSystem.join(cwd, String(p))
+    }
+
+    private func folder(_ sub: String, create: Bool) throws(MoveError) -> SafeFolder? {
+        guard FileSystem.kind(root) == .folder else { return nil }
+        let r = try SafeFolder.root(root)
+        return try r.open(RelativePath(sub)!.components, create: create)
+    }
+
+    private func batchFolder(_ batch: String, create: Bool) throws(MoveError) -> SafeFolder {
+        try folder("batches", create: create)!.open([batch], create: create)
+    }
+
+    // MARK: - Journals
+
+    /// Every journal in the store, oldest first.
+    public func journals() throws(SpoolsweepError) -> [Journal] {
+        let dir = FileSystem.join(root, "journal")
+        guard FileSystem.kind(dir) == .folder else { return [] }
+        var out: [Journal] = []
+        for name in FileSystem.list(dir) ?? [] where name.hasSuffix(".journal") {
+            do { out.append(try Journal.read(FileSystem.join(dir, name))) } catch { throw .quarantine(error.description) }
+        }
+        return out.sorted { ($0.header.started, $0.header.run) < ($1.header.started, $1.header.run) }
+    }
+
+    /// A new run id: `q-20261128-180000-4f2a` (operation letter, local time, random).
+    static func newRun(_ operation: JournalOperation, now: LocalTime) -> String {
+        let letter = ["quarantine": "q", "restore": "r", "purge": "p"][operation.rawValue]!
+        let d = now.dateString.filter { $0 != "-" }
+        let t = now.description.suffix(8).filter { $0 != ":" }
+        let random = String(UInt16.random(in: .min ... .max), radix: 16)
+        return "\(letter)-\(d)-\(t)-\(String(repeating: "0", count: 4 - random.count))\(random)"
+    }
+
+    // MARK: - Recovery
+
+    /// Finishes every run a crash interrupted: each announced message ends wholly where it was
+    /// or wholly where it was going (byte-identical, checked by SHA-256), never half-moved.
+    public func recover() throws(SpoolsweepError) -> RecoveryReport {
+        var report = RecoveryReport()
+        for journal in try journals() where !journal.ended {
+            try checkRoots(journal)
+            report.journals += 1
+            let writer: JournalWriter
+            do { writer = try JournalWriter(appendingTo: journal.path) } catch { throw .quarantine(error.description) }
+            for intent in journal.pending {
+                let record: JSON
+                switch resolve(intent, journal.header) {
+                case .completed:
+                    report.completed += 1
+                    record = .object([("op", .string("done")), ("seq", .int(intent.seq)), ("recovered", .bool(true))])
+                case .untouched:
+                    report.rolledBack += 1
+                    record = .object([("op", .string("failed")), ("seq", .int(intent.seq)),
+                                      ("reason", .string("interrupted before it began; left in place"))])
+                case .problem(let text):
+                    report.problems.append("\(journal.header.run) message \(intent.id): \(text)")
+                    record = .object([("op", .string("failed")), ("seq", .int(intent.seq)), ("reason", .string(text))])
+                }
+                do { try writer.append([record], sync: true) } catch { throw .quarantine(error.description) }
+            }
+            do { try writer.append([.object([("op", .string("end")), ("recovered", .bool(true))])], sync: true) }
+            catch { throw .quarantine(error.description) }
+        }
+        return report
+    }
+
+    /// A journal whose roots are not this spool and this quarantine is foreign or tampered
+    /// with: refused, never acted on.
+    private func checkRoots(_ journal: Journal) throws(SpoolsweepError) {
+        guard journal.header.spoolRoot == spoolRoot, journal.header.quarantineRoot == root else {
+            throw .quarantine("\(journal.path): the journal names spool \(journal.header.spoolRoot) and quarantine \(journal.header.quarantineRoot), not \(spoolRoot) and \(root); refused")
+        }
+    }
+
+    enum Resolution: Equatable { case completed, untouched, problem(String) }
+
+    /// Where the files of an interrupted message are, and what is left to do.
+    func resolve(_ intent: JournalIntent, _ header: JournalHeader) -> Resolution {
+        do {
+            let batch = try batchFolder(header.batch, create: header.operation == .quarantine)
+            let (from, to): (SafeFolder, SafeFolder?) = switch header.operation {
+            case .quarantine: (spool, batch)
+            case .restore: (batch, spool)
+            case .purge: (spool, nil)
+            }
+            var atSource: [JournalFile] = [], atTarget = 0, missing: [String] = []
+            for file in intent.files {
+                let src = try? from.open(file.path.folder, create: false)
+                let srcHas = try src.map { try $0.facts(file.path.name) != nil } ?? false
+                guard let to else {
+                    if srcHas { atSource.append(file) } else { atTarget += 1 }
+                    continue
+                }
+                let dst = try to.open(file.path.folder, create: true, mode: header.operation == .restore ? 0o755 : 0o700)
+                try dst.remove("." + file.path.name + FileMove.partialSuffix) // a copy cut short
+                var dstGood = false
+                if try dst.facts(file.path.name) != nil {
+                    let f = try FileFacts.of(file.path.name, in: dst)
+                    dstGood = f.size == file.facts.size && f.sha256 == file.facts.sha256
+                    if !dstGood {
+                        guard srcHas else { return .problem("\(file.path) is only in \(dst.path), and does not match its SHA-256") }
+                        try dst.remove(file.path.name) // a bad copy; the original is intact
+                    }
+                }
+                switch (srcHas, dstGood) {
+                case (true, true): try src!.remove(file.path.name); src!.sync(); atTarget += 1 // moved, not yet unlinked
+                case (true, false): atSource.append(file)
+                case (false, true): atTarget += 1
+                case (false, false): missing.append(file.path.description)
+                }
+            }
+            if !missing.isEmpty {
+                return .problem("\(missing.joined(separator: ", ")) neither at the source nor at the target (removed by the server meanwhile?)")
+            }
+            if atTarget == 0 && to != nil { return .untouched }
+            // Part of it moved (or deleted): finish what the run was asked to do.
+            for file in atSource {
+                let src = try from.open(file.path.folder, create: false)
+                if let to {
+                    let dst = try to.open(file.path.folder, create: true, mode: header.operation == .restore ? 0o755 : 0o700)
+                    try FileMove.move(file.path.name, from: src, to: dst, expected: file.facts)
+                    dst.sync()
+                } else {
+                    try src.remove(file.path.name)
+                }
+                src.sync()
+            }
+            return .completed
+        } catch {
+            return .problem("\(error)")
+        }
+    }
+
+    // MARK: - Quarantine and purge
+
+    /// Builds the intent for `message`, or says why it must not be touched.
+    func intent(for message: QueuedMessage, subject: String, seq: Int, minAge: Int) -> (JournalIntent?, skip: String?, fail: String?) {
+        if message.beingWritten { return (nil, "being written by the server (state \(message.state))", nil) }
+        let nowUnix = Int(time(nil))
+        var files: [JournalFile] = []
+        for path in message.files {
+            guard let rel = RelativePath(path, under: spoolRoot) ?? RelativePath(QueuedMessage.absolute(path), under: spoolRoot) else {
+                return (nil, nil, "\(path) is not below the spool root \(spoolRoot)")
+            }
+            do {
+                let dir = try spool.open(rel.folder, create: false)
+                guard let st = try dir.facts(rel.name) else { return (nil, "gone from the spool (delivered meanwhile)", nil) }
+                let age = nowUnix - Int(st.st_mtim.tv_sec)
+                if age < minAge {
+                    return (nil, "modified \(max(0, age))s ago (younger than --min-age \(minAge)s)", nil)
+                }
+                files.append(JournalFile(path: rel, facts: try FileFacts.of(rel.name, in: dir)))
+            } catch {
+                return (nil, nil, error.description)
+            }
+        }
+        guard !files.isEmpty else { return (nil, nil, "no files") }
+        let content = message.contentPath.flatMap { RelativePath(QueuedMessage.absolute($0), under: spoolRoot) }
+        return (JournalIntent(seq: seq, id: message.id, queue: message.queue, state: message.state, sender: message.sender,
+                              account: message.account, clientIP: message.clientIP, recipients: message.recipients,
+                              subject: subject, created: message.created, size: message.size, content: content, files: files),
+                nil, nil)
+    }
+
+    /// Moves (quarantine) or deletes (purge) the selected messages, journaled.
+    public func apply(
+        _ operation: JournalOperation, to selected: [SelectedMessage], minAge: Int, dryRun: Bool, now: LocalTime
+    ) throws(SpoolsweepError) -> MoveReport {
+        precondition(operation != .restore)
+        let run = QuarantineStore.newRun(operation, now: now)
+        var report = MoveReport(operation: operation, run: run, batch: run,
+                                batchFolder: operation == .quarantine ? FileSystem.join(root, "batches/\(run)") : "",
+                                quarantineRoot: root, dryRun: dryRun)
+        var intents: [JournalIntent] = []
+        for s in selected {
+            let m = s.message
+            let (intent, skip, fail) = intent(for: m, subject: s.subject, seq: intents.count + 1, minAge: minAge)
+            let outcome = { (reason: String?) in MessageOutcome(id: m.id, queue: m.queue, sender: m.sender, account: m.account, size: m.size, reason: reason) }
+            if let skip { report.skipped.append(outcome(skip)) }
+            if let fail { report.failed.append(outcome(fail)) }
+            if let intent { intents.append(intent) }
+        }
+        if dryRun {
+            report.moved = intents.map { MessageOutcome(id: $0.id, queue: $0.queue, sender: $0.sender, account: $0.account, size: $0.size, reason: nil) }
+            return report
+        }
+        guard !intents.isEmpty else { return report }
+        let target: SafeFolder?
+        do { target = operation == .quarantine ? try batchFolder(run, create: true) : nil } catch { throw .quarantine(error.description) }
+        if operation == .purge { try audit(intents, run: run, now: now) }
+        try execute(intents, header: header(operation, run: run, batch: run, now: now), from: spool, to: target, report: &report)
+        return report
+    }
+
+    private func header(_ operation: JournalOperation, run: String, batch: String, now: LocalTime) -> JournalHeader {
+        JournalHeader(run: run, operation: operation, batch: batch, spoolRoot: spoolRoot, quarantineRoot: root, started: now)
+    }
+
+    /// The purge audit: what was deleted, durably recorded before it is.
+    private func audit(_ intents: [JournalIntent], run: String, now: LocalTime) throws(SpoolsweepError) {
+        let fd = open(FileSystem.join(root, "purged.jsonl"), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .quarantine("\(root)/purged.jsonl: \(FileSystem.errorText(errno))") }
+        defer { close(fd) }
+        var text = ""
+        for i in intents {
+            text += JSON.object([
+                ("time", .string(now.description)), ("run", .string(run)), ("id", .string(i.id)), ("queue", .string(i.queue)),
+                ("sender", .string(i.sender)), ("auth", .optional(i.account)), ("recipients", .strings(i.recipients)),
+                ("subject", .string(i.subject)), ("size", .int(i.size)),
+                ("files", .array(i.files.map { .object([("path", .string($0.path.description)), ("size", .int($0.facts.size)), ("sha256", .string($0.facts.sha256))]) })),
+            ]).compact() + "\n"
+        }
+        var bytes = Array(text.utf8)
+        let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else { throw .quarantine("\(root)/purged.jsonl: cannot write the audit record: \(FileSystem.errorText(errno))") }
+        bytes.removeAll()
+    }
+
+    /// The journaled loop: per group, intents fsynced, files moved, folders fsynced, outcomes
+    /// recorded. A message that fails is put back as it was; the run goes on with the rest.
+    private func execute(
+        _ intents: [JournalIntent], header: JournalHeader, from source: SafeFolder, to target: SafeFolder?, report: inout MoveReport
+    ) throws(SpoolsweepError) {
+        let writer: JournalWriter
+        do {
+            let journalFolder = try folder("journal", create: true)!
+            writer = try JournalWriter(creating: "\(header.run).journal", in: journalFolder, header: header)
+        } catch { throw .quarantine("cannot start the journal: \(error)") }
+        var start = 0
+        while start < intents.count {
+            let group = intents[start..<min(start + QuarantineStore.group, intents.count)]
+            start += group.count
+            do { try writer.append(group.map(\.json), sync: true) } catch {
+                // Nothing of this group has moved: stop here, the journal stays consistent.
+                for i in group { report.failed.append(outcome(i, "not started: \(error)")) }
+                for i in intents[start...] { report.failed.append(outcome(i, "not started: the journal cannot be written")) }
+                return
+            }
+            var touched: [String: SafeFolder] = [:]
+            var records: [JSON] = []
+            for intent in group {
+                do {
+                    try perform(intent, from: source, to: target, restoring: header.operation == .restore, touched: &touched)
+                    records.append(.object([("op", .string("done")), ("seq", .int(intent.seq))]))
+                    report.moved.append(outcome(intent, nil))
+                } catch let error as RolledBack {
+                    records.append(.object([("op", .string("failed")), ("seq", .int(intent.seq)), ("reason", .string(error.reason))]))
+                    report.failed.append(outcome(intent, error.reason))
+                } catch {
+                    // Could not be put back as it was: left pending for `spool recover`.
+                    report.failed.append(outcome(intent, "\(error); interrupted, run `spoolsweep spool recover`"))
+                }
+            }
+            for dir in touched.values { dir.sync() }
+            do { try writer.append(records, sync: true) } catch {
+                report.recovery.problems.append("cannot record outcomes in the journal (\(error)); `spoolsweep spool recover` will resolve them")
+                return
+            }
+        }
+        do { try writer.append([.object([("op", .string("end"))])], sync: true) } catch {
+            report.recovery.problems.append("cannot close the journal: \(error)")
+        }
+    }
+
+    private func outcome(_ i: JournalIntent, _ reason: String?) -> MessageOutcome {
+        MessageOutcome(id: i.id, queue: i.queue, sender: i.sender, account: i.account, size: i.size, reason: reason)
+    }
+
+    /// A failure after which the message is wholly back where it was.
+    struct RolledBack: Error { let reason: String }
+
+    private func perform(
+        _ intent: JournalIntent, from source: SafeFolder, to target: SafeFolder?, restoring: Bool,
+        touched: inout [String: SafeFolder]
+    ) throws {
+        var done: [(JournalFile, SafeFolder, SafeFolder)] = []
+        do {
+            for file in intent.files {
+                let src = try source.open(file.path.folder, create: false)
+                touched[src.path] = src
+                if let target {
+                    let dst = try target.open(file.path.folder, create: true, mode: restoring ? 0o755 : 0o700)
+                    touched[dst.path] = dst
+                    try FileMove.move(file.path.name, from: src, to: dst, expected: file.facts)
+                    done.append((file, src, dst))
+                } else {
+                    try src.remove(file.path.name)
+                    done.append((file, src, src))
+                }
+            }
+        } catch {
+            guard target != nil else {
+                if done.isEmpty { throw RolledBack(reason: error.description) }
+                throw MoveError("\(error.description) after deleting \(done.map { $0.0.path.description }.joined(separator: ", "))")
+            }
+            // Put back what already moved, newest first.
+            for (file, src, dst) in done.reversed() {
+                try FileMove.move(file.path.name, from: dst, to: src, expected: file.facts)
+            }
+            throw RolledBack(reason: error.description)
+        }
+    }
+
+    // MARK: - Restore
+
+    /// Messages of `batch` still in quarantine, with the journal that put them there.
+    public func quarantined(batch: String? = nil) throws(SpoolsweepError) -> [(header: JournalHeader, intent: JournalIntent)] {
+        var out: [(JournalHeader, JournalIntent)] = []
+        for j in try journals() where j.header.operation == .quarantine && (batch == nil || j.header.batch == batch) {
+            try checkRoots(j)
+            guard let folder = try? batchFolder(j.header.batch, create: false) else { continue }
+            for i in j.intents where j.outcomes[i.seq] == .done {
+                let present = i.files.allSatisfy { f in (try? folder.open(f.path.folder, create: false).exists(f.path.name)) ?? false }
+                if present { out.append((j.header, i)) }
+            }
+        }
+        return out
+    }
+
+    /// Puts the selected messages of `batch` back exactly where they were in the spool.
+    public func restore(batch: String, select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool) throws(SpoolsweepError) -> MoveReport {
+        guard RelativePath(batch)?.components.count == 1 else { throw .badValue("not a batch id: '\(batch)'") }
+        let held = try quarantined(batch: batch)
+        let known = try journals().contains { $0.header.batch == batch }
+        guard !held.isEmpty || known else {
+            throw .badValue("no quarantine batch '\(batch)' in \(root) (see `spoolsweep spool quarantined`)")
+        }
+        let run = QuarantineStore.newRun(.restore, now: now)
+        var report = MoveReport(operation: .restore, run: run, batch: batch,
+                                batchFolder: FileSystem.join(root, "batches/\(batch)"), quarantineRoot: root, dryRun: dryRun)
+        let folder: SafeFolder
+        do { folder = try batchFolder(batch, create: false) } catch { throw .quarantine(error.description) }
+        var intents: [JournalIntent] = []
+        for (_, i) in held {
+            var m = QueuedMessage(id: i.id, queue: i.queue, state: i.state)
+            m.sender = i.sender; m.account = i.account; m.clientIP = i.clientIP; m.recipients = i.recipients
+            m.created = i.created; m.size = i.size
+            m.contentPath = i.content.map { FileSystem.join(folder.path, $0.description) }
+            guard select(m) else { continue }
+            // The quarantined files must be what was journaled, and nothing may be in their way.
+            var problem: String?
+            for f in i.files {
+                guard let dir = try? folder.open(f.path.folder, create: false),
+                      let facts = try? FileFacts.of(f.path.name, in: dir),
+                      facts.size == f.facts.size, facts.sha256 == f.facts.sha256 else {
+                    problem = "\(f.path) in quarantine differs from the journal (changed or tampered with); not restored"
+                    break
+                }
+                if let back = try? spool.open(f.path.folder, create: false), back.exists(f.path.name) {
+                    problem = "\(spoolRoot)/\(f.path) already exists in the spool; not overwritten"
+                    break
+                }
+            }
+            if let problem { report.failed.append(outcome(i, problem)); continue }
+            intents.append(JournalIntent(seq: intents.count + 1, id: i.id, queue: i.queue, state: i.state, sender: i.sender,
+                                         account: i.account, clientIP: i.clientIP, recipients: i.recipients, subject: i.subject,
+                                         created: i.created, size: i.size, content: i.content, files: i.files))
+        }
+        if dryRun {
+            report.moved = intents.map { outcome($0, nil) }
+            return report
+        }
+        guard !intents.isEmpty else { return report }
+        try execute(intents, header: header(.restore, run: run, batch: batch, now: now), from: folder, to: spool, report: &report)
+        return report
+    }
+
+    /// The purge audit records, oldest first.
+    public func purgeAudit() throws(SpoolsweepError) -> [JSON] {
+        let path = FileSystem.join(root, "purged.jsonl")
+        guard FileSystem.kind(path) == .file else { return [] }
+        var buffer: [UInt8] = []
+        do { _ = try ByteSource(path: path, allowMapping: false).readAll(into: &buffer, limit: 1 << 30) }
+        catch { throw .quarantine("\(path): \(error.reason)") }
+        return buffer.split(separator: 0x0A).compactMap { line in line.withUnsafeBytes { JSON.parse($0) } }
+    }
+}
+
+extension QueuedMessage {
+    static func absolute(_ path: String) -> String { QuarantineStore.absolute(path) }
+}

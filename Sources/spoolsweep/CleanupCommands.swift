@@ -1,0 +1,163 @@
+import ArgumentParser
+import Glibc
+import SpoolsweepCore
+
+/// Where the quarantine is, shared by the commands that use it.
+struct QuarantineOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Quarantine folder (default: spoolsweep-quarantine/ beside the spool, same file system, mode 0700).", valueName: "folder"))
+    var to: String?
+}
+
+/// The options of the commands that move or delete mail.
+struct ChangeOptions: ParsableArguments {
+    @Flag(name: .customLong("dry-run"), help: "Show what would be done; change nothing.")
+    var dryRun = false
+
+    @Option(name: .customLong("min-age"), help: ArgumentHelp("Leave alone messages with a file modified more recently than this (the server may still be writing it).", valueName: "age"))
+    var minAge = "60s"
+
+    func cleanup(_ filter: SpoolFilter, input: InputOptions, quarantine: QuarantineOptions) throws(SpoolsweepError) -> CleanupOptions {
+        var options = CleanupOptions(filter: filter, now: try input.clock())
+        options.dryRun = dryRun
+        options.quarantineRoot = quarantine.to
+        guard let age = parseDuration(minAge) else { throw .badValue("--min-age: expected a duration such as 60s or 5m, got '\(minAge)'") }
+        options.minAge = Int(age)
+        return options
+    }
+}
+
+struct SpoolQuarantineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine",
+        abstract: "Move the selected messages out of the spool into a quarantine batch (undo with restore).",
+        discussion: """
+            Takes the same filters as `spool list`; with no filter it refuses unless --all is \
+            given. Both files of each message move together, journaled: before a message moves, \
+            its files' paths, sizes and SHA-256 are written and fsynced; after, a completion \
+            record. A crash at any moment leaves every message wholly in the spool or wholly in \
+            quarantine (the next command, or `spool recover`, finishes the job). Messages still \
+            being written (state Writing, an .em_ temporary, or a file younger than --min-age) \
+            are skipped. Files keep their bytes, mode and modification time.
+              spoolsweep spool quarantine --auth '^jane@northwind\\.test$' /var/lib/smartermail
+            """
+    )
+    @OptionGroup var input: InputOptions
+    @OptionGroup var filters: SpoolFilterOptions
+    @OptionGroup var quarantine: QuarantineOptions
+    @OptionGroup var change: ChangeOptions
+    @Flag(help: "Allow a selection with no filter: every queued message.")
+    var all = false
+
+    func run() throws {
+        try running {
+            var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
+            options.all = all
+            let (report, diagnostics) = try Spoolsweep.clean(.quarantine, input.selection, options: options)
+            try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
+        }
+    }
+}
+
+struct SpoolPurgeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge",
+        abstract: "Delete the selected messages for good, with an audit record of each.",
+        discussion: """
+            Same filters and safety as quarantine (journal, lock, messages being written left \
+            alone). Before anything is deleted, an audit record per message (id, sender, auth \
+            account, recipients, subject, size, SHA-256 of each file, time) is appended to \
+            purged.jsonl in the quarantine folder: `spoolsweep spool quarantined --purged` shows \
+            what was deleted. Without --yes it asks on the terminal, and refuses when there is none.
+            """
+    )
+    @OptionGroup var input: InputOptions
+    @OptionGroup var filters: SpoolFilterOptions
+    @OptionGroup var quarantine: QuarantineOptions
+    @OptionGroup var change: ChangeOptions
+    @Flag(help: "Allow a selection with no filter: every queued message.")
+    var all = false
+    @Flag(help: "Do not ask for confirmation (needed when not on a terminal).")
+    var yes = false
+
+    func run() throws {
+        try running {
+            var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
+            options.all = all
+            if !yes && !options.dryRun && isatty(0) == 0 {
+                throw SpoolsweepError.badValue("purge deletes mail for good: add --yes (no terminal to ask on), or try --dry-run first")
+            }
+            let confirm: ((Int, Int) -> Bool)? = yes ? nil : { count, bytes in
+                printError("Delete \(count) message(s) (\(formatBytes(bytes))) from the spool for good? Type yes to go on: ", terminator: "")
+                return readLine()?.lowercased() == "yes"
+            }
+            let (report, diagnostics) = try Spoolsweep.clean(.purge, input.selection, options: options, confirm: confirm)
+            try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
+        }
+    }
+}
+
+struct SpoolRestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Put messages of a quarantine batch back exactly where they were.",
+        discussion: """
+            Restores every message of BATCH still in quarantine, or those the filters select. \
+            A message whose quarantined files differ from the journal, or whose place in the \
+            spool is taken, is not restored (reported); nothing is ever overwritten.
+              spoolsweep spool restore q-20261128-180000-4f2a /var/lib/smartermail
+            """
+    )
+    @Argument(help: "The batch id, as printed by quarantine and listed by quarantined.")
+    var batch: String
+    @OptionGroup var input: InputOptions
+    @OptionGroup var filters: SpoolFilterOptions
+    @OptionGroup var quarantine: QuarantineOptions
+    @OptionGroup var change: ChangeOptions
+
+    func run() throws {
+        try running {
+            var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
+            options.minAge = 0
+            let (report, diagnostics) = try Spoolsweep.restore(input.selection, batch: batch, options: options)
+            try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
+        }
+    }
+}
+
+struct SpoolQuarantinedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantined",
+        abstract: "List the quarantine batches and their messages (or, with --purged, what was purged)."
+    )
+    @OptionGroup var input: InputOptions
+    @OptionGroup var quarantine: QuarantineOptions
+    @Flag(help: "List the purge audit instead: every message deleted, when, and what it was.")
+    var purged = false
+
+    func run() throws {
+        try running {
+            let listing = try Spoolsweep.quarantined(input.selection, quarantineRoot: quarantine.to)
+            try finish(listing.rendered(input.format, purgedOnly: purged), json: listing.json(purgedOnly: purged),
+                       format: input.format, diagnostics: Diagnostics())
+        }
+    }
+}
+
+struct SpoolRecoverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Finish or roll back what an interrupted quarantine, purge or restore left.",
+        discussion: "Every changing command does this first by itself; run it after a crash to settle the spool now."
+    )
+    @OptionGroup var input: InputOptions
+    @OptionGroup var quarantine: QuarantineOptions
+
+    func run() throws {
+        try running {
+            let report = try Spoolsweep.recover(input.selection, quarantineRoot: quarantine.to)
+            var diagnostics = Diagnostics()
+            for p in report.problems { diagnostics.warn("recovery", p) }
+            try finish(report.text(), json: report.json(), format: input.format, diagnostics: diagnostics)
+        }
+    }
+}
