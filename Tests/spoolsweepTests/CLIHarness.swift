@@ -62,6 +62,19 @@ enum CLI {
                       status: process.terminationStatus)
     }
 
+    /// Starts `spoolsweep args` in `folder` and returns at once (for tests that kill it).
+    static func start(_ args: [String], in folder: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        process.currentDirectoryURL = folder
+        process.environment = ["TZ": "UTC", "PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Compares `actual` with the golden file `name`; `UPDATE_GOLDEN=1 swift test` rewrites it.
     static func expectGolden(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let url = goldenFolder.appendingPathComponent(name)

@@ -37,7 +37,7 @@ extension Spoolsweep {
             throw .badValue("no filter given: this would \(operation.rawValue) every queued message; add filters, or --all if that is really what you want")
         }
         let (root, _, _) = try spoolRoot(input)
-        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: root)
+        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
         defer { withExtendedLifetime(lock) {} }
         let store = try QuarantineStore(spoolRoot: root, root: options.quarantineRoot, create: !options.dryRun)
         let recovery = options.dryRun ? RecoveryReport() : try store.recover()
@@ -52,6 +52,7 @@ extension Spoolsweep {
         report.recovery = recovery
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
         for p in report.recovery.problems { diagnostics.warn("recovery", p) }
+        for p in report.problems { diagnostics.warn("journal", p) }
         return (report, diagnostics)
     }
 
@@ -60,7 +61,7 @@ extension Spoolsweep {
         _ input: InputSelection, batch: String, options: CleanupOptions
     ) throws(SpoolsweepError) -> (MoveReport, Diagnostics) {
         let (root, _, _) = try spoolRoot(input)
-        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: root)
+        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
         defer { withExtendedLifetime(lock) {} }
         let store = try QuarantineStore(spoolRoot: root, root: options.quarantineRoot, create: false)
         let recovery = options.dryRun ? RecoveryReport() : try store.recover()
@@ -71,13 +72,14 @@ extension Spoolsweep {
         report.recovery = recovery
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
         for p in report.recovery.problems { diagnostics.warn("recovery", p) }
+        for p in report.problems { diagnostics.warn("journal", p) }
         return (report, diagnostics)
     }
 
     /// Finishes or rolls back whatever interrupted runs left.
     public static func recover(_ input: InputSelection, quarantineRoot: String?) throws(SpoolsweepError) -> RecoveryReport {
         let (root, _, _) = try spoolRoot(input)
-        let lock = try SpoolLock(spoolRoot: root)
+        let lock = try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
         defer { withExtendedLifetime(lock) {} }
         return try QuarantineStore(spoolRoot: root, root: quarantineRoot, create: false).recover()
     }
@@ -86,7 +88,7 @@ extension Spoolsweep {
     public static func quarantined(_ input: InputSelection, quarantineRoot: String?) throws(SpoolsweepError) -> QuarantineListing {
         let (root, _, _) = try spoolRoot(input)
         let store = try QuarantineStore(spoolRoot: root, root: quarantineRoot, create: false)
-        let interrupted = try store.journals().filter { !$0.ended }.count
+        let interrupted = try store.unfinishedJournals().count
         return QuarantineListing(root: store.root, messages: try store.quarantined(), purged: try store.purgeAudit(),
                                  interruptedRuns: interrupted)
     }

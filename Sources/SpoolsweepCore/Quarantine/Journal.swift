@@ -67,6 +67,21 @@ public struct Journal: Sendable {
     /// Intents with no outcome: what an interrupted run left.
     public var pending: [JournalIntent] { intents.filter { outcomes[$0.seq] == nil } }
 
+    /// Whether the journal's last complete line is the `end` record, reading only its tail.
+    public static func hasEnded(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { return false }
+        var tail = [UInt8](repeating: 0, count: min(Int(st.st_size), 256))
+        let n = pread(fd, &tail, tail.count, off_t(Int(st.st_size) - tail.count))
+        guard n == tail.count, tail.last == 0x0A else { return false }
+        let lines = tail.dropLast().split(separator: 0x0A)
+        guard let last = lines.last else { return false }
+        return String(decoding: last, as: UTF8.self).hasPrefix("{\"op\":\"end\"")
+    }
+
     /// Reads a journal. A torn last line (the run was killed while appending) is ignored: the
     /// step it announced never began. Any other malformed line means the journal was damaged
     /// or tampered with, and it is refused.
@@ -129,13 +144,19 @@ public final class JournalWriter {
         self.path = path
         fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw MoveError(path, errno: errno) }
-        // A torn last line must not glue itself to the next record.
+        // A torn last line (the run died inside the write that announced it, so nothing it
+        // announced happened) is cut off, so that it never becomes a damaged middle line.
         var st = stat()
-        if fstat(fd, &st) == 0, st.st_size > 0 {
-            let rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-            var last: UInt8 = 0x0A
-            if rfd >= 0 { _ = pread(rfd, &last, 1, off_t(st.st_size - 1)); close(rfd) }
-            if last != 0x0A { try write([0x0A]) }
+        guard fstat(fd, &st) == 0 else { throw MoveError(path, errno: errno) }
+        var keep = Int(st.st_size)
+        let rfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        if rfd >= 0 {
+            var byte: UInt8 = 0
+            while keep > 0, pread(rfd, &byte, 1, off_t(keep - 1)) == 1, byte != 0x0A { keep -= 1 }
+            close(rfd)
+        }
+        if keep < Int(st.st_size) {
+            guard ftruncate(fd, off_t(keep)) == 0, fsync(fd) == 0 else { throw MoveError("\(path): cutting a torn last line", errno: errno) }
         }
     }
 

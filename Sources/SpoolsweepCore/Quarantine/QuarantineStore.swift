@@ -36,7 +36,10 @@ public struct MoveReport: Sendable {
     public var moved: [MessageOutcome] = []
     public var skipped: [MessageOutcome] = []
     public var failed: [MessageOutcome] = []
+    /// What recovery did before the run.
     public var recovery = RecoveryReport()
+    /// Trouble with the run's own journal (then `spool recover` settles it).
+    public var problems: [String] = []
     public var bytes: Int { moved.reduce(0) { $0 + $1.size } }
 }
 
@@ -91,27 +94,43 @@ public final class QuarantineStore {
         return p == "." ? cwd : FileSystem.join(cwd, String(p))
     }
 
-    private func folder(_ sub: String, create: Bool) throws(MoveError) -> SafeFolder? {
+    fileprivate func folder(_ sub: String, create: Bool) throws(MoveError) -> SafeFolder? {
         guard FileSystem.kind(root) == .folder else { return nil }
         let r = try SafeFolder.root(root)
         return try r.open(RelativePath(sub)!.components, create: create)
     }
 
-    private func batchFolder(_ batch: String, create: Bool) throws(MoveError) -> SafeFolder {
+    fileprivate func batchFolder(_ batch: String, create: Bool) throws(MoveError) -> SafeFolder {
         try folder("batches", create: create)!.open([batch], create: create)
     }
 
     // MARK: - Journals
 
-    /// Every journal in the store, oldest first.
-    public func journals() throws(SpoolsweepError) -> [Journal] {
+    /// The journals in the store whose file name passes `include`, oldest first. Only these are
+    /// read: a store that has seen thousands of runs stays quick to open.
+    public func journals(_ include: (String) -> Bool = { _ in true }) throws(SpoolsweepError) -> [Journal] {
         let dir = FileSystem.join(root, "journal")
         guard FileSystem.kind(dir) == .folder else { return [] }
         var out: [Journal] = []
-        for name in FileSystem.list(dir) ?? [] where name.hasSuffix(".journal") {
+        for name in FileSystem.list(dir) ?? [] where name.hasSuffix(".journal") && include(name) {
             do { out.append(try Journal.read(FileSystem.join(dir, name))) } catch { throw .quarantine(error.description) }
         }
         return out.sorted { ($0.header.started, $0.header.run) < ($1.header.started, $1.header.run) }
+    }
+
+    /// Journals of runs that did not finish (a cheap look at each file's last line first).
+    public func unfinishedJournals() throws(SpoolsweepError) -> [Journal] {
+        let dir = FileSystem.join(root, "journal")
+        return try journals { !Journal.hasEnded(FileSystem.join(dir, $0)) }
+    }
+
+    /// The journals of quarantine runs whose batch still holds something.
+    func quarantineJournals(batch: String?) throws(SpoolsweepError) -> [Journal] {
+        try journals { name in
+            let run = String(name.dropLast(".journal".count))
+            return run.hasPrefix("q-") && (batch == nil || batch == run)
+                && FileSystem.kind(FileSystem.join(self.root, "batches/\(run)")) == .folder
+        }
     }
 
     /// A new run id: `q-20261128-180000-4f2a` (operation letter, local time, random).
@@ -129,7 +148,7 @@ public final class QuarantineStore {
     /// or wholly where it was going (byte-identical, checked by SHA-256), never half-moved.
     public func recover() throws(SpoolsweepError) -> RecoveryReport {
         var report = RecoveryReport()
-        for journal in try journals() where !journal.ended {
+        for journal in try unfinishedJournals() {
             try checkRoots(journal)
             report.journals += 1
             let writer: JournalWriter
@@ -169,10 +188,11 @@ public final class QuarantineStore {
     /// Where the files of an interrupted message are, and what is left to do.
     func resolve(_ intent: JournalIntent, _ header: JournalHeader) -> Resolution {
         do {
-            let batch = try batchFolder(header.batch, create: header.operation == .quarantine)
+            // A purge has no batch folder: it deletes in place. An interrupted purge is finished
+            // (its audit record already says the message was purged).
             let (from, to): (SafeFolder, SafeFolder?) = switch header.operation {
-            case .quarantine: (spool, batch)
-            case .restore: (batch, spool)
+            case .quarantine: (spool, try batchFolder(header.batch, create: true))
+            case .restore: (try batchFolder(header.batch, create: false), spool)
             case .purge: (spool, nil)
             }
             var atSource: [JournalFile] = [], atTarget = 0, missing: [String] = []
@@ -260,28 +280,23 @@ public final class QuarantineStore {
     ) throws(SpoolsweepError) -> MoveReport {
         precondition(operation != .restore)
         let run = QuarantineStore.newRun(operation, now: now)
-        var report = MoveReport(operation: operation, run: run, batch: run,
+        let report = MoveReport(operation: operation, run: run, batch: run,
                                 batchFolder: operation == .quarantine ? FileSystem.join(root, "batches/\(run)") : "",
                                 quarantineRoot: root, dryRun: dryRun)
-        var intents: [JournalIntent] = []
-        for s in selected {
+        let journaled = JournaledRun(store: self, header: header(operation, run: run, batch: run, now: now),
+                                     from: spool, to: nil, report: report, dryRun: dryRun)
+        // Each message is checked and hashed just before its group is journaled, so the time
+        // between a file's hash and its move stays short.
+        for (n, s) in selected.enumerated() {
             let m = s.message
-            let (intent, skip, fail) = intent(for: m, subject: s.subject, seq: intents.count + 1, minAge: minAge)
-            let outcome = { (reason: String?) in MessageOutcome(id: m.id, queue: m.queue, sender: m.sender, account: m.account, size: m.size, reason: reason) }
-            if let skip { report.skipped.append(outcome(skip)) }
-            if let fail { report.failed.append(outcome(fail)) }
-            if let intent { intents.append(intent) }
+            let (intent, skip, fail) = intent(for: m, subject: s.subject, seq: n + 1, minAge: minAge)
+            let outcome = MessageOutcome(id: m.id, queue: m.queue, sender: m.sender, account: m.account, size: m.size, reason: skip ?? fail)
+            if skip != nil { journaled.report.skipped.append(outcome) }
+            if fail != nil { journaled.report.failed.append(outcome) }
+            if let intent { try journaled.add(intent) }
         }
-        if dryRun {
-            report.moved = intents.map { MessageOutcome(id: $0.id, queue: $0.queue, sender: $0.sender, account: $0.account, size: $0.size, reason: nil) }
-            return report
-        }
-        guard !intents.isEmpty else { return report }
-        let target: SafeFolder?
-        do { target = operation == .quarantine ? try batchFolder(run, create: true) : nil } catch { throw .quarantine(error.description) }
-        if operation == .purge { try audit(intents, run: run, now: now) }
-        try execute(intents, header: header(operation, run: run, batch: run, now: now), from: spool, to: target, report: &report)
-        return report
+        try journaled.finish()
+        return journaled.report
     }
 
     private func header(_ operation: JournalOperation, run: String, batch: String, now: LocalTime) -> JournalHeader {
@@ -289,7 +304,7 @@ public final class QuarantineStore {
     }
 
     /// The purge audit: what was deleted, durably recorded before it is.
-    private func audit(_ intents: [JournalIntent], run: String, now: LocalTime) throws(SpoolsweepError) {
+    fileprivate func audit(_ intents: [JournalIntent], run: String, now: LocalTime) throws(SpoolsweepError) {
         let fd = open(FileSystem.join(root, "purged.jsonl"), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .quarantine("\(root)/purged.jsonl: \(FileSystem.errorText(errno))") }
         defer { close(fd) }
@@ -308,60 +323,14 @@ public final class QuarantineStore {
         bytes.removeAll()
     }
 
-    /// The journaled loop: per group, intents fsynced, files moved, folders fsynced, outcomes
-    /// recorded. A message that fails is put back as it was; the run goes on with the rest.
-    private func execute(
-        _ intents: [JournalIntent], header: JournalHeader, from source: SafeFolder, to target: SafeFolder?, report: inout MoveReport
-    ) throws(SpoolsweepError) {
-        let writer: JournalWriter
-        do {
-            let journalFolder = try folder("journal", create: true)!
-            writer = try JournalWriter(creating: "\(header.run).journal", in: journalFolder, header: header)
-        } catch { throw .quarantine("cannot start the journal: \(error)") }
-        var start = 0
-        while start < intents.count {
-            let group = intents[start..<min(start + QuarantineStore.group, intents.count)]
-            start += group.count
-            do { try writer.append(group.map(\.json), sync: true) } catch {
-                // Nothing of this group has moved: stop here, the journal stays consistent.
-                for i in group { report.failed.append(outcome(i, "not started: \(error)")) }
-                for i in intents[start...] { report.failed.append(outcome(i, "not started: the journal cannot be written")) }
-                return
-            }
-            var touched: [String: SafeFolder] = [:]
-            var records: [JSON] = []
-            for intent in group {
-                do {
-                    try perform(intent, from: source, to: target, restoring: header.operation == .restore, touched: &touched)
-                    records.append(.object([("op", .string("done")), ("seq", .int(intent.seq))]))
-                    report.moved.append(outcome(intent, nil))
-                } catch let error as RolledBack {
-                    records.append(.object([("op", .string("failed")), ("seq", .int(intent.seq)), ("reason", .string(error.reason))]))
-                    report.failed.append(outcome(intent, error.reason))
-                } catch {
-                    // Could not be put back as it was: left pending for `spool recover`.
-                    report.failed.append(outcome(intent, "\(error); interrupted, run `spoolsweep spool recover`"))
-                }
-            }
-            for dir in touched.values { dir.sync() }
-            do { try writer.append(records, sync: true) } catch {
-                report.recovery.problems.append("cannot record outcomes in the journal (\(error)); `spoolsweep spool recover` will resolve them")
-                return
-            }
-        }
-        do { try writer.append([.object([("op", .string("end"))])], sync: true) } catch {
-            report.recovery.problems.append("cannot close the journal: \(error)")
-        }
-    }
-
-    private func outcome(_ i: JournalIntent, _ reason: String?) -> MessageOutcome {
+    fileprivate func outcome(_ i: JournalIntent, _ reason: String?) -> MessageOutcome {
         MessageOutcome(id: i.id, queue: i.queue, sender: i.sender, account: i.account, size: i.size, reason: reason)
     }
 
     /// A failure after which the message is wholly back where it was.
     struct RolledBack: Error { let reason: String }
 
-    private func perform(
+    fileprivate func perform(
         _ intent: JournalIntent, from source: SafeFolder, to target: SafeFolder?, restoring: Bool,
         touched: inout [String: SafeFolder]
     ) throws {
@@ -398,11 +367,12 @@ public final class QuarantineStore {
     /// Messages of `batch` still in quarantine, with the journal that put them there.
     public func quarantined(batch: String? = nil) throws(SpoolsweepError) -> [(header: JournalHeader, intent: JournalIntent)] {
         var out: [(JournalHeader, JournalIntent)] = []
-        for j in try journals() where j.header.operation == .quarantine && (batch == nil || j.header.batch == batch) {
+        for j in try quarantineJournals(batch: batch) where j.header.operation == .quarantine {
             try checkRoots(j)
             guard let folder = try? batchFolder(j.header.batch, create: false) else { continue }
             for i in j.intents where j.outcomes[i.seq] == .done {
-                let present = i.files.allSatisfy { f in (try? folder.open(f.path.folder, create: false).exists(f.path.name)) ?? false }
+                // Listed while any of its files is there: restore then says what is missing.
+                let present = i.files.contains { f in (try? folder.open(f.path.folder, create: false).exists(f.path.name)) ?? false }
                 if present { out.append((j.header, i)) }
             }
         }
@@ -413,7 +383,7 @@ public final class QuarantineStore {
     public func restore(batch: String, select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool) throws(SpoolsweepError) -> MoveReport {
         guard RelativePath(batch)?.components.count == 1 else { throw .badValue("not a batch id: '\(batch)'") }
         let held = try quarantined(batch: batch)
-        let known = try journals().contains { $0.header.batch == batch }
+        let known = FileSystem.kind(FileSystem.join(root, "journal/\(batch).journal")) == .file
         guard !held.isEmpty || known else {
             throw .badValue("no quarantine batch '\(batch)' in \(root) (see `spoolsweep spool quarantined`)")
         }
@@ -448,13 +418,20 @@ public final class QuarantineStore {
                                          account: i.account, clientIP: i.clientIP, recipients: i.recipients, subject: i.subject,
                                          created: i.created, size: i.size, content: i.content, files: i.files))
         }
-        if dryRun {
-            report.moved = intents.map { outcome($0, nil) }
-            return report
+        let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now),
+                                     from: folder, to: spool, report: report, dryRun: dryRun)
+        for intent in intents { try journaled.add(intent) }
+        try journaled.finish()
+        if !dryRun { QuarantineStore.removeEmptyFolders(folder.path) } // a batch restored whole disappears
+        return journaled.report
+    }
+
+    /// Removes `path` and the folders below it if they hold no file (never following a link).
+    static func removeEmptyFolders(_ path: String) {
+        for name in FileSystem.list(path) ?? [] where FileSystem.kind(FileSystem.join(path, name)) == .folder {
+            removeEmptyFolders(FileSystem.join(path, name))
         }
-        guard !intents.isEmpty else { return report }
-        try execute(intents, header: header(.restore, run: run, batch: batch, now: now), from: folder, to: spool, report: &report)
-        return report
+        _ = rmdir(path)
     }
 
     /// The purge audit records, oldest first.
@@ -470,4 +447,89 @@ public final class QuarantineStore {
 
 extension QueuedMessage {
     static func absolute(_ path: String) -> String { QuarantineStore.absolute(path) }
+}
+
+/// One run's journaled loop. Intents gather in groups; per group: the intents (and, for a purge,
+/// the audit records) are fsynced, the files moved, the folders fsynced, the outcomes recorded.
+/// A message that fails is put back as it was and the run goes on; if the journal itself cannot
+/// be written, nothing more is touched.
+private final class JournaledRun {
+    let store: QuarantineStore
+    let header: JournalHeader
+    let source: SafeFolder
+    /// Where files go; for a quarantine, the batch folder, made once the journal exists.
+    var target: SafeFolder?
+    let dryRun: Bool
+    var report: MoveReport
+    private var writer: JournalWriter?
+    private var pending: [JournalIntent] = []
+    private var journalBroken: String?
+
+    init(store: QuarantineStore, header: JournalHeader, from source: SafeFolder, to target: SafeFolder?, report: MoveReport, dryRun: Bool) {
+        self.store = store
+        self.header = header
+        self.source = source
+        self.target = target
+        self.report = report
+        self.dryRun = dryRun
+    }
+
+    func add(_ intent: JournalIntent) throws(SpoolsweepError) {
+        if dryRun { report.moved.append(store.outcome(intent, nil)); return }
+        pending.append(intent)
+        if pending.count == QuarantineStore.group { try flush() }
+    }
+
+    func finish() throws(SpoolsweepError) {
+        try flush()
+        guard let writer, journalBroken == nil else { return }
+        do { try writer.append([.object([("op", .string("end"))])], sync: true) } catch {
+            report.problems.append("cannot close the journal: \(error)")
+        }
+    }
+
+    private func flush() throws(SpoolsweepError) {
+        guard !pending.isEmpty else { return }
+        let group = pending
+        pending.removeAll()
+        if let journalBroken {
+            for i in group { report.failed.append(store.outcome(i, "not started: \(journalBroken)")) }
+            return
+        }
+        if writer == nil {
+            do {
+                writer = try JournalWriter(creating: "\(header.run).journal", in: try store.folder("journal", create: true)!, header: header)
+                if header.operation == .quarantine { target = try store.batchFolder(header.batch, create: true) }
+            } catch { throw .quarantine("cannot start the journal: \(error)") }
+        }
+        do {
+            if header.operation == .purge { try store.audit(group, run: header.run, now: header.started) }
+            try writer!.append(group.map(\.json), sync: true)
+        } catch {
+            // Nothing of this group has moved: stop here, the journal stays consistent.
+            journalBroken = "\(error)"
+            for i in group { report.failed.append(store.outcome(i, "not started: \(error)")) }
+            return
+        }
+        var touched: [String: SafeFolder] = [:]
+        var records: [JSON] = []
+        for intent in group {
+            do {
+                try store.perform(intent, from: source, to: target, restoring: header.operation == .restore, touched: &touched)
+                records.append(.object([("op", .string("done")), ("seq", .int(intent.seq))]))
+                report.moved.append(store.outcome(intent, nil))
+            } catch let error as QuarantineStore.RolledBack {
+                records.append(.object([("op", .string("failed")), ("seq", .int(intent.seq)), ("reason", .string(error.reason))]))
+                report.failed.append(store.outcome(intent, error.reason))
+            } catch {
+                // Could not be put back as it was: left pending for `spool recover`.
+                report.failed.append(store.outcome(intent, "\(error); interrupted, run `spoolsweep spool recover`"))
+            }
+        }
+        for dir in touched.values { dir.sync() }
+        do { try writer!.append(records, sync: true) } catch {
+            journalBroken = "the journal cannot be written (\(error))"
+            report.problems.append("cannot record outcomes in the journal (\(error)); `spoolsweep spool recover` will resolve them")
+        }
+    }
 }

@@ -25,13 +25,17 @@ extension MoveReport {
             out += "Recovered \(recovery.journals) interrupted run(s) first: \(recovery.completed) message(s) completed, \(recovery.rolledBack) left in place.\n"
         }
         let n = moved.count
-        out += "\(dryRun ? verb.dry : verb.done) \(n) message\(n == 1 ? "" : "s") (\(formatBytes(bytes)))"
-        switch operation {
-        case .quarantine: out += dryRun ? "" : " into batch \(batch)\n  folder: \(batchFolder)"
-        case .restore: out += " from batch \(batch)"
-        case .purge: out += dryRun ? "" : "; audit record in \(FileSystem.join(quarantineRoot, "purged.jsonl"))"
+        if n == 0 {
+            out += "Nothing to \(operation.rawValue)\(dryRun ? " (dry run)" : ""): no selected message can be \(operation == .restore ? "restored" : operation == .purge ? "purged" : "quarantined").\n"
+        } else {
+            out += "\(dryRun ? verb.dry : verb.done) \(n) message\(n == 1 ? "" : "s") (\(formatBytes(bytes)))"
+            switch operation {
+            case .quarantine: out += dryRun ? "" : " into batch \(batch)\n  folder: \(batchFolder)"
+            case .restore: out += " from batch \(batch)"
+            case .purge: out += dryRun ? "" : "; audit record in \(FileSystem.join(quarantineRoot, "purged.jsonl"))"
+            }
+            out += dryRun ? " (dry run: nothing changed)\n" : "\n"
         }
-        out += dryRun ? " (dry run: nothing changed)\n" : "\n"
         if !moved.isEmpty {
             struct Key: Hashable, Comparable {
                 let sender: String, auth: String
@@ -76,6 +80,7 @@ extension MoveReport {
             ("moved", list(moved)), ("skipped", list(skipped)), ("failed", list(failed)),
             ("recovered", .object([("journals", .int(recovery.journals)), ("completed", .int(recovery.completed)),
                                    ("rolled_back", .int(recovery.rolledBack)), ("problems", .strings(recovery.problems))])),
+            ("problems", .strings(problems)),
         ])
     }
 }

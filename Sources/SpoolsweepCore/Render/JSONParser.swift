@@ -142,17 +142,29 @@ private struct JSONParser {
         return nil
     }
 
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, as RFC 8259 has it.
     mutating func number() -> JSON? {
         let start = i
-        if i < b.count, b[i] == 0x2D { i += 1 }
-        var integral = true
-        while i < b.count {
-            let c = b[i]
-            if isDigit(c) { i += 1; continue }
-            if c == 0x2E || c == 0x65 || c == 0x45 || c == 0x2B || (c == 0x2D && i > start) { integral = false; i += 1; continue }
-            break
+        func digits() -> Int {
+            let from = i
+            while i < b.count, isDigit(b[i]) { i += 1 }
+            return i - from
         }
-        guard i > start else { return nil }
+        if i < b.count, b[i] == 0x2D { i += 1 }
+        guard i < b.count, isDigit(b[i]) else { return nil }
+        if b[i] == 0x30 { i += 1 } else { _ = digits() }
+        var integral = true
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            guard digits() > 0 else { return nil }
+            integral = false
+        }
+        if i < b.count, b[i] == 0x65 || b[i] == 0x45 {
+            i += 1
+            if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
+            guard digits() > 0 else { return nil }
+            integral = false
+        }
         let text = String(decoding: b.slice(start..<i), as: UTF8.self)
         if integral, let v = Int(text) { return .int(v) }
         return Double(text).map(JSON.double)
