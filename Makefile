@@ -3,7 +3,7 @@
 #   make test       the whole test suite
 #   make install    binary and man page under PREFIX (default /usr/local)
 #   make man        regenerate man/spoolsweep.1 from the command definitions
-#   make bench      summary throughput on a generated log (release build)
+#   make bench      summary and quarantine throughput on generated data (release build)
 
 PREFIX ?= /usr/local
 SAMPLE := fixtures/smartermail
@@ -50,6 +50,7 @@ man: deps
 
 bench: release
 	bench/summary-throughput
+	bench/quarantine-throughput
 
 clean:
 	swift package clean

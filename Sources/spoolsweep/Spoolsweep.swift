@@ -15,11 +15,14 @@ struct SpoolsweepCommand: ParsableCommand {
               spoolsweep suspects /var/lib/smartermail         # who is sending the spam, and why
               spoolsweep spool list --auth '^jane@' /var/lib/smartermail
               spoolsweep spool shape /var/lib/smartermail      # the queue by domain and age
+              spoolsweep spool quarantine --auth '^jane@' /var/lib/smartermail   # reversible
               spoolsweep summary --date today /var/lib/smartermail
 
             Exit status: 0 success; 1 suspects found (--fail-on-suspect); 2 some input could not \
-            be read (warnings on standard error; the figures cover the rest); 3 both; 64 bad \
-            option or pattern; 66 no such path, or not a known server layout.
+            be read, or some message could not be moved (warnings on standard error; the rest \
+            was done); 3 both; 64 bad option or pattern; 66 no such path, or not a known server \
+            layout; 73 the quarantine cannot be used (damaged or foreign journal); 75 another \
+            spoolsweep run is changing the same spool.
             """,
         version: "0.1.0",
         subcommands: [SummaryCommand.self, SuspectsCommand.self, SpoolCommand.self]

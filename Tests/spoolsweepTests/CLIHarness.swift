@@ -24,9 +24,10 @@ enum CLI {
     /// A private copy of `fixtures/smartermail` in a temporary folder, every file's modification
     /// time set to 2026-11-28 12:00:00 UTC (git checkouts stamp files with the checkout time).
     static let sampleCopy: URL = {
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-cli-\(getpid())")
+        let temp = URL(fileURLWithPath: sampleFolderPath)
         try? FileManager.default.removeItem(at: temp)
         try! FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: CLI.sampleFolderPath) }
         let copy = temp.appendingPathComponent("smartermail")
         try! FileManager.default.copyItem(at: root.appendingPathComponent("fixtures/smartermail"), to: copy)
         let stamp = Date(timeIntervalSince1970: 1_795_867_200) // 2026-11-28 12:00:00 UTC
@@ -36,6 +37,9 @@ enum CLI {
         }
         return temp
     }()
+
+    /// Where `sampleCopy` lives (removed when the test process exits).
+    static var sampleFolderPath: String { FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-cli-\(getpid())").path }
 
     /// Runs `spoolsweep args` in the folder holding the sample copy (so paths print as
     /// `smartermail/...`), with TZ=UTC.

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// The clean-up walk-through of the README, on a private copy of the sample server: exact
+/// outputs, with run ids and the temporary folder masked.
+@Suite(.serialized) struct CleanupCLITests {
+    let base: URL
+
+    init() throws {
+        base = FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-cleanup-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        let copy = base.appendingPathComponent("smartermail")
+        try FileManager.default.copyItem(at: CLI.sampleCopy.appendingPathComponent("smartermail"), to: copy)
+        // The copy gets new modification times: make them the sample's (long past --min-age).
+        let stamp = Date(timeIntervalSince1970: 1_795_867_200) // 2026-11-28 12:00:00 UTC
+        for case let url as URL in FileManager.default.enumerator(at: copy, includingPropertiesForKeys: nil)! {
+            try FileManager.default.setAttributes([.modificationDate: stamp], ofItemAtPath: url.path)
+        }
+    }
+
+    func run(_ args: [String]) throws -> CLI.Result {
+        var r = try CLI.run(args + ["--now", "2026-11-28T18:00:00", "smartermail"], in: base)
+        r.stdout = mask(r.stdout)
+        r.stderr = mask(r.stderr)
+        return r
+    }
+
+    func mask(_ text: String) -> String {
+        var t = text.replacingOccurrences(of: base.path, with: "<tmp>")
+        t = t.replacingOccurrences(of: #"\b([qrp])-\d{8}-\d{6}-[0-9a-f]{4}\b"#, with: "$1-RUN", options: .regularExpression)
+        // Runs carry the real time (--now only shifts ages).
+        return t.replacingOccurrences(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"#, with: "TIME", options: .regularExpression)
+    }
+
+    @Test func quarantineListRestoreAndPurge() throws {
+        let dry = try run(["spool", "quarantine", "--dry-run", "--auth", "^jane@northwind\\.test$"])
+        try CLI.expectGolden(dry.stdout, "cleanup-quarantine-dry-run.txt")
+
+        let q = try run(["spool", "quarantine", "--auth", "^jane@northwind\\.test$"])
+        try CLI.expectGolden(q.stdout, "cleanup-quarantine.txt")
+        #expect(q.status == 2) // the sample's two orphans are warned about
+        let listed = try run(["spool", "list", "--count"])
+        #expect(listed.stdout == "42\n") // 114 queued, 72 of them jane's
+
+        let held = try run(["spool", "quarantined"])
+        try CLI.expectGolden(held.stdout, "cleanup-quarantined.txt")
+
+        let restored = try run(["spool", "restore", try batch(), "--subject", "storage is full"])
+        try CLI.expectGolden(restored.stdout, "cleanup-restore.txt")
+        #expect(restored.status == 0)
+        #expect(try run(["spool", "list", "--count"]).stdout == "114\n")
+
+        let refused = try CLI.run(["spool", "purge", "--sender", "^webform@", "smartermail"], in: base)
+        #expect(refused.stderr == "error: purge deletes mail for good: add --yes (no terminal to ask on), or try --dry-run first\n")
+        #expect(refused.status == 64)
+        let purged = try run(["spool", "purge", "--yes", "--sender", "^webform@"])
+        try CLI.expectGolden(purged.stdout, "cleanup-purge.txt")
+        let audit = try run(["spool", "quarantined", "--purged", "--format", "csv"])
+        try CLI.expectGolden(audit.stdout, "cleanup-purged.csv")
+        #expect(try run(["spool", "recover"]).stdout == "Nothing to recover: no interrupted run.\n")
+    }
+
+    @Test func everythingNeedsAll() throws {
+        let r = try run(["spool", "quarantine"])
+        #expect(r.stderr == "error: no filter given: this would quarantine every queued message; add filters, or --all if that is really what you want\n")
+        #expect(r.status == 64)
+    }
+
+    func batch() throws -> String {
+        try #require(try FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("smartermail/spoolsweep-quarantine/batches").path).first)
+    }
+}
