@@ -67,22 +67,17 @@ public enum SpoolListing {
     }
 }
 
-extension SpoolShape {
+extension SpoolShape: Report {
     private static var bucketHeaders: [String] { bucketMinutes.map { "\($0)m" } + ["\(bucketMinutes.last!)m+"] }
 
-    public func rendered(_ format: OutputFormat) -> String {
-        switch format {
-        case .text: return text()
-        case .json: return json().rendered()
-        case .csv:
-            let header = ["table", "name", "total"] + Self.bucketHeaders
-            let rows = byRecipientDomain.map { ["recipient_domain", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
-                + bySender.map { ["sender", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
-            return CSV.render(header: header, rows: rows)
-        }
+    public func csv() -> String {
+        let header = ["table", "name", "total"] + Self.bucketHeaders
+        let rows = byRecipientDomain.map { ["recipient_domain", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
+            + bySender.map { ["sender", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
+        return CSV.render(header: header, rows: rows)
     }
 
-    func text() -> String {
+    public func text() -> String {
         var out = "Queue shape: \(messages) message\(messages == 1 ? "" : "s"), \(formatBytes(bytes))"
         if !states.isEmpty { out += " (" + states.map { "\($0.name) \($0.count)" }.joined(separator: ", ") + ")" }
         out += "\nColumns: messages by age in minutes (5m: younger than 5 minutes, 10m: 5 to 10, ...).\n"

@@ -3,7 +3,14 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     case text, json, csv
 }
 
-extension TrafficSummary {
+/// A report in the three formats.
+public protocol Report {
+    func text() -> String
+    func json() -> JSON
+    func csv() -> String
+}
+
+extension Report {
     public func rendered(_ format: OutputFormat) -> String {
         switch format {
         case .text: return text()
@@ -11,6 +18,9 @@ extension TrafficSummary {
         case .csv: return csv()
         }
     }
+}
+
+extension TrafficSummary: Report {
 
     var periodText: String {
         if let range {
@@ -26,7 +36,7 @@ extension TrafficSummary {
 
     // MARK: Text
 
-    func text() -> String {
+    public func text() -> String {
         var out = "Traffic summary (\(server)): \(periodText)\n\n"
         let t = totals
         let outcomeText = outcomes.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
@@ -151,7 +161,7 @@ extension TrafficSummary {
 
     /// Blocks separated by an empty line, each with its own header row: counts per period
     /// (total, each day, each hour), then domains, mailboxes, senders, recipients.
-    func csv() -> String {
+    public func csv() -> String {
         let countHeader = ["period", "accepted", "inbound", "authenticated", "relayed", "recipients", "bytes",
                            "local_deliveries", "delivered", "deferred", "bounced", "rejected", "failed_logins"]
         func row(_ key: String, _ c: TrafficCounts) -> [String] {

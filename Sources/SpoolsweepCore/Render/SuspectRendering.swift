@@ -1,12 +1,4 @@
-extension SuspectReport {
-    public func rendered(_ format: OutputFormat) -> String {
-        switch format {
-        case .text: return text()
-        case .json: return json().rendered()
-        case .csv: return csv()
-        }
-    }
-
+extension SuspectReport: Report {
     private var periodText: String {
         if let range { return "\(range.start) to \(range.end)" }
         guard let firstEntry, let lastEntry else { return "no entries" }
@@ -25,7 +17,7 @@ extension SuspectReport {
 
     // MARK: Text
 
-    func text() -> String {
+    public func text() -> String {
         var out = "Suspects (\(server)): \(periodText)\nThresholds: \(thresholdText)\n\n"
         if suspects.isEmpty {
             out += "No sender crosses a threshold (\(quietSenders) sender\(quietSenders == 1 ? "" : "s") seen).\n"
@@ -108,7 +100,7 @@ extension SuspectReport {
 
     // MARK: CSV
 
-    func csv() -> String {
+    public func csv() -> String {
         CSV.render(
             header: ["rank", "kind", "name", "score", "messages", "recipients", "recipient_domains", "peak_in_window",
                      "peak_window_start", "login_ips", "delivered", "deferred", "bounced", "queued", "queued_bytes",

@@ -55,18 +55,7 @@ enum QTest {
                          mtimeSeconds: Int(st.st_mtim.tv_sec), mtimeNanoseconds: Int(st.st_mtim.tv_nsec))
     }
 
-    static func names(_ folder: String) -> [String] {
-        guard let dir = opendir(folder) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
+    static func names(_ folder: String) -> [String] { (FileSystem.list(folder) ?? []).sorted() }
 
     /// Every regular file below `root` (relative path → state); links are not followed.
     static func snapshot(_ root: String) -> [String: FileState] {
