@@ -97,8 +97,11 @@ public struct Journal: Sendable {
         let complete = buffer.last == 0x0A
         if lines.last?.isEmpty == true { lines.removeLast() }
         if !complete && !lines.isEmpty { lines.removeLast() } // torn tail
-        guard let first = lines.first, let headerJSON = first.withUnsafeBytes({ JSON.parse($0) }),
-              let header = JournalHeader(headerJSON) else {
+        guard let first = lines.first else {
+            // Killed while writing its header: the run never began.
+            throw MoveError.abandonedJournal
+        }
+        guard let headerJSON = first.withUnsafeBytes({ JSON.parse($0) }), let header = JournalHeader(headerJSON) else {
             throw MoveError("\(path): not a spoolsweep journal (bad first line)")
         }
         var journal = Journal(path: path, header: header)

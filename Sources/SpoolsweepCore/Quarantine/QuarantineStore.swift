@@ -113,7 +113,13 @@ public final class QuarantineStore {
         guard FileSystem.kind(dir) == .folder else { return [] }
         var out: [Journal] = []
         for name in FileSystem.list(dir) ?? [] where name.hasSuffix(".journal") && include(name) {
-            do { out.append(try Journal.read(FileSystem.join(dir, name))) } catch { throw .quarantine(error.description) }
+            do {
+                out.append(try Journal.read(FileSystem.join(dir, name)))
+            } catch MoveError.abandonedJournal {
+                continue // nothing happened under it; recovery removes it
+            } catch {
+                throw .quarantine(error.description)
+            }
         }
         return out.sorted { ($0.header.started, $0.header.run) < ($1.header.started, $1.header.run) }
     }
@@ -148,7 +154,17 @@ public final class QuarantineStore {
     /// or wholly where it was going (byte-identical, checked by SHA-256), never half-moved.
     public func recover() throws(SpoolsweepError) -> RecoveryReport {
         var report = RecoveryReport()
-        for journal in try unfinishedJournals() {
+        let dir = FileSystem.join(root, "journal")
+        for name in FileSystem.list(dir) ?? [] where name.hasSuffix(".journal") && !Journal.hasEnded(FileSystem.join(dir, name)) {
+            let journal: Journal
+            do {
+                journal = try Journal.read(FileSystem.join(dir, name))
+            } catch MoveError.abandonedJournal {
+                _ = unlink(FileSystem.join(dir, name)) // killed before its header was whole: nothing happened
+                continue
+            } catch {
+                throw .quarantine(error.description)
+            }
             try checkRoots(journal)
             report.journals += 1
             let writer: JournalWriter

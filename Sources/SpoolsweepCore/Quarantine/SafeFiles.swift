@@ -6,6 +6,9 @@ public struct MoveError: Error, Equatable, Sendable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
     init(_ what: String, errno code: Int32) { description = "\(what): \(FileSystem.errorText(code))" }
+
+    /// A journal without a complete first line: its run was killed before it began.
+    static let abandonedJournal = MoveError("abandoned journal")
 }
 
 /// A path below a root, checked: relative, no `.`/`..`/empty components. Journal paths are

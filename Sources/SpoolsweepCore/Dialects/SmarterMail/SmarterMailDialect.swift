@@ -1,3 +1,5 @@
+import Glibc
+
 /// SmarterMail (Windows, and the Linux edition): daily logs in `Logs/`, and the spool's
 /// `.hdr` + `.eml` pairs in `Spool/SubSpoolN`, `proc`, `delay` and `Drop`.
 public struct SmarterMailDialect: MailServerDialect {
@@ -258,6 +260,15 @@ struct SmarterMailSpoolWalker {
                 }
                 let problem = buffer.withUnsafeBytes { SmarterMailEnvelope.parse($0, into: &message) }
                 if let problem {
+                    // The server writes a .hdr in place: one modified moments ago and not yet
+                    // readable is being written, not damaged.
+                    if Int(time(nil)) - source.modificationTime < ByteSource.settledAge {
+                        message.state = "Writing"
+                        message.beingWritten = true
+                        diagnostics.filesRead += 1
+                        visit(message)
+                        return
+                    }
                     diagnostics.warn(hdr, problem)
                     return
                 }

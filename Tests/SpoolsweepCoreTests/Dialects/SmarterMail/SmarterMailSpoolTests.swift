@@ -262,6 +262,8 @@ dmarcResult: Skipped (Authenticated)
         try s.file("11111111.eml", eml)
         try s.file("22222222.hdr", "Hello there\nthis is a note\nnot an envelope\n")
         try s.file("22222222.eml", eml)
+        // Settled files: a .hdr modified moments ago may be one the server is writing.
+        for name in ["11111111.hdr", "22222222.hdr"] { try TempFolder.age(s.path(name), seconds: 3600) }
         let (messages, diagnostics) = try s.read()
         let reason = "not a SmarterMail envelope: first line is not a state (Writing, Written, Failed)"
         #expect(diagnostics.warnings == [
@@ -277,12 +279,25 @@ dmarcResult: Skipped (Authenticated)
         try s.file("33333333.eml", eml)
         try s.file("44444444.hdr", "Written \r\n")
         try s.file("44444444.eml", eml)
+        for name in ["33333333.hdr", "44444444.hdr"] { try TempFolder.age(s.path(name), seconds: 3600) }
         let (messages, diagnostics) = try s.read()
         #expect(diagnostics.warnings == [
             InputWarning(path: s.path("33333333.hdr"), reason: "empty envelope (.hdr)"),
             InputWarning(path: s.path("44444444.hdr"), reason: "envelope (.hdr) cut short: no sender and recipient lines"),
         ])
         #expect(messages.isEmpty)
+    }
+
+    /// The server writes a .hdr in place: caught half-written (modified moments ago), it is a
+    /// message being received, listed as Writing and never touched, not a damaged file.
+    @Test func halfWrittenFreshEnvelopeIsBeingWritten() throws {
+        let s = try SpoolFixture("spool-fresh")
+        try s.file("55555555.hdr", "Writ")
+        try s.file("55555555.eml", eml)
+        let (messages, diagnostics) = try s.read()
+        #expect(diagnostics.warnings.isEmpty)
+        #expect(messages.map(\.state) == ["Writing"])
+        #expect(messages.map(\.beingWritten) == [true])
     }
 
     @Test func envelopeThatIsAFolder() throws {
