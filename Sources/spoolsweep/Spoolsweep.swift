@@ -5,11 +5,12 @@ import SpoolsweepCore
 struct SpoolsweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spoolsweep",
-        abstract: "Spool forensics and spam clean-up for mail servers (SmarterMail).",
+        abstract: "Spool forensics and spam clean-up for mail servers (SmarterMail; Postfix in progress).",
         discussion: """
             Point spoolsweep at a server folder (or a copy of it): a SmarterMail root with Logs/ \
-            and Spool/, a logs folder, a spool folder, or single files. With no path it looks in \
-            the standard locations (/var/lib/smartermail).
+            and Spool/, a logs folder, a spool folder, or single files; or a Postfix log \
+            (mail.log, maillog) and queue directory. With no path it looks in the standard \
+            locations (/var/lib/smartermail, /var/log/mail.log, /var/spool/postfix).
 
             A compromised mailbox, step by step:
               spoolsweep suspects /var/lib/smartermail         # who is sending the spam, and why

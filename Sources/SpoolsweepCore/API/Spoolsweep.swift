@@ -177,13 +177,13 @@ public enum Spoolsweep {
     ) throws(SpoolsweepError) -> (SuspectReport, Diagnostics) {
         var run = try readLogs(input, range: range, rateWindow: thresholds.rateWindow)
         var queued: [SenderKey: QueuedEvidence] = [:]
-        var contentByKey: [SenderKey: [String]] = [:]
+        var contentByKey: [SenderKey: [QueuedMessage]] = [:]
         if !run.layout.spoolRoots.isEmpty {
             run.dialect.readSpool(run.layout, options: SpoolReadOptions(), diagnostics: &run.diagnostics) { m in
                 guard let key = senderKey(of: m, in: run.ledger) else { return }
                 queued[key, default: QueuedEvidence()].messages += 1
                 queued[key]!.bytes += m.size
-                if let c = m.contentPath { contentByKey[key, default: []].append(c) }
+                if m.contentPath != nil { contentByKey[key, default: []].append(m) }
             }
         }
         var buffer: [UInt8] = []
@@ -192,11 +192,11 @@ public enum Spoolsweep {
             ledger: run.ledger, server: run.server, thresholds: thresholds, queued: queued,
             topSubject: { key in
                 var counts: [String: Int] = [:]
-                for path in (contentByKey[key] ?? []).prefix(Self.subjectSample) {
-                    switch Result(catching: { () throws(FileReadError) in try MessageHeaders.read(path: path, buffer: &buffer) }) {
-                    case .success(let headers): counts[headers.first("Subject")?.decoded ?? "", default: 0] += 1
+                for m in (contentByKey[key] ?? []).prefix(Self.subjectSample) {
+                    switch Result(catching: { () throws(FileReadError) in try MessageContent.headers(of: m, buffer: &buffer) }) {
+                    case .success(let headers): counts[headers?.first("Subject")?.decoded ?? "", default: 0] += 1
                     case .failure(.vanished): continue
-                    case .failure(let error): diagnostics.warn(path, error.reason)
+                    case .failure(let error): diagnostics.warn(m.contentPath ?? m.id, error.reason)
                     }
                 }
                 return TrafficSummary.ranked(counts.map { ($0.key, $0.value) }, top: 1).first.map { ($0.name, $0.count) }

@@ -127,9 +127,8 @@ public struct SpoolSelector {
         if f.needsHeaders || wantsSubject || f.body != nil, let content = m.contentPath {
             let headers: MessageHeaders
             do {
-                headers = f.body == nil
-                    ? try MessageHeaders.read(path: content, buffer: &buffer)
-                    : try readWhole(content)
+                headers = try (f.body == nil ? MessageContent.headers(of: m, buffer: &buffer) : MessageContent.whole(m, into: &buffer))
+                    ?? MessageHeaders(fields: [], bodyOffset: nil)
             } catch .vanished {
                 return nil // delivered between listing and reading
             } catch {
@@ -151,13 +150,6 @@ public struct SpoolSelector {
             return nil // no content file: nothing to match
         }
         return SelectedMessage(message: m, subject: subject, age: age)
-    }
-
-    /// Reads the whole message into the buffer and parses its header block.
-    private mutating func readWhole(_ path: String) throws(FileReadError) -> MessageHeaders {
-        let source = try ByteSource(path: path, allowMapping: false)
-        _ = try source.readAll(into: &buffer, limit: Int.max)
-        return buffer.withUnsafeBytes { MessageHeaders.parse($0) }
     }
 
     private func outcome(_ o: MatchOutcome, _ option: String, _ path: String, _ diagnostics: inout Diagnostics) -> Bool {

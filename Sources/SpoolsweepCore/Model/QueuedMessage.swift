@@ -39,6 +39,8 @@ public struct QueuedMessage: Equatable, Sendable {
     /// Every file that belongs to the message (envelope, content, companions): what moves when
     /// it is quarantined.
     public var files: [String] = []
+    /// How `contentPath` holds the message.
+    public var contentEncoding = ContentEncoding.rfc5322
     /// The server is still receiving it (SmarterMail: state `Writing`, or an `.em_` temporary):
     /// never touch it.
     public var beingWritten = false
@@ -62,4 +64,12 @@ public struct MessageHistory: Equatable, Sendable {
     public var lastAttempt: LocalTime?
     public var lastOutcome: String?
     public init() {}
+}
+
+/// How a spool file holds a message's content.
+public enum ContentEncoding: Sendable, Equatable {
+    /// The RFC 5322 message as is (SmarterMail `.eml`).
+    case rfc5322
+    /// Inside a Postfix queue file's `N`/`L` records.
+    case postfixQueueFile
 }

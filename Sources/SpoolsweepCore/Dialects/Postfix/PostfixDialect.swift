@@ -1,0 +1,124 @@
+import Glibc
+
+/// Postfix: its log (syslog's `mail.log`/`maillog`, or its own `maillog_file`), rotated copies
+/// read oldest first, and its queue directory (`incoming active deferred hold corrupt maildrop`).
+public struct PostfixDialect: MailServerDialect {
+    public let name = "postfix"
+    public let standardLocations = ["/var/log/mail.log", "/var/log/maillog", "/var/spool/postfix"]
+    public let lookedFor = "a Postfix log (mail.log, maillog, rotated .1 copies) or a queue directory with active/ and deferred/ (or postfix/active ...)"
+
+    static let queues = ["incoming", "active", "deferred", "hold", "corrupt", "maildrop"]
+
+    public init() {}
+
+    // MARK: - Finding the files
+
+    public func locate(_ paths: [String]) -> ServerLayout? {
+        var layout = ServerLayout(server: name)
+        for path in paths {
+            switch FileSystem.kind(path) {
+            case .file:
+                guard Self.looksLikePostfixLog(path) else { return nil }
+                layout.logFiles.append(path)
+            case .folder:
+                if let queue = Self.queueDirectory(path) {
+                    layout.spoolRoots.append(queue)
+                    continue
+                }
+                let logs = (FileSystem.list(path) ?? []).filter(Self.isLogName).map { FileSystem.join(path, $0) }
+                    .filter { FileSystem.kind($0) == .file && Self.looksLikePostfixLog($0) }
+                guard !logs.isEmpty else { return nil }
+                layout.logFiles += logs
+            default:
+                return nil
+            }
+        }
+        layout.logFiles = Self.rotationOrder(layout.logFiles)
+        return layout.logFiles.isEmpty && layout.spoolRoots.isEmpty ? nil : layout
+    }
+
+    /// The queue directory at or just below `path` (a copy may keep the `postfix/` level).
+    static func queueDirectory(_ path: String) -> String? {
+        for candidate in [path, FileSystem.join(path, "postfix")] {
+            let names = Set(FileSystem.list(candidate) ?? [])
+            if names.contains("deferred") && (names.contains("active") || names.contains("incoming")) { return candidate }
+        }
+        return nil
+    }
+
+    static func isLogName(_ name: String) -> Bool {
+        let l = name.lowercased()
+        return l.hasPrefix("mail.log") || l.hasPrefix("maillog") || l.hasPrefix("mail.") || l.hasSuffix(".log")
+    }
+
+    /// Whether the file's first line is a Postfix log line.
+    static func looksLikePostfixLog(_ path: String) -> Bool {
+        guard let source = try? ByteSource(path: path, allowMapping: false) else { return false }
+        var head = [UInt8](repeating: 0, count: 4096)
+        let n = (try? head.withUnsafeMutableBytes { b throws(FileReadError) in try source.read(into: b) }) ?? 0
+        guard n > 0 else { return false }
+        let firstLine = head[0..<(head[0..<n].firstIndex(of: 0x0A) ?? n)]
+        return firstLine.withUnsafeBytes { PostfixEntry($0, year: 2000, lastMonth: 12) != nil }
+            || String(decoding: head[0..<n], as: UTF8.self).contains(" postfix/")
+    }
+
+    /// `mail.log.3`, `mail.log.2`, `mail.log.1`, `mail.log`: oldest first, so that queue ids
+    /// are followed across rotation in time order.
+    static func rotationOrder(_ files: [String]) -> [String] {
+        func generation(_ path: String) -> Int {
+            let name = FileSystem.baseName(path)
+            guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]) else { return 0 }
+            return n
+        }
+        return files.sorted { (generation($1), $0) < (generation($0), $1) }
+    }
+
+    // MARK: - Logs
+
+    public func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
+        let reader = LineReader()
+        var log = PostfixLogReader()
+        for path in layout.logFiles {
+            // Classic timestamps have no year: the file's modification time gives it.
+            let stamp = LocalTime(unixTime: FileSystem.status(path)?.mtime ?? Int(time(nil)))
+            let (year, month, _) = LocalTime.civil(stamp.day)
+            var unrecognised = 0
+            do {
+                let stats = try reader.forEachLine(path: path) { line in
+                    if line.isContinuation || line.bytes.isEmpty { return }
+                    guard let entry = PostfixEntry(line.bytes, year: year, lastMonth: month) else {
+                        // Other programs share syslog's mail log: only unreadable lines count.
+                        if !Self.isOtherProgram(line.bytes) { unrecognised += 1 }
+                        return
+                    }
+                    _ = log.read(entry, into: &ledger)
+                }
+                diagnostics.report(stats, path: path, unrecognised: unrecognised)
+            } catch {
+                diagnostics.warn(path, error.reason)
+            }
+        }
+        log.finish(into: &ledger)
+    }
+
+    /// A syslog line of another program (dovecot, opendkim...): a timestamp and a host, no postfix tag.
+    static func isOtherProgram(_ s: UnsafeRawBufferPointer) -> Bool {
+        s.count > 16 && (isLetter(s[0]) && s[3] == 0x20 || isDigit(s[0]) && s.count > 20 && s[10] == 0x54)
+    }
+
+    public func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory] {
+        [:] // not yet: the Postfix log's per-queue-id story
+    }
+
+    // MARK: - Queue
+
+    public func readSpool(
+        _ layout: ServerLayout, options: SpoolReadOptions, diagnostics: inout Diagnostics, visit: (QueuedMessage) -> Void
+    ) {
+        var walker = PostfixQueueWalker(diagnostics: diagnostics)
+        for root in layout.spoolRoots {
+            walker.walk(queueDirectory: root, visit: visit)
+        }
+        diagnostics = walker.diagnostics
+    }
+}

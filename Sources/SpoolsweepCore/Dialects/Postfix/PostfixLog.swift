@@ -1,0 +1,192 @@
+/// One Postfix log line: its time, the daemon that wrote it and the text after `daemon[pid]: `.
+///
+/// Timestamps: classic syslog `Mmm dd HH:MM:SS host` (no year: the caller supplies it, from the
+/// file's modification time, with the December→January rollover) or RFC 3339
+/// `2026-11-29T03:15:07.123456+00:00 host` (the wall-clock part is kept, the offset ignored, as
+/// every time spoolsweep handles is the server's local time). The tag is
+/// `postfix[-instance][/service]/daemon[pid]`.
+struct PostfixEntry {
+    let time: LocalTime
+    /// The daemon: `smtpd`, `qmgr`, `smtp`, `local`, `cleanup`, `pickup`...
+    let daemon: UnsafeRawBufferPointer
+    let text: UnsafeRawBufferPointer
+
+    private static let postfix = "postfix".bytes
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map(\.bytes)
+
+    /// - Parameters:
+    ///   - year: the year of a classic timestamp whose month is not after `lastMonth`; a later
+    ///     month belongs to the year before (a December line in a file written in January).
+    init?(_ s: UnsafeRawBufferPointer, year: Int, lastMonth: Int) {
+        var i: Int
+        let time: LocalTime
+        if s.count > 20, isDigit(s[0]), s[4] == 0x2D, s[10] == 0x54 {
+            // RFC 3339
+            guard let y = s.slice(0..<4).decimalValue, let mo = s.slice(5..<7).decimalValue,
+                  let d = s.slice(8..<10).decimalValue, (1...12).contains(mo), (1...31).contains(d),
+                  let (ms, end) = SmarterMailEntry.timeOfDay(s, at: 11) else { return nil }
+            i = s.index(of: 0x20, from: end) ?? s.count
+            time = LocalTime(milliseconds: LocalTime.days(year: y, month: mo, day: d) * 86_400_000 + ms)
+        } else {
+            guard s.count > 16, let m = PostfixEntry.months.firstIndex(where: { s.matchesIgnoringCase($0) }),
+                  s[3] == 0x20 else { return nil }
+            var j = 4
+            if s[j] == 0x20 { j += 1 } // "Nov  9"
+            guard let (d, afterDay) = s.decimal(at: j), (1...31).contains(d), afterDay < s.count, s[afterDay] == 0x20,
+                  let (ms, end) = SmarterMailEntry.timeOfDay(s, at: afterDay + 1) else { return nil }
+            let month = m + 1
+            time = LocalTime(milliseconds: LocalTime.days(year: month > lastMonth ? year - 1 : year, month: month, day: d) * 86_400_000 + ms)
+            i = end
+        }
+        // " host program[pid]: "
+        guard i < s.count, let hostEnd = s.index(of: 0x20, from: i + 1),
+              let colon = s.index(of: [0x3A, 0x20], from: hostEnd + 1) else { return nil }
+        var tag = s.slice((hostEnd + 1)..<colon)
+        if let bracket = tag.index(of: 0x5B) { tag = tag.slice(0..<bracket) }
+        guard tag.matchesIgnoringCase(PostfixEntry.postfix) else { return nil }
+        let slash = tag.lastIndex(of: 0x2F) ?? -1
+        self.time = time
+        daemon = tag.dropFirst(slash + 1)
+        text = s.dropFirst(colon + 2)
+    }
+}
+
+/// Follows messages through a Postfix log by queue id and reports them to the ledger.
+///
+/// A message counts once, when it leaves the queue (`removed`) or at the end of the input, with
+/// the recipients its delivery lines named; its time is when it was received (`client=` or
+/// pickup). Logins come from `sasl_username=` on `client=` lines, failures from smtpd's
+/// `SASL ... authentication failed` warnings; rejections from `reject:` lines.
+struct PostfixLogReader {
+    private struct Message {
+        var received: LocalTime
+        var clientIP: Int32
+        var account: Int32?
+        var sender: Int32?
+        var size = 0
+        var recipients: [Int32] = []
+    }
+
+    private var messages: [UnsafeRawBufferPointer.QueueID: Message] = [:]
+    private var pickupIP: Int32?
+
+    private static let client = "client=".bytes, saslUsername = "sasl_username=".bytes
+    private static let from = "from=<".bytes, size = "size=".bytes, to = "to=<".bytes
+    private static let status = "status=".bytes, relayLocal = "relay=local".bytes
+    private static let removed = "removed".bytes, reject = "reject: ".bytes, noqueue = "NOQUEUE: ".bytes
+    private static let saslFailed = "authentication failed".bytes, warning = "warning: ".bytes
+    private static let uid = "uid=".bytes
+    private static let pickup = "pickup".bytes, localDaemon = "local".bytes, virtual = "virtual".bytes, sent = "sent".bytes
+
+    mutating func read(_ e: PostfixEntry, into ledger: inout MailLedger) -> Bool {
+        let text = e.text
+        if text.matches(Self.noqueue) {
+            if text.dropFirst(Self.noqueue.count).matches(Self.reject) { ledger.rejection(at: e.time) }
+            return true
+        }
+        if text.matches(Self.warning) {
+            // warning: host[ip]: SASL LOGIN authentication failed: ..., sasl_username=user
+            // (The sasl_username there is the name tried, not an account that logged in.)
+            if text.index(of: Self.saslFailed) != nil, let ip = Self.bracketedIP(text) {
+                ledger.login(at: e.time, ip: ledger.ip(ip), protocol: "SMTP AUTH", account: nil, success: false)
+            }
+            return true
+        }
+        guard let colon = text.index(of: [0x3A, 0x20]), colon > 0 else { return true }
+        let qid = UnsafeRawBufferPointer.QueueID(text.slice(0..<colon))
+        guard qid.isValid else { return true }
+        let rest = text.dropFirst(colon + 2)
+
+        if rest.matches(Self.client) {
+            guard let ip = Self.bracketedIP(rest) else { return true }
+            var m = Message(received: e.time, clientIP: ledger.ip(ip))
+            if let u = rest.index(of: Self.saslUsername) {
+                var name = rest.dropFirst(u + Self.saslUsername.count)
+                if let comma = name.index(of: 0x2C) { name = name.slice(0..<comma) }
+                let account = ledger.address(name.trimmed)
+                m.account = account
+                ledger.login(at: e.time, ip: m.clientIP, protocol: "SMTP AUTH", account: account, success: true)
+            }
+            messages[qid] = m
+        } else if rest.matches(Self.uid), e.daemon.matches(Self.pickup) {
+            // Local submission (sendmail, a web script): "uid=33 from=<www-data>".
+            let uidEnd = rest.index(of: 0x20) ?? rest.count
+            var m = Message(received: e.time, clientIP: ledger.ip(rest.slice(0..<uidEnd)))
+            if let f = rest.index(of: Self.from) { m.sender = ledger.address(Self.angled(rest.dropFirst(f + Self.from.count - 1))) }
+            messages[qid] = m
+        } else if rest.matches(Self.from) {
+            guard messages[qid] != nil else { return true } // received before the log began
+            if let st = rest.index(of: Self.status) {
+                // "from=<...>, status=expired, returned to sender": a bounce of the whole message.
+                if let sender = messages[qid]!.sender {
+                    var word = rest.dropFirst(st + Self.status.count)
+                    word = word.slice(0..<(word.index(of: 0x2C) ?? word.count))
+                    ledger.delivery(at: e.time, sender: sender, recipient: sender, local: false, outcome: word)
+                }
+                return true
+            }
+            messages[qid]!.sender = ledger.address(Self.angled(rest.dropFirst(Self.from.count - 1)))
+            if let sz = rest.index(of: Self.size), let (n, _) = rest.decimal(at: sz + Self.size.count) { messages[qid]!.size = n }
+        } else if rest.matches(Self.to), let st = rest.index(of: Self.status) {
+            let recipient = ledger.address(Self.angled(rest.dropFirst(Self.to.count - 1)))
+            var word = rest.dropFirst(st + Self.status.count)
+            var end = 0
+            while end < word.count, isLetter(word[end]) { end += 1 }
+            word = word.slice(0..<end)
+            let local = rest.index(of: Self.relayLocal) != nil || e.daemon.matches(Self.localDaemon) || e.daemon.matches(Self.virtual)
+            ledger.delivery(at: e.time, sender: messages[qid]?.sender, recipient: recipient,
+                            local: local && word.matches(Self.sent), outcome: word)
+            if messages[qid] != nil, !messages[qid]!.recipients.contains(recipient) { messages[qid]!.recipients.append(recipient) }
+        } else if rest.matches(Self.removed) {
+            flush(qid, into: &ledger)
+        } else if rest.matches(Self.reject) {
+            ledger.rejection(at: e.time)
+        }
+        return true
+    }
+
+    private mutating func flush(_ qid: UnsafeRawBufferPointer.QueueID, into ledger: inout MailLedger) {
+        guard let m = messages.removeValue(forKey: qid), let sender = m.sender else { return }
+        ledger.message(at: m.received, clientIP: m.clientIP, account: m.account, sender: sender,
+                       recipients: m.recipients, size: m.size)
+    }
+
+    /// Messages still queued at the end of the input count too.
+    mutating func finish(into ledger: inout MailLedger) {
+        for qid in messages.keys.sorted(by: { messages[$0]!.received < messages[$1]!.received }) { flush(qid, into: &ledger) }
+    }
+
+    /// The last `[...]` group's contents before the first `]: ` or `,` — the client's IP in
+    /// `host[ip]`; the host name before it is the client's to choose, the IP is not.
+    static func bracketedIP(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard let open = s.index(of: 0x5B), let close = s.index(of: 0x5D, from: open + 1) else { return nil }
+        return s.slice((open + 1)..<close)
+    }
+
+    /// The address inside `<...>` at the start of `s`.
+    static func angled(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard s.first == 0x3C else { return envelopeAddress(s) }
+        let close = s.index(of: 0x3E) ?? s.count
+        return s.slice(1..<close)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// A Postfix queue id (short hex `8377DA1094` or long `4jcXTb0VD8z7lvy`), packed for hashing.
+    struct QueueID: Hashable {
+        let a: UInt64, b: UInt64
+        let isValid: Bool
+
+        init(_ s: UnsafeRawBufferPointer) {
+            var a: UInt64 = 0, b: UInt64 = 0
+            var ok = s.count >= 6 && s.count <= 16
+            for (i, c) in s.enumerated() where ok {
+                guard isDigit(c) || isLetter(c) else { ok = false; break }
+                if i < 8 { a = a << 8 | UInt64(c) } else { b = b << 8 | UInt64(c) }
+            }
+            self.a = a
+            self.b = b | UInt64(s.count) << 60
+            isValid = ok
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Glibc
+
+/// Walks a Postfix `queue_directory` (default `/var/spool/postfix`): the message queues
+/// `incoming active deferred hold corrupt maildrop`, each possibly hashed into subfolders
+/// (`deferred/8/8377DA1094`). Never follows a link; the per-message logs (`defer`, `bounce`,
+/// `trace`) are not messages and are not read.
+struct PostfixQueueWalker {
+    var diagnostics: Diagnostics
+    private var buffer: [UInt8] = []
+
+    /// The queues holding messages, in the order Postfix moves mail through them.
+    static let queueNames = ["incoming", "active", "deferred", "hold", "corrupt", "maildrop"]
+    /// A queue file larger than this is not read.
+    static let fileLimit = 256 << 20
+    /// Hash levels are at most a few deep (`hash_queue_depth`); deeper folders are not Postfix's.
+    private static let maxDepth = 6
+
+    init(diagnostics: Diagnostics = Diagnostics()) { self.diagnostics = diagnostics }
+
+    /// Reports every message in the queues under `queueDirectory` (the folder holding
+    /// `deferred/`, `hold/`...). A missing queue folder is skipped: not every Postfix has all.
+    mutating func walk(queueDirectory: String, visit: (QueuedMessage) -> Void) {
+        if FileSystem.kind(queueDirectory) != .folder {
+            diagnostics.warn(queueDirectory, "cannot list the folder")
+            return
+        }
+        for queue in Self.queueNames {
+            let path = FileSystem.join(queueDirectory, queue)
+            switch FileSystem.kind(path) {
+            case .folder:
+                walk(path, queue: queue, depth: 0, visit: visit)
+            case .missing:
+                continue
+            case .link:
+                diagnostics.warn(path, "is a symbolic link (not followed)")
+            case .file:
+                diagnostics.warn(path, "not a folder (a regular file)")
+            case .other(let kind):
+                diagnostics.warn(path, "not a folder (\(kind))")
+            }
+        }
+    }
+
+    private mutating func walk(_ folder: String, queue: String, depth: Int, visit: (QueuedMessage) -> Void) {
+        guard let names = FileSystem.list(folder) else {
+            diagnostics.warn(folder, "cannot list the folder")
+            return
+        }
+        for name in names {
+            let path = FileSystem.join(folder, name)
+            switch FileSystem.kind(path) {
+            case .folder:
+                guard depth < Self.maxDepth else {
+                    diagnostics.warn(path, "folder nested too deep in the queue, not read")
+                    continue
+                }
+                walk(path, queue: queue, depth: depth + 1, visit: visit)
+            case .file:
+                readFile(path, id: name, queue: queue, visit: visit)
+            case .link:
+                diagnostics.warn(path, "is a symbolic link (not followed)")
+            case .missing:
+                continue // delivered and removed between listing and looking
+            case .other(let kind):
+                diagnostics.warn(path, "not a regular file (\(kind))")
+            }
+        }
+    }
+
+    /// Reads one queue file and reports it, or warns why not.
+    mutating func readFile(_ path: String, id: String, queue: String, visit: (QueuedMessage) -> Void) {
+        var message = QueuedMessage(id: id, queue: queue, state: queue)
+        message.envelopePath = path
+        message.contentPath = path
+        message.files = [path]
+        message.contentEncoding = .postfixQueueFile // the content is in N/L records
+        do {
+            let source = try ByteSource(path: path, allowMapping: false)
+            // A file in incoming (or maildrop) with mode 0600 is still being written: Postfix
+            // sets the owner execute bit (maildrop: 0444) once it is complete.
+            if queue == "incoming" || queue == "maildrop", source.mode & 0o777 == 0o600 {
+                message.beingWritten = true
+                message.state = "\(queue) (being written)"
+            }
+            if queue == "deferred" {
+                // Postfix sets a deferred file's modification time to its next retry.
+                message.nextAttempt = LocalTime(unixTime: source.modificationTime)
+            }
+            guard try source.readAll(into: &buffer, limit: Self.fileLimit) else {
+                diagnostics.warn(path, "queue file larger than \(Self.fileLimit >> 20) MiB, not read")
+                return
+            }
+            let problem = buffer.withUnsafeBytes { PostfixQueueFile.parse($0, into: &message) }
+            if message.created == nil && queue != "deferred" {
+                message.created = LocalTime(unixTime: source.modificationTime)
+            }
+            // A file being written is incomplete by nature: report what is there.
+            if let problem, !message.beingWritten {
+                diagnostics.warn(path, problem)
+                return
+            }
+        } catch .vanished {
+            return // delivered or moved to another queue between listing and reading
+        } catch {
+            diagnostics.warn(path, error.reason)
+            return
+        }
+        diagnostics.filesRead += 1
+        visit(message)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// The Postfix corpus (real Postfix 3.7 log and queue, see fixtures/postfix): exact outputs, and
+/// the answer key of its GROUND_TRUTH.md.
+@Suite(.serialized) struct PostfixCLITests {
+    /// A copy of fixtures/postfix whose log is dated 2026-11-29 (its lines carry no year).
+    static let copy: URL = {
+        let base = URL(fileURLWithPath: CLI.sampleFolderPath).appendingPathComponent("pf")
+        _ = CLI.sampleCopy // makes the folder removed at exit
+        try? FileManager.default.removeItem(at: base)
+        try! FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        try! FileManager.default.copyItem(at: CLI.root.appendingPathComponent("fixtures/postfix"), to: base.appendingPathComponent("postfix"))
+        try! FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_795_924_800)], // 2026-11-29 04:00 UTC
+                                               ofItemAtPath: base.appendingPathComponent("postfix/maillog").path)
+        return base
+    }()
+    static let now = ["--now", "2026-11-29T04:00:00"]
+
+    static let cases: [(String, [String])] = [
+        ("postfix-summary.txt", ["summary", "--top", "5", "postfix/maillog"]),
+        ("postfix-suspects.txt", ["suspects"] + now + ["postfix/maillog", "postfix/queue"]),
+        ("postfix-spool-shape.txt", ["spool", "shape", "--top", "8"] + now + ["postfix/queue"]),
+        ("postfix-spool-hold.txt", ["spool", "list", "--state", "hold"] + now + ["postfix/queue"]),
+    ]
+
+    @Test(arguments: 0..<cases.count)
+    func golden(_ index: Int) throws {
+        let (name, args) = Self.cases[index]
+        let r = try CLI.run(args, in: Self.copy)
+        try CLI.expectGolden(r.stdout, name)
+        #expect(r.stderr == "")
+        #expect(r.status == 0)
+    }
+
+    /// GROUND_TRUTH.md, "Queued messages matching each pattern".
+    @Test(arguments: [
+        (["--subject", "^Invoice overdue - payment details updated$"], "180"),
+        (["--body", "pay-portal\\.invoice-update\\.test"], "180"),
+        (["--auth", "^sam@acme-corp\\.test$"], "182"),
+        (["--sender", "^sam@acme-corp\\.test$"], "131"),
+        (["--sender", "^billing@acme-corp\\.test$"], "51"),
+        (["--subject", "^Newsletter signup: claim your free voucher$"], "35"),
+        (["--body", "voucher-free\\.promo-gift\\.test", "--state", "hold"], "3"),
+    ])
+    func queueSelectionsMatchTheAnswerKey(_ filter: [String], _ count: String) throws {
+        let r = try CLI.run(["spool", "list", "--count"] + filter + Self.now + ["postfix/queue"], in: Self.copy)
+        #expect(r.stdout == count + "\n", "\(filter)")
+    }
+}
