@@ -1,5 +1,5 @@
 # spoolsweep — build, demo, test, install.
-#   make demo       install what is missing (libpcre2-dev) and run suspects + summary on the sample
+#   make demo       install what is missing (libpcre2-dev, zlib1g-dev) and run suspects + summary on the sample
 #   make test       the whole test suite
 #   make install    binary and man page under PREFIX (default /usr/local)
 #   make man        regenerate man/spoolsweep.1 from the command definitions
@@ -14,10 +14,10 @@ RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 .PHONY: deps demo build release test install man bench clean
 
 deps:
-	@if ! pkg-config --exists libpcre2-8 2>/dev/null; then \
-		echo "Installing libpcre2-dev (PCRE2, for patterns)..."; \
+	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
+		echo "Installing libpcre2-dev and zlib1g-dev (patterns, compressed logs)..."; \
 		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq libpcre2-dev pkg-config; \
+		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq libpcre2-dev zlib1g-dev pkg-config; \
 	fi
 
 build: deps

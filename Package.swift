@@ -18,12 +18,14 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]
         ),
+        // zlib from the system (Debian/Ubuntu: zlib1g-dev), for rotated .gz logs.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // System calls Swift's Glibc module lacks (renameat2 with RENAME_NOREPLACE).
         .target(name: "CSystemShims"),
         // All the logic: reading bytes, dialects, analysis, rendering. No ArgumentParser here.
         .target(
             name: "SpoolsweepCore",
-            dependencies: ["CPCRE2", "CSystemShims"],
+            dependencies: ["CPCRE2", "CSystemShims", "CZlib"],
             // Optimised even in debug builds: the tests kill, recover and compare thousands of
             // messages, and unoptimised generic code is 20 times slower at it.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]

@@ -33,6 +33,38 @@ import Testing
         #expect(r.status == 0)
     }
 
+    /// Rotated logs, the older one compressed, read oldest first: the same summary as the
+    /// whole log; a cut .gz is named in a warning and the rest is read.
+    @Test func rotatedAndCompressedLogsAddUp() throws {
+        let dir = Self.copy.appendingPathComponent("rotated")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let lines = try String(contentsOf: Self.copy.appendingPathComponent("postfix/maillog"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        try (lines[..<1500].joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("mail.log.1"), atomically: false, encoding: .utf8)
+        try lines[1500...].joined(separator: "\n").write(to: dir.appendingPathComponent("mail.log"), atomically: false, encoding: .utf8)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = [dir.appendingPathComponent("mail.log.1").path]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let stamp = Date(timeIntervalSince1970: 1_795_924_800)
+        for name in ["mail.log", "mail.log.1.gz"] {
+            try FileManager.default.setAttributes([.modificationDate: stamp], ofItemAtPath: dir.appendingPathComponent(name).path)
+        }
+        let whole = try CLI.run(["summary", "--format", "json", "postfix/maillog"], in: Self.copy)
+        let rotated = try CLI.run(["summary", "--format", "json", "rotated"], in: Self.copy)
+        func totals(_ json: String) -> Substring { json[json.range(of: "\"totals\"")!.lowerBound..<json.range(of: "\"days\"")!.lowerBound] }
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        #expect(totals(rotated.stdout) == totals(whole.stdout))
+
+        let full = try Data(contentsOf: dir.appendingPathComponent("mail.log.1.gz"))
+        try full.prefix(full.count / 2).write(to: dir.appendingPathComponent("mail.log.2.gz"))
+        let cut = try CLI.run(["summary", "rotated"], in: Self.copy)
+        #expect(cut.status == 2)
+        #expect(cut.stderr.hasPrefix("spoolsweep: warning: rotated/mail.log.2.gz: compressed log cut short (.gz ends mid-stream)\n"))
+    }
+
     /// GROUND_TRUTH.md, "Queued messages matching each pattern".
     @Test(arguments: [
         (["--subject", "^Invoice overdue - payment details updated$"], "180"),

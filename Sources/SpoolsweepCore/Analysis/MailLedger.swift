@@ -140,6 +140,30 @@ public struct SecurityBlock: Sendable, Equatable {
     public let rule: String
 }
 
+/// Totals a server dialect counts in its own reference tool's way (named counts in that tool's
+/// order, and a per-hour table), shown beside spoolsweep's own.
+public struct ServerTotals: Sendable, Equatable {
+    public struct Count: Sendable, Equatable {
+        public let name: String
+        public let value: Int
+        public init(_ name: String, _ value: Int) { self.name = name; self.value = value }
+    }
+
+    public var title: String
+    public var counts: [Count]
+    /// Column names of `hours`; `hours` has 24 rows, one value per column.
+    public var hourColumns: [String]
+    public var hours: [[Int]]
+    /// How to read the counts, and where and why they differ from the reference tool's.
+    public var notes: [String]
+
+    public init(title: String, counts: [Count], hourColumns: [String], hours: [[Int]], notes: [String] = []) {
+        self.title = title; self.counts = counts; self.hourColumns = hourColumns; self.hours = hours; self.notes = notes
+    }
+
+    public subscript(name: String) -> Int? { counts.first { $0.name == name }?.value }
+}
+
 /// The one aggregate of a run's log facts. Dialect parsers feed it facts; the summary and the
 /// suspect ranking are views of it. Every table is keyed by interned ids, so memory grows with
 /// the number of distinct addresses, not with the size of the logs.
@@ -173,6 +197,8 @@ public struct MailLedger: Sendable {
     public private(set) var loginIPsByAccount: [Int32: Set<Int32>] = [:]
     public private(set) var breakIns: [Int32: BreakIn] = [:]
     public private(set) var blocks: [SecurityBlock] = []
+    /// The dialect's own totals, when it keeps any (nil: none).
+    public var serverTotals: ServerTotals?
     /// Earliest and latest fact time, for the report header.
     public private(set) var firstFact = LocalTime(milliseconds: .max), lastFact = LocalTime(milliseconds: .min)
 

@@ -40,6 +40,8 @@ public struct TrafficSummary: Sendable {
     public let topSenders: [Named]
     public let topRecipients: [Named]
     public let top: Int
+    /// The dialect's totals counted its reference tool's way (nil: none).
+    public let serverTotals: ServerTotals?
 
     /// Builds the summary of `ledger`; `top` limits the mailbox, sender and recipient lists (0: all).
     public init(ledger: MailLedger, server: String, top: Int) {
@@ -49,6 +51,7 @@ public struct TrafficSummary: Sendable {
         firstEntry = ledger.firstFact.milliseconds == .max ? nil : ledger.firstFact
         lastEntry = ledger.lastFact.milliseconds == .min ? nil : ledger.lastFact
         totals = ledger.totals
+        serverTotals = ledger.serverTotals
         outcomes = Self.ranked(ledger.outcomes.map { (ledger.outcomeNames.string($0.key), $0.value) }, top: 0)
         failedLogins = Self.ranked(ledger.failedLoginsByProtocol.map { ($0.key, $0.value) }, top: 0)
         days = ledger.days.keys.sorted().map { DayRow(date: LocalTime(seconds: $0 * 86_400).dateString, counts: ledger.days[$0]!) }

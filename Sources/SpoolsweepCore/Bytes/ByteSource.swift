@@ -10,6 +10,8 @@ public enum FileReadError: Error, Equatable, Sendable {
     case symbolicLink
     /// The operating system refused (permissions, I/O error...).
     case system(operation: String, errno: Int32)
+    /// The bytes cannot be decoded (a damaged or cut `.gz`).
+    case damaged(String)
 
     public var reason: String {
         switch self {
@@ -18,6 +20,7 @@ public enum FileReadError: Error, Equatable, Sendable {
         case .symbolicLink: return "is a symbolic link (not followed)"
         case .system(let operation, let code):
             return "\(operation) failed: \(String(cString: strerror(code)))"
+        case .damaged(let what): return what
         }
     }
 }

@@ -53,11 +53,16 @@ public final class LineReader {
         if let map = source.mappedBytes {
             return splitMapped(map, body)
         }
-        return try splitBuffered(source, body)
+        return try splitBuffered({ (b) throws(FileReadError) in try source.read(into: b) }, body)
     }
 
-    /// Opens `path` and calls `body` with every line.
+    /// Opens `path` and calls `body` with every line; a `.gz` file is decompressed as it is read.
     public func forEachLine(path: String, _ body: (Line) -> Void) throws(FileReadError) -> LineStats {
+        if path.hasSuffix(".gz") {
+            let source = try ByteSource(path: path, allowMapping: false)
+            let gzip = GzipReader()
+            return try splitBuffered({ (b) throws(FileReadError) in try gzip.read(from: source, into: b) }, body)
+        }
         let source = try ByteSource(path: path)
         return try forEachLine(in: source, body)
     }
@@ -94,12 +99,13 @@ public final class LineReader {
         return stats
     }
 
+    /// Splits what `readMore` delivers (0 at the end), through the reused buffer.
     private func splitBuffered(
-        _ source: borrowing ByteSource, _ body: (Line) -> Void
+        _ readMore: (UnsafeMutableRawBufferPointer) throws(FileReadError) -> Int, _ body: (Line) -> Void
     ) throws(FileReadError) -> LineStats {
         var stats = LineStats()
         let base = buffer.baseAddress!
-        var (end, atEOF) = try prefill(source, base)
+        var (end, atEOF) = try prefill(readMore, base)
         if memchr(base, 0, min(end, LineReader.nulProbe)) != nil {
             stats.isBinary = true
             return stats
@@ -138,7 +144,7 @@ public final class LineReader {
                 memmove(base, base + start, end - start)
                 end -= start; start = 0
             }
-            let n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkSize, buffer.count - end)))
+            let n = try readMore(UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkSize, buffer.count - end)))
             if n == 0 { atEOF = true; continue }
             end += n
         }
@@ -146,10 +152,12 @@ public final class LineReader {
 
     /// Reads the first 8 KiB (or the whole file if smaller) before any line is delivered, so a
     /// file with NUL bytes there is rejected as binary whatever the chunk size.
-    private func prefill(_ source: borrowing ByteSource, _ base: UnsafeMutableRawPointer) throws(FileReadError) -> (end: Int, atEOF: Bool) {
+    private func prefill(
+        _ readMore: (UnsafeMutableRawBufferPointer) throws(FileReadError) -> Int, _ base: UnsafeMutableRawPointer
+    ) throws(FileReadError) -> (end: Int, atEOF: Bool) {
         var end = 0
         while end < LineReader.nulProbe {
-            let n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkSize, buffer.count - end)))
+            let n = try readMore(UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkSize, buffer.count - end)))
             if n == 0 { return (end, true) }
             end += n
         }

@@ -53,6 +53,7 @@ extension TrafficSummary: Report {
         totalsTable.add(["rejected commands (5xx)", "\(t.rejected)", ""])
         totalsTable.add(["failed logins", "\(t.failedLogins)", loginText.isEmpty ? "" : "(\(loginText))"])
         out += "Totals\n" + totalsTable.rendered(header: false)
+        if let serverTotals { out += "\n" + serverTotalsText(serverTotals) }
 
         if days.count > 1 {
             out += "\nPer day\n"
@@ -90,6 +91,17 @@ extension TrafficSummary: Report {
         out += "\nTop envelope senders\n" + namedTable("sender", topSenders)
         out += "\nTop recipients\n" + namedTable("recipient", topRecipients)
         return out
+    }
+
+    /// The dialect's own totals: the named counts, any notes, then the per-hour table.
+    private func serverTotalsText(_ st: ServerTotals) -> String {
+        var counts = TextTable([("", .left), ("", .right)])
+        for c in st.counts { counts.add([c.name, "\(c.value)"]) }
+        var out = st.title + "\n" + counts.rendered(header: false)
+        for note in st.notes { out += "  note: \(note)\n" }
+        var hours = TextTable([("hour", .left)] + st.hourColumns.map { ($0, .right) })
+        for (h, row) in st.hours.enumerated() { hours.add(["\(pad(h)):00"] + row.map(String.init)) }
+        return out + "\n" + hours.rendered()
     }
 
     private func countsTable(first: String, rows: [(String, TrafficCounts)]) -> String {
@@ -136,6 +148,13 @@ extension TrafficSummary: Report {
                 ("remote_outcomes", .object(outcomes.map { ($0.name, .int($0.count)) })),
                 ("failed_logins_by_protocol", .object(failedLogins.map { ($0.name, .int($0.count)) })),
             ])),
+        ] + (serverTotals.map { st in
+            [("server_totals", .object(st.counts.map { ($0.name, .int($0.value)) } + [
+                ("per_hour", .array(st.hours.enumerated().map { h, row in
+                    .object([("hour", .int(h))] + zip(st.hourColumns, row).map { ($0.0, .int($0.1)) })
+                })),
+            ]))]
+        } ?? []) + [
             ("days", .array(days.map { .object([("date", .string($0.date))] + counts($0.counts)) })),
             ("hours", .array(hours.enumerated().map { .object([("hour", .int($0.offset))] + counts($0.element)) })),
             ("domains", .array(domains.map { d in
@@ -184,6 +203,11 @@ extension TrafficSummary: Report {
             }))
         blocks.append(CSV.render(header: ["sender", "messages"], rows: topSenders.map { [$0.name, "\($0.count)"] }))
         blocks.append(CSV.render(header: ["recipient", "messages"], rows: topRecipients.map { [$0.name, "\($0.count)"] }))
+        if let st = serverTotals {
+            blocks.append(CSV.render(header: ["server_total", "value"], rows: st.counts.map { [$0.name, String($0.value)] }))
+            blocks.append(CSV.render(header: ["server_hour"] + st.hourColumns,
+                                     rows: st.hours.enumerated().map { h, row in ["hour \(pad(h))"] + row.map(String.init) }))
+        }
         return blocks.joined(separator: "\n")
     }
 }

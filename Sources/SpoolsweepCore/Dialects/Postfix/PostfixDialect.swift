@@ -55,7 +55,11 @@ public struct PostfixDialect: MailServerDialect {
     static func looksLikePostfixLog(_ path: String) -> Bool {
         guard let source = try? ByteSource(path: path, allowMapping: false) else { return false }
         var head = [UInt8](repeating: 0, count: 4096)
-        let n = (try? head.withUnsafeMutableBytes { b throws(FileReadError) in try source.read(into: b) }) ?? 0
+        let gzip = path.hasSuffix(".gz") ? GzipReader() : nil
+        let n = (try? head.withUnsafeMutableBytes { b throws(FileReadError) -> Int in
+            if let gzip { return try gzip.read(from: source, into: b) }
+            return try source.read(into: b)
+        }) ?? 0
         guard n > 0 else { return false }
         let firstLine = head[0..<(head[0..<n].firstIndex(of: 0x0A) ?? n)]
         return firstLine.withUnsafeBytes { PostfixEntry($0, year: 2000, lastMonth: 12) != nil }
@@ -66,7 +70,8 @@ public struct PostfixDialect: MailServerDialect {
     /// are followed across rotation in time order.
     static func rotationOrder(_ files: [String]) -> [String] {
         func generation(_ path: String) -> Int {
-            let name = FileSystem.baseName(path)
+            var name = FileSystem.baseName(path)
+            if name.hasSuffix(".gz") { name.removeLast(3) }
             guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]) else { return 0 }
             return n
         }

@@ -9,6 +9,8 @@ struct PostfixEntry {
     let time: LocalTime
     /// The daemon: `smtpd`, `qmgr`, `smtp`, `local`, `cleanup`, `pickup`...
     let daemon: UnsafeRawBufferPointer
+    /// The whole program name without the pid: `postfix/submission/smtpd`.
+    let program: UnsafeRawBufferPointer
     let text: UnsafeRawBufferPointer
 
     private static let postfix = "postfix".bytes
@@ -47,6 +49,7 @@ struct PostfixEntry {
         let slash = tag.lastIndex(of: 0x2F) ?? -1
         self.time = time
         daemon = tag.dropFirst(slash + 1)
+        program = tag
         text = s.dropFirst(colon + 2)
     }
 }
@@ -69,6 +72,8 @@ struct PostfixLogReader {
 
     private var messages: [UnsafeRawBufferPointer.QueueID: Message] = [:]
     private var pickupIP: Int32?
+    /// The grand totals as pflogsumm counts them, for the ledger's `serverTotals`.
+    private(set) var pflogsumm = PflogsummTotals()
 
     private static let client = "client=".bytes, saslUsername = "sasl_username=".bytes
     private static let from = "from=<".bytes, size = "size=".bytes, to = "to=<".bytes
@@ -79,6 +84,7 @@ struct PostfixLogReader {
     private static let pickup = "pickup".bytes, localDaemon = "local".bytes, virtual = "virtual".bytes, sent = "sent".bytes
 
     mutating func read(_ e: PostfixEntry, into ledger: inout MailLedger) -> Bool {
+        if ledger.range?.contains(e.time) ?? true { pflogsumm.read(e) }
         let text = e.text
         if text.matches(Self.noqueue) {
             if text.dropFirst(Self.noqueue.count).matches(Self.reject) { ledger.rejection(at: e.time) }
@@ -154,6 +160,7 @@ struct PostfixLogReader {
     /// Messages still queued at the end of the input count too.
     mutating func finish(into ledger: inout MailLedger) {
         for qid in messages.keys.sorted(by: { messages[$0]!.received < messages[$1]!.received }) { flush(qid, into: &ledger) }
+        ledger.serverTotals = pflogsumm.serverTotals
     }
 
     /// The last `[...]` group's contents before the first `]: ` or `,` — the client's IP in

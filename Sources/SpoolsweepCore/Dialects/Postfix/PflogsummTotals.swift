@@ -1,0 +1,483 @@
+/// Postfix's grand totals counted the way pflogsumm 1.1.5 counts them, so that an admin who
+/// knows pflogsumm's report finds the same figures in `spoolsweep summary`.
+///
+/// pflogsumm's rules (its main loop, read line by line):
+/// - received: smtpd/postscreen `QID: client=...` lines, and pickup `QID: uid=`/`sender=` lines;
+/// - bytes received, senders, sending hosts/domains: the first `from=<...>, size=N` line of a
+///   queue id (qmgr), only for a message received in the log; the sender is kept as written with
+///   its domain part lower-cased, `from=<>` for the null sender; its domain is the part after the
+///   first `@`, else the client's domain (`gimme_domain`), else the address for pickup;
+/// - delivered / forwarded / deferred / bounced: a delivery agent's
+///   `to=<...>, [orig_to=<...>, ]relay=..., delay=..., ... status=WORD` line; `sent` with
+///   `forwarded as` is forwarded; "deferred" counts queue ids, "deferrals" the lines;
+///   bytes delivered add the message's size per delivered recipient; recipients and recipient
+///   domains are distinct over delivered (sent) lines only;
+/// - rejected / reject warnings / held / discarded: `reject:`, `reject_warning:`, `hold:`,
+///   `discard:` lines of smtpd and postscreen, and cleanup's `reject|milter-reject|warning|hold|
+///   discard: header|body|END-OF-MESSAGE` lines; all four count in the per-hour "rejected";
+/// - per hour: received, delivered, deferred (deferrals), bounced, rejected, at each line's hour.
+///
+/// Where pflogsumm is wrong, this differs on purpose, and says so in `contentFilterReinjections`:
+/// a message handed to a content filter (`status=sent (... queued as NEWID)` where NEWID is a
+/// message received in this log) re-enters Postfix under a new queue id. pflogsumm counts it
+/// twice as received (and its bytes twice) and counts the hand-off as a delivery; here the
+/// re-injection's receipt and bytes are taken back and the hand-off is not a delivery.
+///
+/// Another difference: lines of a second instance (`postfix-out/smtpd`) count as if pflogsumm had
+/// been given that instance's `--syslog-name`; by default pflogsumm skips them.
+///
+/// Per line, this allocates nothing once its tables have grown: addresses are normalised into a
+/// reused buffer and interned.
+struct PflogsummTotals {
+    var received = 0, delivered = 0, forwarded = 0, deferred = 0, deferrals = 0, bounced = 0
+    var rejected = 0, rejectWarnings = 0, held = 0, discarded = 0
+    var bytesReceived = 0, bytesDelivered = 0
+    /// Content-filter hand-offs found, and the delivery lines not counted for them.
+    var contentFilterReinjections = 0, contentFilterHandoffs = 0
+
+    struct Hour: Equatable {
+        var received = 0, delivered = 0, deferred = 0, bounced = 0, rejected = 0
+    }
+    var hours = [Hour](repeating: Hour(), count: 24)
+
+    private var senderNames = ByteInterner(foldCase: false)
+    private var senderDomainNames = ByteInterner(foldCase: false)
+    private var recipientNames = ByteInterner(foldCase: false)
+    private var recipientDomainNames = ByteInterner(foldCase: false)
+    /// Client domains (`gimme_domain`) of messages received, for a sender without `@`.
+    private var whence = ByteInterner(foldCase: false)
+
+    var senders: Int { senderNames.count }
+    var sendingDomains: Int { senderDomainNames.count }
+    var recipients: Int { recipientNames.count }
+    var recipientDomains: Int { recipientDomainNames.count }
+
+    /// What pflogsumm remembers of a queue id (`%rcvdMsg`, `%msgSizes`, `%msgDfrdFlgs`).
+    private struct Track {
+        /// -1: no receipt pending; -2: received by pickup; else the client's domain (whence id).
+        var whence: Int32 = -1
+        /// The hour it was received in this log (-1: not received here).
+        var hour: Int8 = -1
+        var size = 0
+        var bytesCounted = false
+        var deferred = false
+        var reinjected = false
+    }
+    private var tracks: [UnsafeRawBufferPointer.QueueID: Track] = [:]
+    /// Queue ids removed lately: a filtered copy can be delivered and removed before the filter's
+    /// hand-off line naming it is logged.
+    private var recentlyRemoved = [(UnsafeRawBufferPointer.QueueID, Track)]()
+    private var recentNext = 0
+    private static let recentCapacity = 64
+
+    private var scratch: [UInt8] = []
+
+    init() { scratch.reserveCapacity(512) }
+
+    private static let client = "client=".bytes, fromSize = "from=<".bytes, sizeMark = ">, size=".bytes
+    private static let to = "to=<".bytes, origTo = "orig_to=<".bytes, relay = "relay=".bytes
+    private static let connUse = "conn_use=".bytes, delay = "delay=".bytes, delays = "delays=".bytes
+    private static let dsn = "dsn=".bytes, status = "status=".bytes, commaSpace = ", ".bytes
+    private static let sent = "sent".bytes, deferredWord = "deferred".bytes, bouncedWord = "bounced".bytes
+    private static let forwardedAs = "forwarded as ".bytes, queuedAs = "queued as ".bytes
+    private static let uid = "uid=".bytes, sender = "sender=".bytes, removed = "removed".bytes
+    private static let rejectWord = "reject".bytes, rejectWarningWord = "reject_warning".bytes
+    private static let holdWord = "hold".bytes, discardWord = "discard".bytes
+    private static let smtpd = "smtpd".bytes, postscreen = "postscreen".bytes, pickup = "pickup".bytes
+    private static let cleanup = "cleanup".bytes, qmgr = "qmgr".bytes
+    private static let smtpsPrefix = "smtps/".bytes, submissionPrefix = "submission/".bytes
+    private static let nullSender = "from=<>".bytes, unknown = "unknown".bytes
+    private static let cleanupKinds: [(word: [UInt8], kind: Int)] = [
+        ("milter-reject: ".bytes, 0), ("reject: ".bytes, 0), ("warning: ".bytes, 1), ("hold: ".bytes, 2), ("discard: ".bytes, 3),
+    ]
+    private static let smtpdKinds: [(word: [UInt8], kind: Int)] = [
+        ("reject: ".bytes, 0), ("reject_warning: ".bytes, 1), ("hold: ".bytes, 2), ("discard: ".bytes, 3),
+    ]
+    private static let master = "master".bytes, warningWord = "warning".bytes, fatalWord = "fatal".bytes
+    private static let panicWord = "panic".bytes, colonRemoved = ": removed".bytes, colonSpace = ": ".bytes
+    private static let cleanupParts = ["header ".bytes, "body ".bytes, "END-OF-MESSAGE ".bytes]
+
+    // MARK: - One line
+
+    mutating func read(_ e: PostfixEntry) {
+        let text = e.text
+        let hour = e.time.hour
+        // pflogsumm's command: the program name after `postfix/` (and `smtps/` or `submission/`).
+        guard let slash = e.program.index(of: 0x2F) else { return }
+        var cmd = e.program.dropFirst(slash + 1)
+        if cmd.matches(Self.smtpsPrefix) { cmd = cmd.dropFirst(Self.smtpsPrefix.count) }
+        else if cmd.matches(Self.submissionPrefix) { cmd = cmd.dropFirst(Self.submissionPrefix.count) }
+        // Its "queue id": the first word of the text, up to a colon or a blank.
+        var qidEnd = 0
+        while qidEnd < text.count, text[qidEnd] != 0x3A, !Self.isSpace(text[qidEnd]) { qidEnd += 1 }
+        guard qidEnd > 0 else { return }
+        let qidWord = text.slice(0..<qidEnd)
+
+        if Self.equal(cmd, Self.cleanup), let kind = Self.cleanupAction(text) {
+            countReject(kind, hour: hour)
+            return
+        }
+        if Self.equal(qidWord, Self.rejectWord) { countReject(0, hour: hour); return }
+        if Self.equal(qidWord, Self.rejectWarningWord) { countReject(1, hour: hour); return }
+        if Self.equal(qidWord, Self.holdWord) { countReject(2, hour: hour); return }
+        if Self.equal(qidWord, Self.discardWord) { countReject(3, hour: hour); return }
+
+        if Self.equal(cmd, Self.smtpd) || Self.equal(cmd, Self.postscreen) {
+            // "QID: client=...", "NOQUEUE: reject: ...", "QID: hold: ..."
+            guard Self.isWord(qidWord), qidEnd + 2 < text.count, text[qidEnd] == 0x3A, text[qidEnd + 1] == 0x20 else { return }
+            let rest = text.dropFirst(qidEnd + 2)
+            if rest.matches(Self.client), rest.count > Self.client.count {
+                received += 1
+                hours[hour].received += 1
+                var value = rest.dropFirst(Self.client.count)
+                if let comma = value.index(of: 0x2C) { value = value.slice(0..<comma) }
+                let qid = UnsafeRawBufferPointer.QueueID(qidWord)
+                guard qid.isValid else { return }
+                var t = Track()
+                t.hour = Int8(hour)
+                t.whence = clientDomain(value)
+                tracks[qid] = t
+                return
+            }
+            for (word, kind) in Self.smtpdKinds where rest.matches(word) {
+                countReject(kind, hour: hour)
+                return
+            }
+            return
+        }
+        if Self.equal(cmd, Self.master) || Self.equal(qidWord, Self.warningWord)
+            || Self.equal(qidWord, Self.fatalWord) || Self.equal(qidWord, Self.panicWord) { return }
+
+        let qid = UnsafeRawBufferPointer.QueueID(qidWord)
+        if let (address, size) = Self.sizeLine(text) {
+            guard qid.isValid else { return }
+            sizeLine(qid, address: address, size: size)
+        } else if let d = Self.deliveryLine(text) {
+            delivery(qid, d, hour: hour, text: text)
+        } else if Self.equal(cmd, Self.pickup), Self.hasPickupSender(text) {
+            received += 1
+            hours[hour].received += 1
+            guard qid.isValid else { return }
+            var t = Track()
+            t.hour = Int8(hour)
+            t.whence = -2
+            tracks[qid] = t
+        } else if Self.equal(cmd, Self.qmgr), qid.isValid, text.matches(Self.colonRemoved, at: qidEnd) {
+            guard let t = tracks.removeValue(forKey: qid) else { return }
+            if recentlyRemoved.count < Self.recentCapacity { recentlyRemoved.append((qid, t)) }
+            else { recentlyRemoved[recentNext] = (qid, t) }
+            recentNext = (recentNext + 1) % Self.recentCapacity
+        }
+    }
+
+    private mutating func countReject(_ kind: Int, hour: Int) {
+        switch kind {
+        case 0: rejected += 1
+        case 1: rejectWarnings += 1
+        case 2: held += 1
+        default: discarded += 1
+        }
+        hours[hour].rejected += 1
+    }
+
+    /// `from=<ADDR>, size=N`: the first one of a queue id gives its size; for a message received
+    /// in the log it also counts the bytes, the sender and the sender's domain.
+    private mutating func sizeLine(_ qid: UnsafeRawBufferPointer.QueueID, address: UnsafeRawBufferPointer, size: Int) {
+        var t = tracks[qid] ?? Track()
+        if t.size != 0 { return } // pflogsumm: "avoid double-counting!"
+        t.size = size
+        defer { tracks[qid] = t }
+        guard t.whence != -1, !t.reinjected else { return }
+        let whenceID = t.whence
+        t.whence = -1
+        t.bytesCounted = true
+        bytesReceived += size
+        // The sender: as written, the domain part lower-cased; "from=<>" for the null sender.
+        normalise(address.count == 0 ? nil : address)
+        scratch.withUnsafeBytes { s in
+            _ = senderNames.id(s)
+            // Its domain: after the first "@" (with something before it), else where it came from.
+            if let at = s.index(of: 0x40), at > 0, at + 1 < s.count {
+                _ = senderDomainNames.id(s.dropFirst(at + 1))
+            } else if whenceID == -2 {
+                _ = senderDomainNames.id(s)
+            } else {
+                whence.withBytes(whenceID) { _ = senderDomainNames.id($0) }
+            }
+        }
+    }
+
+    private struct Delivery {
+        var address: UnsafeRawBufferPointer
+        var status: UnsafeRawBufferPointer
+        var rest: UnsafeRawBufferPointer
+    }
+
+    private mutating func delivery(_ qid: UnsafeRawBufferPointer.QueueID, _ d: Delivery, hour: Int, text: UnsafeRawBufferPointer) {
+        if Self.equal(d.status, Self.sent) {
+            if d.rest.index(of: Self.forwardedAs) != nil {
+                forwarded += 1
+                return
+            }
+            if isContentFilterHandoff(d.rest) {
+                contentFilterHandoffs += 1
+                return
+            }
+            normalise(d.address)
+            scratch.withUnsafeBytes { s in
+                _ = recipientNames.id(s)
+                // The domain: after the first "@" when something precedes it, else the whole address.
+                if let at = s.index(of: 0x40), at > 0 { _ = recipientDomainNames.id(s.dropFirst(at + 1)) }
+                else { _ = recipientDomainNames.id(s) }
+            }
+            hours[hour].delivered += 1
+            delivered += 1
+            if qid.isValid, let t = tracks[qid] { bytesDelivered += t.size }
+        } else if Self.equal(d.status, Self.deferredWord) {
+            hours[hour].deferred += 1
+            deferrals += 1
+            guard qid.isValid else { deferred += 1; return }
+            var t = tracks[qid] ?? Track()
+            if !t.deferred { deferred += 1; t.deferred = true }
+            tracks[qid] = t
+        } else if Self.equal(d.status, Self.bouncedWord) {
+            hours[hour].bounced += 1
+            bounced += 1
+        }
+    }
+
+    /// Whether a `sent` reply names (`queued as NEWID`) a message received in this log: a content
+    /// filter's hand-off. The first line naming it takes back the copy's receipt and bytes.
+    private mutating func isContentFilterHandoff(_ reply: UnsafeRawBufferPointer) -> Bool {
+        guard let q = reply.index(of: Self.queuedAs) else { return false }
+        var end = q + Self.queuedAs.count
+        while end < reply.count, isDigit(reply[end]) || isLetter(reply[end]) { end += 1 }
+        let copy = UnsafeRawBufferPointer.QueueID(reply.slice((q + Self.queuedAs.count)..<end))
+        guard copy.isValid else { return false }
+        if var t = tracks[copy] {
+            guard takeBack(&t) else { return false }
+            tracks[copy] = t
+            return true
+        }
+        if let i = recentlyRemoved.firstIndex(where: { $0.0 == copy }) {
+            guard takeBack(&recentlyRemoved[i].1) else { return false }
+            return true
+        }
+        return false
+    }
+
+    private mutating func takeBack(_ t: inout Track) -> Bool {
+        if t.reinjected { return true }
+        guard t.hour >= 0 else { return false }
+        t.reinjected = true
+        contentFilterReinjections += 1
+        received -= 1
+        hours[Int(t.hour)].received -= 1
+        if t.bytesCounted { bytesReceived -= t.size }
+        t.whence = -1
+        return true
+    }
+
+    /// The address into `scratch` as pflogsumm keeps it: the domain part (from the first `@`)
+    /// lower-cased; nil is the null sender, kept as `from=<>`.
+    private mutating func normalise(_ address: UnsafeRawBufferPointer?) {
+        scratch.removeAll(keepingCapacity: true)
+        guard let address else { scratch.append(contentsOf: Self.nullSender); return }
+        var lower = false
+        for b in address {
+            if b == 0x40 { lower = true }
+            scratch.append(lower ? asciiLower(b) : b)
+        }
+    }
+
+    // MARK: - Line shapes
+
+    /// cleanup's `...reject|milter-reject|warning|hold|discard: header|body|END-OF-MESSAGE ...`:
+    /// 0 reject, 1 warning, 2 hold, 3 discard.
+    private static func cleanupAction(_ text: UnsafeRawBufferPointer) -> Int? {
+        var i = 0
+        while i < text.count {
+            // pflogsumm: `.*?\b(...)`: the leftmost match at a word boundary.
+            if i == 0 || !isWordByte(text[i - 1]) {
+                for (word, kind) in cleanupKinds where text.matches(word, at: i) {
+                    let after = i + word.count
+                    if cleanupParts.contains(where: { text.matches($0, at: after) }) { return kind }
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `from=<A>, size=N` (the first such, as pflogsumm's unanchored match).
+    private static func sizeLine(_ text: UnsafeRawBufferPointer) -> (UnsafeRawBufferPointer, Int)? {
+        var from = 0
+        while let f = text.index(of: fromSize, from: from) {
+            from = f + 1
+            if let close = text.index(of: 0x3E, from: f + fromSize.count), text.matches(sizeMark, at: close),
+               let (size, _) = text.decimal(at: close + sizeMark.count) {
+                return (text.slice((f + fromSize.count)..<close), size)
+            }
+        }
+        return nil
+    }
+
+    /// `to=<A>, [orig_to=<B>, ]relay=R, [conn_use=N, ]delay=D, [delays=X, ][dsn=Y, ]status=WORD...`
+    private static func deliveryLine(_ text: UnsafeRawBufferPointer) -> Delivery? {
+        var from = 0
+        while let t = text.index(of: to, from: from) {
+            from = t + 1
+            if let d = delivery(text, at: t) { return d }
+        }
+        return nil
+    }
+
+    private static func delivery(_ text: UnsafeRawBufferPointer, at start: Int) -> Delivery? {
+        var i = start + to.count
+        guard let close = text.index(of: 0x3E, from: i) else { return nil }
+        let address = text.slice(i..<close)
+        i = close + 1
+        guard text.matches(commaSpace, at: i) else { return nil }
+        i += 2
+        if text.matches(origTo, at: i) {
+            guard let c = text.index(of: 0x3E, from: i + origTo.count), text.matches(commaSpace, at: c + 1) else { return nil }
+            i = c + 3
+        }
+        // relay=[^,]+, delay=[^,]+,
+        func field(_ name: [UInt8], optional: Bool) -> Bool {
+            guard text.matches(name, at: i) else { return optional }
+            var j = i + name.count
+            let valueStart = j
+            while j < text.count, text[j] != 0x2C { j += 1 }
+            guard j > valueStart, text.matches(commaSpace, at: j) else { return optional }
+            i = j + 2
+            return true
+        }
+        guard field(relay, optional: false) else { return nil }
+        _ = field(connUse, optional: true)
+        guard field(delay, optional: false) else { return nil }
+        _ = field(delays, optional: true)
+        _ = field(dsn, optional: true)
+        guard text.matches(status, at: i) else { return nil }
+        i += status.count
+        var end = i
+        while end < text.count, !isSpace(text[end]) { end += 1 }
+        guard end > i else { return nil }
+        return Delivery(address: address, status: text.slice(i..<end), rest: text.dropFirst(end))
+    }
+
+    /// pickup's `: uid=` or `: sender=`.
+    private static func hasPickupSender(_ text: UnsafeRawBufferPointer) -> Bool {
+        var from = 0
+        while let c = text.index(of: colonSpace, from: from) {
+            if text.matches(uid, at: c + 2) || text.matches(sender, at: c + 2) { return true }
+            from = c + 1
+        }
+        return false
+    }
+
+    /// pflogsumm's `gimme_domain` of `host[ip]`: the IP when the host is unknown, else the host
+    /// shortened to its last two labels (three for `xx.yy` endings), lower-cased. -1 when it
+    /// yields nothing (pflogsumm then forgets the message was received).
+    private mutating func clientDomain(_ value: UnsafeRawBufferPointer) -> Int32 {
+        var host: UnsafeRawBufferPointer, ip: UnsafeRawBufferPointer
+        if let open = value.index(of: 0x5B), let close = value.index(of: 0x5D, from: open + 1), Self.isIPv4(value.slice((open + 1)..<close)) {
+            host = value.slice(0..<open); ip = value.slice((open + 1)..<close)
+        } else if let slash = value.index(of: 0x2F), slash + 1 < value.count, Self.isHexDotColon(value[slash + 1]) {
+            var end = slash + 1
+            while end < value.count, Self.isHexDotColon(value[end]) { end += 1 }
+            host = value.slice(0..<slash); ip = value.slice((slash + 1)..<end)
+        } else {
+            var open = 0
+            while open < value.count, value[open] != 0x5B, value[open] != 0x28, value[open] != 0x2F { open += 1 }
+            var close = open + 1
+            while close < value.count, value[close] != 0x5D, value[close] != 0x29 { close += 1 }
+            guard open < value.count, close < value.count, close > open + 1 else { return -1 }
+            // Then only ":digits" may follow.
+            var j = close + 1
+            if j < value.count, value[j] == 0x3A { j += 1 }
+            while j < value.count, isDigit(value[j]) { j += 1 }
+            guard j == value.count else { return -1 }
+            host = value.slice(0..<open); ip = value.slice((open + 1)..<close)
+        }
+        var result: Int32 = -1
+        if host.count == 0 || Self.equal(host, Self.unknown) {
+            if ip.count > 0, !(ip.count == 1 && ip[0] == 0x30) { result = whence.id(ip) }
+            return result
+        }
+        guard let (a, b) = Self.registeredDomain(host) else { return whence.id(host) }
+        scratch.removeAll(keepingCapacity: true)
+        for c in host.slice(a..<b) { scratch.append(asciiLower(c)) }
+        scratch.withUnsafeBytes { result = whence.id($0) }
+        return result
+    }
+
+    /// `s/^(.*)\.([^\.]+)\.([^\.]{3}|[^\.]{2,3}\.[^\.]{2})$/$2.$3/`: where `$2.$3` begins and ends.
+    private static func registeredDomain(_ h: UnsafeRawBufferPointer) -> (Int, Int)? {
+        // Greedy `(.*)`: try the rightmost dot first.
+        var p = h.count - 1
+        while p >= 0 {
+            if h[p] == 0x2E {
+                let rest = h.dropFirst(p + 1)
+                var dotCount = 0, d0 = -1, d1 = -1
+                for (k, c) in rest.enumerated() where c == 0x2E {
+                    dotCount += 1
+                    if d0 < 0 { d0 = k } else if d1 < 0 { d1 = k }
+                }
+                if dotCount == 1, d0 > 0, rest.count - d0 - 1 == 3 { return (p + 1, h.count) }
+                if dotCount == 2, d0 > 0 {
+                    let mid = d1 - d0 - 1, last = rest.count - d1 - 1
+                    if (2...3).contains(mid) && last == 2 { return (p + 1, h.count) }
+                }
+            }
+            p -= 1
+        }
+        return nil
+    }
+
+    private static func isIPv4(_ s: UnsafeRawBufferPointer) -> Bool {
+        var groups = 0, digits = 0
+        for c in s {
+            if isDigit(c) { digits += 1; if digits > 3 { return false } }
+            else if c == 0x2E, digits > 0 { groups += 1; digits = 0 }
+            else { return false }
+        }
+        return groups == 3 && digits > 0
+    }
+
+    @inline(__always) private static func isHexDotColon(_ c: UInt8) -> Bool {
+        isDigit(c) || (asciiLower(c) >= 0x61 && asciiLower(c) <= 0x66) || c == 0x2E || c == 0x3A
+    }
+
+    @inline(__always) private static func isWordByte(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) || c == 0x5F }
+    @inline(__always) private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
+    private static func isWord(_ s: UnsafeRawBufferPointer) -> Bool { s.allSatisfy(isWordByte) }
+    @inline(__always) private static func equal(_ s: UnsafeRawBufferPointer, _ literal: [UInt8]) -> Bool {
+        s.count == literal.count && s.matches(literal)
+    }
+
+    // MARK: - For the ledger
+
+    /// The totals in pflogsumm's order, with its labels, and the per-hour table.
+    var serverTotals: ServerTotals {
+        var counts: [ServerTotals.Count] = [
+            .init("received", received), .init("delivered", delivered), .init("forwarded", forwarded),
+            .init("deferred", deferred), .init("deferrals", deferrals), .init("bounced", bounced),
+            .init("rejected", rejected), .init("reject warnings", rejectWarnings), .init("held", held),
+            .init("discarded", discarded), .init("bytes received", bytesReceived),
+            .init("bytes delivered", bytesDelivered), .init("senders", senders),
+            .init("sending hosts/domains", sendingDomains), .init("recipients", recipients),
+            .init("recipient hosts/domains", recipientDomains),
+        ]
+        var notes = ["per hour, \"deferred\" counts deferrals and \"rejected\" also reject warnings, holds and discards"]
+        if contentFilterReinjections > 0 {
+            counts.append(.init("content-filter re-injections", contentFilterReinjections))
+            notes.append("\(contentFilterReinjections) message(s) re-injected by a content filter counted once "
+                         + "(pflogsumm counts them twice as received, and \(contentFilterHandoffs) hand-off(s) as delivered)")
+        }
+        return ServerTotals(
+            title: "Postfix totals (as pflogsumm counts them)", counts: counts,
+            hourColumns: ["received", "delivered", "deferred", "bounced", "rejected"],
+            hours: hours.map { [$0.received, $0.delivered, $0.deferred, $0.bounced, $0.rejected] }, notes: notes)
+    }
+}

@@ -1,0 +1,99 @@
+import Glibc
+import Testing
+@testable import SpoolsweepCore
+
+/// Line shapes of the Postfix log (formats.md §2.1), read through the library entry point.
+@Suite struct PostfixLogTests {
+    /// Writes `text` as a log file modified at `mtime` (local time of this process) and reads it.
+    func read(_ text: String, mtime: LocalTime = LocalTime(year: 2026, month: 11, day: 29, hour: 12)) throws -> (MailLedger, Diagnostics, TempFolder) {
+        let dir = try TempFolder("pflog")
+        let path = try dir.write("mail.log", text)
+        // The file's mtime gives the year: set it so that its local time is `mtime`.
+        let offset = LocalTime(unixTime: 0).seconds
+        var times = [timeval(tv_sec: Int(mtime.seconds - offset), tv_usec: 0), timeval(tv_sec: Int(mtime.seconds - offset), tv_usec: 0)]
+        _ = utimes(path, &times)
+        let run = try Spoolsweep.readLogs(InputSelection(paths: [path]), range: nil)
+        #expect(run.server == "postfix")
+        return (run.ledger, run.diagnostics, dir)
+    }
+
+    static let message = """
+        Nov 29 03:15:20 mail postfix/submission/smtpd[23796]: connect from unknown[127.0.0.24]
+        Nov 29 03:15:20 mail postfix/submission/smtpd[23796]: 4jcXMr2WqTz7lrv: client=unknown[127.0.0.24], sasl_method=LOGIN, sasl_username=emma@widgets-store.test
+        Nov 29 03:15:20 mail postfix/cleanup[23802]: 4jcXMr2WqTz7lrv: message-id=<1@widgets-store.test>
+        Nov 29 03:15:20 mail postfix/qmgr[23684]: 4jcXMr2WqTz7lrv: from=<emma@widgets-store.test>, size=958, nrcpt=2 (queue active)
+        Nov 29 03:15:20 mail postfix/local[23805]: 4jcXMr2WqTz7lrv: to=<olivia@acme-corp.test>, relay=local, delay=0.02, delays=0/0.01/0/0, dsn=2.0.0, status=sent (delivered to mailbox)
+        Nov 29 03:15:21 mail postfix/smtp[23806]: 4jcXMr2WqTz7lrv: to=<x@far.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect to 127.0.0.1[127.0.0.1]:2599: Connection refused)
+        Nov 29 03:20:00 mail postfix/qmgr[23684]: 4jcXMr2WqTz7lrv: removed
+
+        """
+
+    @Test func oneMessageFollowedByQueueID() throws {
+        let (ledger, diagnostics, _) = try read(Self.message)
+        #expect(diagnostics.warnings.isEmpty)
+        let t = ledger.totals
+        #expect(t.authenticated == 1 && t.messages == 1 && t.recipients == 2 && t.bytes == 958)
+        #expect(t.localDeliveries == 1 && t.deferred == 1)
+        #expect(ledger.firstFact == LocalTime(year: 2026, month: 11, day: 29, hour: 3, minute: 15, second: 20))
+    }
+
+    @Test func rfc3339TimestampsAndInstanceTags() throws {
+        let text = Self.message
+            .replacingAll("Nov 29 03:15:20", "2026-11-29T03:15:20.250000+01:00")
+            .replacingAll("postfix/submission/smtpd", "postfix-smo/submission/smtpd")
+        let (ledger, _, _) = try read(text)
+        #expect(ledger.totals.messages == 1)
+        #expect(ledger.firstFact == LocalTime(milliseconds: LocalTime(year: 2026, month: 11, day: 29, hour: 3, minute: 15, second: 20).milliseconds + 250))
+    }
+
+    @Test func decemberLinesInAFileWrittenInJanuaryBelongToTheYearBefore() throws {
+        let text = Self.message.replacingAll("Nov 29", "Dec 31")
+        let (ledger, _, _) = try read(text, mtime: LocalTime(year: 2027, month: 1, day: 1, hour: 6))
+        #expect(ledger.firstFact.dateString == "2026-12-31")
+    }
+
+    @Test func rejectsLoginsPickupAndExpiry() throws {
+        let text = """
+            Nov 29 03:15:32 mail postfix/smtpd[23837]: NOQUEUE: reject: RCPT from unknown[127.0.0.99]: 554 5.7.1 <a@remote.test>: Relay access denied; from=<> to=<a@remote.test> proto=ESMTP helo=<probe>
+            Nov 29 03:16:09 mail postfix/submission/smtpd[23796]: 4jcXNn4wVqz7lsd: reject: RCPT from unknown[127.0.0.22]: 550 5.1.1 <r@acme-corp.test>: Recipient address rejected; from=<noah@acme-corp.test> to=<r@acme-corp.test> proto=ESMTP helo=<noah>
+            Nov 29 03:19:01 mail postfix/submission/smtpd[24000]: warning: unknown[127.0.0.44]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=sam@acme-corp.test
+            Nov 29 03:19:02 mail postfix/submission/smtpd[24000]: warning: unknown[127.0.0.44]: SASL PLAIN authentication failed: Connection lost to authentication server, sasl_username=(unavailable)
+            Nov 29 03:19:55 mail postfix/submission/smtpd[24000]: 4jcXR1aaaaz7lt0: client=unknown[127.0.0.44], sasl_method=PLAIN, sasl_username=sam@acme-corp.test
+            Nov 29 03:19:55 mail postfix/qmgr[23684]: 4jcXR1aaaaz7lt0: from=<billing@acme-corp.test>, size=1700, nrcpt=1 (queue active)
+            Nov 29 03:17:00 mail postfix/pickup[23683]: 4jcXPm3nrpz7lt4: uid=33 from=<www-data>
+            Nov 29 03:17:00 mail postfix/qmgr[23684]: 4jcXPm3nrpz7lt4: from=<www-data@mail.acme-corp.test>, size=500, nrcpt=1 (queue active)
+            Nov 29 03:17:01 mail postfix/smtp[23806]: 4jcXPm3nrpz7lt4: to=<victim@far.test>, relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (connect refused)
+            Nov 29 03:30:00 mail postfix/qmgr[23684]: 4jcXPm3nrpz7lt4: from=<www-data@mail.acme-corp.test>, status=expired, returned to sender
+
+            """
+        let (ledger, diagnostics, _) = try read(text)
+        #expect(diagnostics.warnings.isEmpty)
+        let t = ledger.totals
+        #expect(t.rejected == 2)
+        #expect(t.failedLogins == 2)
+        let sam = try #require(id("sam@acme-corp.test", in: ledger.addresses))
+        #expect(ledger.breakIns[sam]?.failedBefore == 2)
+        // Both messages are still queued at the end of the log: they count, with what is known.
+        #expect(t.messages == 2)
+        #expect(t.authenticated == 1 && t.relayed == 1)
+        #expect(ledger.outcomes.map { ledger.outcomeNames.string($0.key) }.sorted() == ["deferred", "expired"])
+        let pickup = try #require(id("uid=33", in: ledger.ips))
+        #expect(ledger.evidence[.relayIP(pickup)]?.messages == 1)
+    }
+
+    @Test func otherProgramsInTheMailLogAreNotWarnedAbout() throws {
+        let text = "Nov 29 03:15:00 mail dovecot: auth: Debug: loading modules\n" + Self.message + "garbage line\n"
+        let (ledger, diagnostics, dir) = try read(text)
+        #expect(ledger.totals.messages == 1)
+        #expect(diagnostics.warnings == [InputWarning(path: dir.at("mail.log"), reason: "1 line(s) not recognised (no time stamp), skipped")])
+    }
+
+    func id(_ key: String, in interner: ByteInterner) -> Int32? {
+        var k = key
+        return k.withUTF8 { interner.existingID(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+private extension String {
+    func replacingAll(_ a: String, _ b: String) -> String { split(separator: a, omittingEmptySubsequences: false).joined(separator: b) }
+}
