@@ -16,9 +16,13 @@ struct ChangeOptions: ParsableArguments {
     @Option(name: .customLong("min-age"), help: ArgumentHelp("Leave alone messages with a file modified more recently than this (the server may still be writing it).", valueName: "age"))
     var minAge = "60s"
 
+    @Flag(help: "The queue is a copy no server runs on (needed to move Postfix queue files directly).")
+    var offline = false
+
     func cleanup(_ filter: SpoolFilter, input: InputOptions, quarantine: QuarantineOptions) throws(SpoolsweepError) -> CleanupOptions {
         var options = CleanupOptions(filter: filter, now: try input.clock())
         options.dryRun = dryRun
+        options.offline = offline
         options.quarantineRoot = quarantine.to
         guard let age = parseDuration(minAge) else { throw .badValue("--min-age: expected a duration such as 60s or 5m, got '\(minAge)'") }
         options.minAge = Int(age)

@@ -22,6 +22,7 @@ import Testing
         ("postfix-suspects.txt", ["suspects"] + now + ["postfix/maillog", "postfix/queue"]),
         ("postfix-spool-shape.txt", ["spool", "shape", "--top", "8"] + now + ["postfix/queue"]),
         ("postfix-spool-hold.txt", ["spool", "list", "--state", "hold"] + now + ["postfix/queue"]),
+        ("postfix-spool-history.json", ["spool", "list", "--history", "--format", "json", "--state", "hold"] + now + ["postfix/maillog", "postfix/queue"]),
     ]
 
     @Test(arguments: 0..<cases.count)
@@ -63,6 +64,22 @@ import Testing
         let cut = try CLI.run(["summary", "rotated"], in: Self.copy)
         #expect(cut.status == 2)
         #expect(cut.stderr.hasPrefix("spoolsweep: warning: rotated/mail.log.2.gz: compressed log cut short (.gz ends mid-stream)\n"))
+    }
+
+    /// A live Postfix queue is changed through postsuper only; a copy, with --offline, by the
+    /// same journaled moves as a SmarterMail spool.
+    @Test func queueFilesMoveOnlyOffline() throws {
+        let live = try CLI.run(["spool", "quarantine", "--auth", "^sam@acme-corp\\.test$", "postfix/queue"], in: Self.copy)
+        #expect(live.status == 64)
+        #expect(live.stderr == "error: refused on a postfix queue: moving files behind a running Postfix's back is unsafe (act through postsuper, which spoolsweep does not do yet); for a copy of the queue, with Postfix not running on it, add --offline\n")
+        let q = try CLI.run(["spool", "quarantine", "--offline", "--min-age", "0s", "--auth", "^sam@acme-corp\\.test$", "--format", "json"] + Self.now + ["postfix/queue"], in: Self.copy)
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(q.stdout.contains("\"count\": 182,"))
+        #expect(try CLI.run(["spool", "list", "--count"] + Self.now + ["postfix/queue"], in: Self.copy).stdout == "54\n")
+        let batch = try #require(try FileManager.default.contentsOfDirectory(atPath: Self.copy.appendingPathComponent("postfix/queue/spoolsweep-quarantine/batches").path).first)
+        let r = try CLI.run(["spool", "restore", "--offline", batch] + Self.now + ["postfix/queue"], in: Self.copy)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try CLI.run(["spool", "list", "--count"] + Self.now + ["postfix/queue"], in: Self.copy).stdout == "236\n")
     }
 
     /// GROUND_TRUTH.md, "Queued messages matching each pattern".

@@ -8,6 +8,8 @@ public struct CleanupOptions: Sendable {
     public var dryRun = false
     /// Messages with a file modified less than this many seconds ago are left alone.
     public var minAge = 60
+    /// The queue is a copy no server is running on: files may be moved directly.
+    public var offline = false
     public var now: LocalTime
 
     public init(filter: SpoolFilter, now: LocalTime) {
@@ -18,8 +20,11 @@ public struct CleanupOptions: Sendable {
 
 extension Spoolsweep {
     /// The one spool folder a change applies to.
-    static func spoolRoot(_ input: InputSelection) throws(SpoolsweepError) -> (String, any MailServerDialect, ServerLayout) {
+    static func spoolRoot(_ input: InputSelection, offline: Bool = true) throws(SpoolsweepError) -> (String, any MailServerDialect, ServerLayout) {
         let (dialect, layout) = try input.locate()
+        if let warning = dialect.liveQueueWarning, !offline {
+            throw .badValue("refused on a \(dialect.name) queue: \(warning)")
+        }
         guard layout.spoolRoots.count == 1, let root = layout.spoolRoots.first, FileSystem.kind(root) == .folder else {
             throw .badValue("give exactly one spool (a server folder or a spool folder) to change; found \(layout.spoolRoots.isEmpty ? "none" : layout.spoolRoots.joined(separator: ", "))")
         }
@@ -36,7 +41,7 @@ extension Spoolsweep {
         guard !options.filter.isEmpty || options.all else {
             throw .badValue("no filter given: this would \(operation.rawValue) every queued message; add filters, or --all if that is really what you want")
         }
-        let (root, _, _) = try spoolRoot(input)
+        let (root, _, _) = try spoolRoot(input, offline: options.offline || options.dryRun)
         let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
         defer { withExtendedLifetime(lock) {} }
         let store = try QuarantineStore(spoolRoot: root, root: options.quarantineRoot, create: !options.dryRun)
@@ -60,7 +65,7 @@ extension Spoolsweep {
     public static func restore(
         _ input: InputSelection, batch: String, options: CleanupOptions
     ) throws(SpoolsweepError) -> (MoveReport, Diagnostics) {
-        let (root, _, _) = try spoolRoot(input)
+        let (root, _, _) = try spoolRoot(input, offline: options.offline || options.dryRun)
         let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
         defer { withExtendedLifetime(lock) {} }
         let store = try QuarantineStore(spoolRoot: root, root: options.quarantineRoot, create: false)

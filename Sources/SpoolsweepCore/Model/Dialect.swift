@@ -38,6 +38,9 @@ public protocol MailServerDialect: Sendable {
     func locate(_ paths: [String]) -> ServerLayout?
     /// What `locate` looks for, for the error when nothing matched.
     var lookedFor: String { get }
+    /// Why moving this server's queue files directly is unsafe while it runs, or nil when it is
+    /// safe (then `--offline` is needed to change a copy of the queue).
+    var liveQueueWarning: String? { get }
     /// Reads the layout's log files (those overlapping `ledger.range`) into `ledger`.
     func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics)
     /// What the logs say about each queued message (keyed by `QueuedMessage.id`): the SMTP

@@ -11,8 +11,10 @@ extension SuspectReport: Report {
             + "\(t.loginIPs) login IPs, \(t.deferralPercent)% deferred or bounced, another envelope sender on \(t.forgedPercent)% of messages"
     }
 
-    private func kindText(_ k: Suspect.Kind) -> String {
-        k == .account ? "authenticated mailbox" : "client IP relaying without authentication"
+    private func kindText(_ s: Suspect) -> String {
+        if s.kind == .account { return "authenticated mailbox" }
+        // Postfix's pickup names the local user (a web script as www-data) instead of an IP.
+        return s.name.hasPrefix("uid=") ? "local submission through pickup" : "client IP relaying without authentication"
     }
 
     // MARK: Text
@@ -24,7 +26,7 @@ extension SuspectReport: Report {
         }
         for (i, s) in suspects.enumerated() {
             let crossed = s.reasons.filter(\.crosses).count
-            out += "\(i + 1). \(s.name.terminalSafe) (\(kindText(s.kind))): score \(s.score), \(crossed) threshold\(crossed == 1 ? "" : "s") crossed\n"
+            out += "\(i + 1). \(s.name.terminalSafe) (\(kindText(s))): score \(s.score), \(crossed) threshold\(crossed == 1 ? "" : "s") crossed\n"
             for r in s.reasons {
                 out += "   \(r.crosses ? "!" : "-") \(r.text.terminalSafe)\n"
             }

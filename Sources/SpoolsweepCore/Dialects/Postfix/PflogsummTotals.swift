@@ -260,7 +260,9 @@ struct PflogsummTotals {
             return true
         }
         if let i = recentlyRemoved.firstIndex(where: { $0.0 == copy }) {
-            guard takeBack(&recentlyRemoved[i].1) else { return false }
+            var t = recentlyRemoved[i].1
+            guard takeBack(&t) else { return false }
+            recentlyRemoved[i].1 = t
             return true
         }
         return false

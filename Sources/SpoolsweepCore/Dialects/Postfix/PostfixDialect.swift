@@ -9,6 +9,8 @@ public struct PostfixDialect: MailServerDialect {
 
     static let queues = ["incoming", "active", "deferred", "hold", "corrupt", "maildrop"]
 
+    public let liveQueueWarning: String? = "moving files behind a running Postfix's back is unsafe (act through postsuper, which spoolsweep does not do yet); for a copy of the queue, with Postfix not running on it, add --offline"
+
     public init() {}
 
     // MARK: - Finding the files
@@ -81,8 +83,14 @@ public struct PostfixDialect: MailServerDialect {
     // MARK: - Logs
 
     public func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
-        let reader = LineReader()
         var log = PostfixLogReader()
+        forEachEntry(layout, diagnostics: &diagnostics) { _ = log.read($0, into: &ledger) }
+        log.finish(into: &ledger)
+    }
+
+    /// Calls `body` with every Postfix entry of the layout's logs, oldest file first.
+    private func forEachEntry(_ layout: ServerLayout, diagnostics: inout Diagnostics, _ body: (PostfixEntry) -> Void) {
+        let reader = LineReader()
         for path in layout.logFiles {
             // Classic timestamps have no year: the file's modification time gives it.
             let stamp = LocalTime(unixTime: FileSystem.status(path)?.mtime ?? Int(time(nil)))
@@ -96,14 +104,13 @@ public struct PostfixDialect: MailServerDialect {
                         if !Self.isOtherProgram(line.bytes) { unrecognised += 1 }
                         return
                     }
-                    _ = log.read(entry, into: &ledger)
+                    body(entry)
                 }
                 diagnostics.report(stats, path: path, unrecognised: unrecognised)
             } catch {
                 diagnostics.warn(path, error.reason)
             }
         }
-        log.finish(into: &ledger)
     }
 
     /// A syslog line of another program (dovecot, opendkim...): a timestamp and a host, no postfix tag.
@@ -112,7 +119,9 @@ public struct PostfixDialect: MailServerDialect {
     }
 
     public func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory] {
-        [:] // not yet: the Postfix log's per-queue-id story
+        var reader = PostfixHistoryReader(messages)
+        forEachEntry(layout, diagnostics: &diagnostics) { reader.read($0) }
+        return reader.history
     }
 
     // MARK: - Queue

@@ -11,6 +11,10 @@ public struct SmarterMailDialect: MailServerDialect {
     ]
     public let lookedFor = "a server folder with Logs/ or Spool/ (or Domains/Spool/), a folder of YYYY.MM.DD-kind.log files, a spool folder with SubSpoolN/proc/delay/Drop or .hdr/.eml files, or such files"
 
+    /// SmarterMail's spool is plain files its admins handle by hand; moves skip messages being
+    /// written (state, temporaries, --min-age).
+    public let liveQueueWarning: String? = nil
+
     /// An envelope or message larger than this is not read (a sane upper bound for one `.hdr`).
     static let envelopeLimit = 64 << 20
 
