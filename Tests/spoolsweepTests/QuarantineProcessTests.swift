@@ -113,9 +113,12 @@ final class GeneratedSpool {
             }
             #expect(spool.inSpool == 2000)
         }
-        // 24 quarantines of the whole spool and 6 restores of a whole batch, each killed at a
-        // random moment, then recovered and checked.
-        for iteration in 1...30 {
+        // Quarantines of the whole spool (and every fifth time a restore of a whole batch), each
+        // killed at a random moment, then recovered and checked, until 20 kills have landed in
+        // the middle of a journaled run (timing varies with the machine's load).
+        var iteration = 0
+        while recoveries < 20 && iteration < 100 {
+            iteration += 1
             let restoring = iteration % 5 == 0
             if restoring {
                 let q = try CLI.run(["spool", "quarantine", "--all", "Spool"], in: spool.base)
@@ -146,8 +149,7 @@ final class GeneratedSpool {
             try restoreEverything()
         }
         #expect(kills >= 20, "only \(kills) runs were still going when killed")
-        // Most kills must land mid-run, leaving a journal for recovery to finish.
-        #expect(recoveries >= 15, "only \(recoveries) of \(kills) kills interrupted a journaled run")
+        #expect(recoveries >= 20, "only \(recoveries) of \(kills) kills interrupted a journaled run in \(iteration) tries")
         // Everything back: the spool is as it was.
         for batch in spool.batches {
             let r = try CLI.run(["spool", "restore", batch, "Spool"], in: spool.base)

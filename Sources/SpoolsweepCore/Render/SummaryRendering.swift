@@ -20,9 +20,14 @@ extension Report {
     }
 }
 
-extension TrafficSummary: Report {
+/// The time a report covers: the period asked for, or else the first and last entry read.
+struct ReportPeriod {
+    let range: TimeRange?
+    let firstEntry: LocalTime?
+    let lastEntry: LocalTime?
 
-    var periodText: String {
+    /// `2026-11-28`, `2026-11-01 to 2026-11-07`, or `all logs read, <first> to <last>`.
+    var text: String {
         if let range {
             let last = range.end.adding(seconds: -1)
             if range.start.secondOfDay == 0 && range.end.secondOfDay == 0 {
@@ -34,10 +39,24 @@ extension TrafficSummary: Report {
         return "all logs read, \(firstEntry) to \(lastEntry)"
     }
 
+    var json: JSON {
+        .object([
+            ("from", .optional(range.map { $0.start.description })),
+            ("until", .optional(range.map { $0.end.description })),
+            ("first_entry", .optional(firstEntry?.description)),
+            ("last_entry", .optional(lastEntry?.description)),
+        ])
+    }
+}
+
+extension TrafficSummary: Report {
+
+    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry) }
+
     // MARK: Text
 
     public func text() -> String {
-        var out = "Traffic summary (\(server)): \(periodText)\n\n"
+        var out = "Traffic summary (\(server)): \(period.text)\n\n"
         let t = totals
         let outcomeText = outcomes.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
         let loginText = failedLogins.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
@@ -138,12 +157,7 @@ extension TrafficSummary: Report {
         }
         return .object([
             ("server", .string(server)),
-            ("period", .object([
-                ("from", .optional(range.map { $0.start.description })),
-                ("until", .optional(range.map { $0.end.description })),
-                ("first_entry", .optional(firstEntry?.description)),
-                ("last_entry", .optional(lastEntry?.description)),
-            ])),
+            ("period", period.json),
             ("totals", .object(counts(totals) + [
                 ("remote_outcomes", .object(outcomes.map { ($0.name, .int($0.count)) })),
                 ("failed_logins_by_protocol", .object(failedLogins.map { ($0.name, .int($0.count)) })),

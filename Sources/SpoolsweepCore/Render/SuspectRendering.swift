@@ -1,9 +1,5 @@
 extension SuspectReport: Report {
-    private var periodText: String {
-        if let range { return "\(range.start) to \(range.end)" }
-        guard let firstEntry, let lastEntry else { return "no entries" }
-        return "all logs read, \(firstEntry) to \(lastEntry)"
-    }
+    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry) }
 
     private var thresholdText: String {
         let t = thresholds
@@ -20,7 +16,7 @@ extension SuspectReport: Report {
     // MARK: Text
 
     public func text() -> String {
-        var out = "Suspects (\(server)): \(periodText)\nThresholds: \(thresholdText)\n\n"
+        var out = "Suspects (\(server)): \(period.text)\nThresholds: \(thresholdText)\n\n"
         if suspects.isEmpty {
             out += "No sender crosses a threshold (\(quietSenders) sender\(quietSenders == 1 ? "" : "s") seen).\n"
         }
@@ -52,12 +48,7 @@ extension SuspectReport: Report {
     public func json() -> JSON {
         .object([
             ("server", .string(server)),
-            ("period", .object([
-                ("from", .optional(range.map { $0.start.description })),
-                ("until", .optional(range.map { $0.end.description })),
-                ("first_entry", .optional(firstEntry?.description)),
-                ("last_entry", .optional(lastEntry?.description)),
-            ])),
+            ("period", period.json),
             ("thresholds", .object([
                 ("rate", .string(thresholds.rateText)),
                 ("recipient_domains", .int(thresholds.recipientDomains)),
