@@ -5,9 +5,9 @@ import Glibc
 public struct PostfixDialect: MailServerDialect {
     public let name = "postfix"
     public let standardLocations = ["/var/log/mail.log", "/var/log/maillog", "/var/spool/postfix"]
-    public let lookedFor = "a Postfix log (mail.log, maillog, rotated .1 copies) or a queue directory with active/ and deferred/ (or postfix/active ...)"
+    public let lookedFor = "a Postfix log (mail.log, maillog, rotated .1 copies) or a queue directory with deferred/, hold/, active/... (or postfix/deferred ...)"
 
-    static let queues = ["incoming", "active", "deferred", "hold", "corrupt", "maildrop"]
+    static let queues: Set<String> = ["incoming", "active", "deferred", "hold", "corrupt", "maildrop"]
 
     public let liveQueueWarning: String? = "moving files behind a running Postfix's back is unsafe (act through postsuper, which spoolsweep does not do yet); for a copy of the queue, with Postfix not running on it, add --offline"
 
@@ -39,11 +39,14 @@ public struct PostfixDialect: MailServerDialect {
         return layout.logFiles.isEmpty && layout.spoolRoots.isEmpty ? nil : layout
     }
 
-    /// The queue directory at or just below `path` (a copy may keep the `postfix/` level).
+    /// The queue directory at or just below `path` (a copy may keep the `postfix/` level): a
+    /// folder with at least two of Postfix's queue folders (a copy, or a git checkout, may lack
+    /// the empty ones).
     static func queueDirectory(_ path: String) -> String? {
+        let known: Set<String> = ["incoming", "active", "deferred", "hold", "corrupt", "maildrop", "defer", "bounce", "trace"]
         for candidate in [path, FileSystem.join(path, "postfix")] {
-            let names = Set(FileSystem.list(candidate) ?? [])
-            if names.contains("deferred") && (names.contains("active") || names.contains("incoming")) { return candidate }
+            let names = Set(FileSystem.list(candidate) ?? []).intersection(known)
+            if names.count >= 2 && !names.isDisjoint(with: queues) { return candidate }
         }
         return nil
     }
