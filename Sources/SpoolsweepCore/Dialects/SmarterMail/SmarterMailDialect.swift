@@ -284,7 +284,18 @@ struct SmarterMailSpoolWalker {
             }
             message.beingWritten = message.state.lowercased() == "writing" || temp != nil
             if message.contentPath == nil && !message.beingWritten {
-                diagnostics.warn(hdr, "envelope (.hdr) without its message (.eml)")
+                // The listing may be older than the .hdr: the server renames .em_ to .eml, then
+                // rewrites the .hdr. Look again before calling it an orphan.
+                let late = String(hdr.dropLast(4)) + ".eml"
+                if let st = FileSystem.status(late), FileSystem.kind(late) == .file {
+                    message.contentPath = late
+                    message.size = st.size
+                    message.files.append(late)
+                } else if Int(time(nil)) - (FileSystem.status(hdr)?.mtime ?? 0) < ByteSource.settledAge {
+                    message.beingWritten = true // just written: its .eml is on its way
+                } else {
+                    diagnostics.warn(hdr, "envelope (.hdr) without its message (.eml)")
+                }
             }
         } else if message.contentPath != nil {
             if queue.lowercased().hasSuffix("drop") {

@@ -225,12 +225,23 @@ dmarcResult: Skipped (Authenticated)
     @Test func envelopeWithoutMessage() throws {
         let s = try SpoolFixture("spool-hdr-only")
         try s.file("30909693.hdr", "Written \r\nlucas@northwind.test\r\nx@remote.test\r\nauth: lucas@northwind.test\r\n\r\n")
+        // Settled: a .hdr written moments ago may have its .eml on the way.
+        try TempFolder.age(s.path("30909693.hdr"), seconds: 3600)
         let (messages, diagnostics) = try s.read()
         #expect(diagnostics.warnings == [InputWarning(path: s.path("30909693.hdr"), reason: "envelope (.hdr) without its message (.eml)")])
         #expect(messages.map(\.id) == ["30909693"])
         #expect(messages.first?.contentPath == nil)
         #expect(messages.first?.size == 0)
         #expect(messages.first?.account == "lucas@northwind.test")
+    }
+
+    /// Just written, with no .eml yet: a message arriving, not an orphan.
+    @Test func freshEnvelopeWithoutMessageIsBeingWritten() throws {
+        let s = try SpoolFixture("spool-hdr-fresh")
+        try s.file("30909694.hdr", "Written \r\nlucas@northwind.test\r\nx@remote.test\r\n\r\n")
+        let (messages, diagnostics) = try s.read()
+        #expect(diagnostics.warnings.isEmpty)
+        #expect(messages.map(\.beingWritten) == [true])
     }
 
     @Test func messageWithoutEnvelope() throws {
