@@ -54,10 +54,7 @@ struct SpoolQuarantineCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
-            options.all = all
-            let (report, diagnostics) = try Spoolsweep.clean(.quarantine, input.selection, options: options)
-            try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
+            try clean(.quarantine, input: input, filters: filters, quarantine: quarantine, change: change, all: all)
         }
     }
 }
@@ -85,17 +82,14 @@ struct SpoolPurgeCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
-            options.all = all
-            if !yes && !options.dryRun && isatty(0) == 0 {
+            if !yes && !change.dryRun && isatty(0) == 0 {
                 throw SpoolsweepError.badValue("purge deletes mail for good: add --yes (no terminal to ask on), or try --dry-run first")
             }
             let confirm: ((Int, Int) -> Bool)? = yes ? nil : { count, bytes in
                 printError("Delete \(count) message(s) (\(formatBytes(bytes))) from the spool for good? Type yes to go on: ", terminator: "")
                 return readLine()?.lowercased() == "yes"
             }
-            let (report, diagnostics) = try Spoolsweep.clean(.purge, input.selection, options: options, confirm: confirm)
-            try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
+            try clean(.purge, input: input, filters: filters, quarantine: quarantine, change: change, all: all, confirm: confirm)
         }
     }
 }
@@ -164,4 +158,15 @@ struct SpoolRecoverCommand: ParsableCommand {
             try finish(report.text(), json: report.json(), format: input.format, diagnostics: diagnostics)
         }
     }
+}
+
+/// Quarantine or purge, and the report.
+private func clean(
+    _ operation: JournalOperation, input: InputOptions, filters: SpoolFilterOptions, quarantine: QuarantineOptions,
+    change: ChangeOptions, all: Bool, confirm: ((Int, Int) -> Bool)? = nil
+) throws {
+    var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
+    options.all = all
+    let (report, diagnostics) = try Spoolsweep.clean(operation, input.selection, options: options, confirm: confirm)
+    try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
 }
