@@ -141,7 +141,7 @@ public enum Spoolsweep {
         guard !layout.spoolRoots.isEmpty else {
             throw .noInput(LayoutError("\(input.paths.joined(separator: ", ")): no spool found (looked for \(dialect.lookedFor))"))
         }
-        dialect.readSpool(layout, options: SpoolReadOptions(), diagnostics: &diagnostics) { messages.append($0) }
+        dialect.readSpool(layout, diagnostics: &diagnostics) { messages.append($0) }
         return (messages, diagnostics)
     }
 
@@ -179,7 +179,7 @@ public enum Spoolsweep {
         var queued: [SenderKey: QueuedEvidence] = [:]
         var contentByKey: [SenderKey: [QueuedMessage]] = [:]
         if !run.layout.spoolRoots.isEmpty {
-            run.dialect.readSpool(run.layout, options: SpoolReadOptions(), diagnostics: &run.diagnostics) { m in
+            run.dialect.readSpool(run.layout, diagnostics: &run.diagnostics) { m in
                 guard let key = senderKey(of: m, in: run.ledger) else { return }
                 queued[key, default: QueuedEvidence()].messages += 1
                 queued[key]!.bytes += m.size

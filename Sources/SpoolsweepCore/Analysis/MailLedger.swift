@@ -77,8 +77,6 @@ public struct SenderEvidence: Sendable {
     public var recipientDomains: Set<Int32> = []
     /// Envelope senders used, with their message counts.
     public var envelopeSenders: [Int32: Int] = [:]
-    /// Client IPs the messages came from (for an account), with counts.
-    public var clientIPs: [Int32: Int] = [:]
     public var firstSeen = LocalTime(milliseconds: .max), lastSeen = LocalTime(milliseconds: .min)
     /// The most messages in any window of the configured length, and where that window began.
     public var peakInWindow = 0
@@ -86,13 +84,12 @@ public struct SenderEvidence: Sendable {
     fileprivate var window = TimeWindow()
 
     fileprivate mutating func record(
-        at t: LocalTime, clientIP: Int32, sender: Int32, recipients: [Int32], window length: Int64, domainOf: [Int32]
+        at t: LocalTime, sender: Int32, recipients: [Int32], window length: Int64, domainOf: [Int32]
     ) {
         messages += 1
         self.recipients += recipients.count
         for r in recipients { recipientDomains.insert(domainOf[Int(r)]) }
         envelopeSenders[sender, default: 0] += 1
-        clientIPs[clientIP, default: 0] += 1
         if t < firstSeen { firstSeen = t }
         if t > lastSeen { lastSeen = t }
         let (inWindow, oldest) = window.add(t.milliseconds, length: length * 1000)
@@ -307,7 +304,7 @@ public struct MailLedger: Sendable {
         }
         // Mutated in place: a copy would duplicate the sender's sets on every message.
         evidence[key, default: SenderEvidence()].record(
-            at: t, clientIP: clientIP, sender: sender, recipients: recipients, window: rateWindow, domainOf: domainOf)
+            at: t, sender: sender, recipients: recipients, window: rateWindow, domainOf: domainOf)
     }
 
     /// A delivery attempt: local, or remote with the server's outcome word.

@@ -27,13 +27,6 @@ public struct Diagnostics: Sendable {
 
     public var isPartial: Bool { !warnings.isEmpty }
 
-    public mutating func merge(_ other: Diagnostics) {
-        warnings += other.warnings
-        filesRead += other.filesRead
-        filesSkipped += other.filesSkipped
-        linesUnrecognised += other.linesUnrecognised
-    }
-
     /// Turns what the line reader saw into warnings.
     mutating func report(_ stats: LineStats, path: String, unrecognised: Int) {
         if stats.isBinary {

@@ -19,13 +19,6 @@ public struct LayoutError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Options for reading a spool.
-public struct SpoolReadOptions: Sendable {
-    /// Read the message headers (`.eml`) as well as the envelope.
-    public var needHeaders = true
-    public init() {}
-}
-
 /// One mail server's formats behind one interface: finding its files, reading its logs into a
 /// `MailLedger`, and reading its spool as `QueuedMessage`s. Adding a server is adding a folder
 /// with one type conforming to this protocol, and listing it in `Dialects.all`.
@@ -48,7 +41,7 @@ public protocol MailServerDialect: Sendable {
     func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory]
     /// Calls `visit` with every queued message of the layout's spool.
     func readSpool(
-        _ layout: ServerLayout, options: SpoolReadOptions, diagnostics: inout Diagnostics,
+        _ layout: ServerLayout, diagnostics: inout Diagnostics,
         visit: (QueuedMessage) -> Void
     )
 }

@@ -164,7 +164,7 @@ public struct SmarterMailDialect: MailServerDialect {
     // MARK: - Spool
 
     public func readSpool(
-        _ layout: ServerLayout, options: SpoolReadOptions, diagnostics: inout Diagnostics,
+        _ layout: ServerLayout, diagnostics: inout Diagnostics,
         visit: (QueuedMessage) -> Void
     ) {
         var walker = SmarterMailSpoolWalker(diagnostics: diagnostics)
@@ -255,8 +255,11 @@ struct SmarterMailSpoolWalker {
             message.contentPath = nil // vanished: delivered meanwhile
         }
         if let hdr {
+            // Modified moments ago: the server may still be writing it (it writes .hdr in place).
+            var hdrIsFresh = false
             do {
                 let source = try ByteSource(path: hdr, allowMapping: false)
+                hdrIsFresh = Int(time(nil)) - source.modificationTime < ByteSource.settledAge
                 if message.created == nil { message.created = LocalTime(unixTime: source.modificationTime) }
                 guard try source.readAll(into: &buffer, limit: SmarterMailDialect.envelopeLimit) else {
                     diagnostics.warn(hdr, "envelope larger than \(SmarterMailDialect.envelopeLimit >> 20) MiB, not read")
@@ -264,9 +267,8 @@ struct SmarterMailSpoolWalker {
                 }
                 let problem = buffer.withUnsafeBytes { SmarterMailEnvelope.parse($0, into: &message) }
                 if let problem {
-                    // The server writes a .hdr in place: one modified moments ago and not yet
-                    // readable is being written, not damaged.
-                    if Int(time(nil)) - source.modificationTime < ByteSource.settledAge {
+                    // A fresh .hdr not yet readable is being written, not damaged.
+                    if hdrIsFresh {
                         message.state = "Writing"
                         message.beingWritten = true
                         diagnostics.filesRead += 1
@@ -291,7 +293,7 @@ struct SmarterMailSpoolWalker {
                     message.contentPath = late
                     message.size = st.size
                     message.files.append(late)
-                } else if Int(time(nil)) - (FileSystem.status(hdr)?.mtime ?? 0) < ByteSource.settledAge {
+                } else if hdrIsFresh {
                     message.beingWritten = true // just written: its .eml is on its way
                 } else {
                     diagnostics.warn(hdr, "envelope (.hdr) without its message (.eml)")
