@@ -1,9 +1,12 @@
 # spoolsweep — build, demo, test, install.
 #   make demo       install what is missing (libpcre2-dev, zlib1g-dev) and run suspects + summary on the sample
-#   make test       the whole test suite
+#   make test       the whole test suite (first unpacks the real Postfix tools the tests compare with)
+#   make peers      unpack Debian's postfix package into .peers/ (postsuper, postqueue, postcat; no daemon)
 #   make install    binary and man page under PREFIX (default /usr/local)
 #   make man        regenerate man/spoolsweep.1 from the command definitions
-#   make bench      summary and quarantine throughput on generated data (release build)
+#   make bench      bench/run: the benchmark of issue #5 on generated data (summary vs pflogsumm, wc, cat;
+#                   spool list --body vs rg; suspects; quarantine), release build in .build-bench,
+#                   writes bench/RESULTS.md. `make bench BENCH_ARGS=--quick` for a smoke run.
 
 PREFIX ?= /usr/local
 SAMPLE := fixtures/smartermail
@@ -11,7 +14,7 @@ SAMPLE_NOW := 2026-11-28T18:00:00
 MAN_DATE := 2026-11-29
 RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 
-.PHONY: deps demo build release test install man bench clean
+.PHONY: deps peers demo build release test install man bench clean
 
 deps:
 	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
@@ -35,7 +38,17 @@ demo: release
 	@echo "== spoolsweep summary --date 2026-11-28 $(SAMPLE)"
 	@$(RELEASE_BIN) summary --date 2026-11-28 --top 10 $(SAMPLE)
 
-test: deps
+# The tests run the real postsuper, postqueue and postcat on a queue in a temporary folder: the
+# package is downloaded and unpacked, never installed (installing it would start a mail server).
+peers:
+	@if [ ! -x .peers/postfix/usr/sbin/postsuper ]; then \
+		echo "Unpacking Debian's postfix package into .peers/postfix (tools only, nothing installed)..."; \
+		mkdir -p .peers && cd .peers && rm -f postfix_*.deb && \
+		{ apt-get download postfix 2>/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && apt-get download postfix; }; } && \
+		dpkg -x postfix_*.deb postfix && rm -f postfix_*.deb; \
+	fi
+
+test: deps peers
 	swift build --build-tests
 	swift test
 
@@ -48,9 +61,8 @@ man: deps
 	swift package plugin --allow-writing-to-package-directory generate-manual --date $(MAN_DATE) >/dev/null
 	cp .build/plugins/GenerateManual/outputs/spoolsweep/spoolsweep.1 man/spoolsweep.1
 
-bench: release
-	bench/summary-throughput
-	bench/quarantine-throughput
+bench: deps
+	bench/run $(BENCH_ARGS)
 
 clean:
 	swift package clean

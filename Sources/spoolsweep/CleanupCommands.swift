@@ -8,6 +8,17 @@ struct QuarantineOptions: ParsableArguments {
     var to: String?
 }
 
+/// The server's own queue command, for a live queue that must be changed through it.
+struct ServerToolOptions: ParsableArguments {
+    @Option(name: .customLong("queue-tool"), help: ArgumentHelp("The server's queue command for a live queue (Postfix: postsuper; default: found in $PATH or /usr/sbin).", valueName: "path"))
+    var queueTool: String?
+
+    @Option(name: .customLong("server-config"), help: ArgumentHelp("The server's configuration folder, passed to its queue command (postsuper -c); it must serve the queue given.", valueName: "folder"))
+    var serverConfig: String?
+
+    var settings: QueueToolSettings { QueueToolSettings(command: queueTool, configDirectory: serverConfig) }
+}
+
 /// The options of the commands that move or delete mail.
 struct ChangeOptions: ParsableArguments {
     @Flag(name: .customLong("dry-run"), help: "Show what would be done; change nothing.")
@@ -16,13 +27,16 @@ struct ChangeOptions: ParsableArguments {
     @Option(name: .customLong("min-age"), help: ArgumentHelp("Leave alone messages with a file modified more recently than this (the server may still be writing it).", valueName: "age"))
     var minAge = "60s"
 
-    @Flag(help: "The queue is a copy no server runs on (needed to move Postfix queue files directly).")
+    @Flag(help: "The queue is a copy no server runs on: move its files (journaled) instead of acting through the server's command (Postfix: postsuper).")
     var offline = false
+
+    @OptionGroup var tools: ServerToolOptions
 
     func cleanup(_ filter: SpoolFilter, input: InputOptions, quarantine: QuarantineOptions) throws(SpoolsweepError) -> CleanupOptions {
         var options = CleanupOptions(filter: filter, now: try input.clock())
         options.dryRun = dryRun
         options.offline = offline
+        options.tools = tools.settings
         options.quarantineRoot = quarantine.to
         guard let age = parseDuration(minAge) else { throw .badValue("--min-age: expected a duration such as 60s or 5m, got '\(minAge)'") }
         options.minAge = Int(age)
@@ -42,7 +56,11 @@ struct SpoolQuarantineCommand: ParsableCommand {
             quarantine (the next command, or `spool recover`, finishes the job). Messages still \
             being written (state Writing, an .em_ temporary, or a file younger than --min-age) \
             are skipped. Files keep their bytes, mode and modification time.
+            On a live Postfix queue the messages are put on hold through postsuper (-h, ids \
+            on stdin) instead, journaled the same way; restore releases them (-H) and purge \
+            deletes them (-d). --offline moves the files of a queue copy no Postfix runs on.
               spoolsweep spool quarantine --auth '^jane@northwind\\.test$' /var/lib/smartermail
+              spoolsweep spool quarantine --auth '^sam@acme-corp\\.test$' /var/spool/postfix
             """
     )
     @OptionGroup var input: InputOptions
@@ -149,10 +167,11 @@ struct SpoolRecoverCommand: ParsableCommand {
     )
     @OptionGroup var input: InputOptions
     @OptionGroup var quarantine: QuarantineOptions
+    @OptionGroup var tools: ServerToolOptions
 
     func run() throws {
         try running {
-            let report = try Spoolsweep.recover(input.selection, quarantineRoot: quarantine.to)
+            let report = try Spoolsweep.recover(input.selection, quarantineRoot: quarantine.to, tools: tools.settings)
             var diagnostics = Diagnostics()
             for p in report.problems { diagnostics.warn("recovery", p) }
             try finish(report.text(), json: report.json(), format: input.format, diagnostics: diagnostics)

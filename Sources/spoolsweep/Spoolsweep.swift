@@ -5,7 +5,7 @@ import SpoolsweepCore
 struct SpoolsweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spoolsweep",
-        abstract: "Spool forensics and spam clean-up for mail servers (SmarterMail; Postfix in progress).",
+        abstract: "Spool forensics and spam clean-up for mail servers (SmarterMail, Postfix).",
         discussion: """
             Point spoolsweep at a server folder (or a copy of it): a SmarterMail root with Logs/ \
             and Spool/, a logs folder, a spool folder, or single files; or a Postfix log \
@@ -18,6 +18,11 @@ struct SpoolsweepCommand: ParsableCommand {
               spoolsweep spool shape /var/lib/smartermail      # the queue by domain and age
               spoolsweep spool quarantine --auth '^jane@' /var/lib/smartermail   # reversible
               spoolsweep summary --date today /var/lib/smartermail
+
+            On Postfix, the same commands read the log and the queue directory, and change the \
+            live queue through postsuper (quarantine = hold, restore = release, purge = delete):
+              spoolsweep suspects /var/log/mail.log /var/spool/postfix
+              spoolsweep spool quarantine --auth '^sam@' /var/spool/postfix
 
             Exit status: 0 success; 1 suspects found (--fail-on-suspect); 2 some input could not \
             be read, or some message could not be moved (warnings on standard error; the rest \

@@ -27,7 +27,7 @@ struct SummaryCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var period: PeriodOptions
 
-    @Option(help: "How many mailboxes, senders and recipients to list (0: all).")
+    @Option(help: "How many rows of each table to list: mailboxes, senders, recipients, and for Postfix pflogsumm's per-domain tables (0: all).")
     var top = 20
 
     func run() throws {

@@ -43,12 +43,17 @@ enum CLI {
 
     /// Runs `spoolsweep args` in the folder holding the sample copy (so paths print as
     /// `smartermail/...`), with TZ=UTC.
-    static func run(_ args: [String], in folder: URL? = nil) throws -> Result {
+    static func run(_ args: [String], in folder: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+        try run(binary, args, in: folder ?? sampleCopy, environment: ["COLUMNS": "100"].merging(environment) { $1 })
+    }
+
+    /// Runs any program with TZ=UTC and a plain PATH (plus `environment`), collecting its output.
+    static func run(_ program: URL, _ args: [String], in folder: URL, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = program
         process.arguments = args
-        process.currentDirectoryURL = folder ?? sampleCopy
-        process.environment = ["TZ": "UTC", "PATH": "/usr/bin:/bin", "COLUMNS": "100"]
+        process.currentDirectoryURL = folder
+        process.environment = ["TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

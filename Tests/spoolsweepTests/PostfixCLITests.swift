@@ -66,12 +66,12 @@ import Testing
         #expect(cut.stderr.hasPrefix("spoolsweep: warning: rotated/mail.log.2.gz: compressed log cut short (.gz ends mid-stream)\n"))
     }
 
-    /// A live Postfix queue is changed through postsuper only; a copy, with --offline, by the
-    /// same journaled moves as a SmarterMail spool.
+    /// A live Postfix queue is changed through postsuper only (PostsuperTests); a copy, with
+    /// --offline, by the same journaled moves as a SmarterMail spool.
     @Test func queueFilesMoveOnlyOffline() throws {
         let live = try CLI.run(["spool", "quarantine", "--auth", "^sam@acme-corp\\.test$", "postfix/queue"], in: Self.copy)
         #expect(live.status == 64)
-        #expect(live.stderr == "error: refused on a postfix queue: moving files behind a running Postfix's back is unsafe (act through postsuper, which spoolsweep does not do yet); for a copy of the queue, with Postfix not running on it, add --offline\n")
+        #expect(live.stderr == "error: postsuper not found in $PATH or /usr/sbin: a live Postfix queue is changed through it (give --queue-tool PATH); for a copy of the queue with Postfix not running on it, add --offline\n")
         let q = try CLI.run(["spool", "quarantine", "--offline", "--min-age", "0s", "--auth", "^sam@acme-corp\\.test$", "--format", "json"] + Self.now + ["postfix/queue"], in: Self.copy)
         #expect(q.status == 0, "\(q.stderr)")
         #expect(q.stdout.contains("\"count\": 182,"))

@@ -7,4 +7,12 @@
    system cannot do it (the caller then links and unlinks). */
 int spoolsweep_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 
+/* An anonymous in-memory file (memfd_create, close-on-exec), or -1 with errno set. */
+int spoolsweep_memfd(const char *name);
+
+/* Runs the program at path with argv (NULL-terminated) and the caller's environment, its
+   standard input read from in_fd and its standard output and error written to out_fd, and
+   waits for it. Returns its wait status, or -1 with errno set when it cannot be started. */
+int spoolsweep_run(const char *path, char *const argv[], int in_fd, int out_fd);
+
 #endif

@@ -10,6 +10,8 @@ public struct CleanupOptions: Sendable {
     public var minAge = 60
     /// The queue is a copy no server is running on: files may be moved directly.
     public var offline = false
+    /// The server's command for a live queue (postsuper) and its configuration.
+    public var tools = QueueToolSettings()
     public var now: LocalTime
 
     public init(filter: SpoolFilter, now: LocalTime) {
@@ -19,16 +21,20 @@ public struct CleanupOptions: Sendable {
 }
 
 extension Spoolsweep {
-    /// The one spool folder a change applies to.
-    static func spoolRoot(_ input: InputSelection, offline: Bool = true) throws(SpoolsweepError) -> (String, any MailServerDialect, ServerLayout) {
+    /// The one spool folder a change applies to, and its quarantine store (knowing the server's
+    /// command, when the server has one for its live queue; `checkControl` checks that command
+    /// can act before anything is created).
+    static func store(
+        _ input: InputSelection, quarantineRoot: String?, create: Bool, tools: QueueToolSettings = QueueToolSettings(),
+        checkControl: Bool = false
+    ) throws(SpoolsweepError) -> QuarantineStore {
         let (dialect, layout) = try input.locate()
-        if let warning = dialect.liveQueueWarning, !offline {
-            throw .badValue("refused on a \(dialect.name) queue: \(warning)")
-        }
         guard layout.spoolRoots.count == 1, let root = layout.spoolRoots.first, FileSystem.kind(root) == .folder else {
             throw .badValue("give exactly one spool (a server folder or a spool folder) to change; found \(layout.spoolRoots.isEmpty ? "none" : layout.spoolRoots.joined(separator: ", "))")
         }
-        return (root, dialect, layout)
+        let control = dialect.queueControl(spoolRoot: QuarantineStore.absolute(root), settings: tools)
+        if checkControl { try control?.check() }
+        return try QuarantineStore(spoolRoot: root, root: quarantineRoot, create: create, control: control)
     }
 
     /// Quarantines or purges the messages `options.filter` selects: under the spool's lock,
@@ -41,18 +47,22 @@ extension Spoolsweep {
         guard !options.filter.isEmpty || options.all else {
             throw .badValue("no filter given: this would \(operation.rawValue) every queued message; add filters, or --all if that is really what you want")
         }
-        let (root, _, _) = try spoolRoot(input, offline: options.offline || options.dryRun)
-        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
+        let store = try store(input, quarantineRoot: options.quarantineRoot, create: !options.dryRun, tools: options.tools,
+                              checkControl: !options.offline && !options.dryRun)
+        // A live queue with a command of its own (Postfix) is changed through it; a copy with
+        // no server running on it (--offline) by journaled file moves.
+        let through = store.control != nil && !options.offline
+        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: store.spoolRoot)
         defer { withExtendedLifetime(lock) {} }
-        let store = try QuarantineStore(spoolRoot: root, root: options.quarantineRoot, create: !options.dryRun)
         let recovery = options.dryRun ? RecoveryReport() : try store.recover()
         var (selected, diagnostics) = try selectSpool(input, filter: options.filter, now: options.now, wantsSubject: true)
         if let confirm, !options.dryRun {
-            let preview = try store.apply(operation, to: selected, minAge: options.minAge, dryRun: true, now: options.now)
+            let preview = try store.apply(operation, to: selected, minAge: options.minAge, dryRun: true, now: options.now, throughControl: through)
             guard confirm(preview.moved.count, preview.bytes) else { throw .badValue("nothing done: not confirmed") }
         }
         // Run ids, journals and audit records carry the real time (--now only shifts ages).
-        var report = try store.apply(operation, to: selected, minAge: options.minAge, dryRun: options.dryRun, now: LocalTime.now())
+        var report = try store.apply(operation, to: selected, minAge: options.minAge, dryRun: options.dryRun, now: LocalTime.now(),
+                                     throughControl: through)
         selected.removeAll()
         report.recovery = recovery
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
@@ -65,15 +75,15 @@ extension Spoolsweep {
     public static func restore(
         _ input: InputSelection, batch: String, options: CleanupOptions
     ) throws(SpoolsweepError) -> (MoveReport, Diagnostics) {
-        let (root, _, _) = try spoolRoot(input, offline: options.offline || options.dryRun)
-        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
+        let store = try store(input, quarantineRoot: options.quarantineRoot, create: false, tools: options.tools)
+        let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: store.spoolRoot)
         defer { withExtendedLifetime(lock) {} }
-        let store = try QuarantineStore(spoolRoot: root, root: options.quarantineRoot, create: false)
         let recovery = options.dryRun ? RecoveryReport() : try store.recover()
         var diagnostics = Diagnostics()
         var selector = SpoolSelector(filter: options.filter, now: options.now, wantsSubject: false)
         var report = try store.restore(batch: batch, select: { selector.select($0, diagnostics: &diagnostics) != nil },
-                                       now: LocalTime.now(), dryRun: options.dryRun)
+                                       now: LocalTime.now(), dryRun: options.dryRun,
+                                       fileMoves: store.control == nil || options.offline || options.dryRun)
         report.recovery = recovery
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
         for p in report.recovery.problems { diagnostics.warn("recovery", p) }
@@ -82,17 +92,16 @@ extension Spoolsweep {
     }
 
     /// Finishes or rolls back whatever interrupted runs left.
-    public static func recover(_ input: InputSelection, quarantineRoot: String?) throws(SpoolsweepError) -> RecoveryReport {
-        let (root, _, _) = try spoolRoot(input)
-        let lock = try SpoolLock(spoolRoot: QuarantineStore.absolute(root))
+    public static func recover(_ input: InputSelection, quarantineRoot: String?, tools: QueueToolSettings = QueueToolSettings()) throws(SpoolsweepError) -> RecoveryReport {
+        let store = try store(input, quarantineRoot: quarantineRoot, create: false, tools: tools)
+        let lock = try SpoolLock(spoolRoot: store.spoolRoot)
         defer { withExtendedLifetime(lock) {} }
-        return try QuarantineStore(spoolRoot: root, root: quarantineRoot, create: false).recover()
+        return try store.recover()
     }
 
     /// What is in quarantine now, per batch, and the purge audit.
     public static func quarantined(_ input: InputSelection, quarantineRoot: String?) throws(SpoolsweepError) -> QuarantineListing {
-        let (root, _, _) = try spoolRoot(input)
-        let store = try QuarantineStore(spoolRoot: root, root: quarantineRoot, create: false)
+        let store = try store(input, quarantineRoot: quarantineRoot, create: false)
         let interrupted = try store.unfinishedJournals().count
         return QuarantineListing(root: store.root, messages: try store.quarantined(), purged: try store.purgeAudit(),
                                  interruptedRuns: interrupted)

@@ -153,6 +153,32 @@ public struct ServerTotals: Sendable, Equatable {
     public var hours: [[Int]]
     /// How to read the counts, and where and why they differ from the reference tool's.
     public var notes: [String]
+    /// Deliveries per recipient host/domain, most sent first (empty: the tool keeps none).
+    public var deliveryDomains: [DeliveryDomain] = []
+    /// Messages received per sending host/domain, most first (empty: the tool keeps none).
+    public var receivedDomains: [ReceivedDomain] = []
+
+    /// One recipient host/domain: messages delivered to it, their bytes, deferral lines, and the
+    /// delays (seconds) the server logged: the sum over deliveries, the most over deliveries and
+    /// deferrals.
+    public struct DeliveryDomain: Sendable, Equatable {
+        public let domain: String
+        public let sent, bytes, deferrals: Int
+        public let totalDelay, maxDelay: Double
+        /// The mean delay of the deliveries (0 when none).
+        public var averageDelay: Double { sent > 0 ? totalDelay / Double(sent) : 0 }
+        public init(domain: String, sent: Int, bytes: Int, deferrals: Int, totalDelay: Double, maxDelay: Double) {
+            self.domain = domain; self.sent = sent; self.bytes = bytes; self.deferrals = deferrals
+            self.totalDelay = totalDelay; self.maxDelay = maxDelay
+        }
+    }
+
+    /// One sending host/domain: messages received from it and their bytes.
+    public struct ReceivedDomain: Sendable, Equatable {
+        public let domain: String
+        public let messages, bytes: Int
+        public init(domain: String, messages: Int, bytes: Int) { self.domain = domain; self.messages = messages; self.bytes = bytes }
+    }
 
     public init(title: String, counts: [Count], hourColumns: [String], hours: [[Int]], notes: [String] = []) {
         self.title = title; self.counts = counts; self.hourColumns = hourColumns; self.hours = hours; self.notes = notes

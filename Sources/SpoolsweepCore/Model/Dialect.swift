@@ -12,6 +12,16 @@ public struct ServerLayout: Equatable, Sendable {
     public init(server: String) { self.server = server }
 }
 
+/// `--queue-tool` and `--server-config`: which command changes a live queue, and its configuration.
+public struct QueueToolSettings: Sendable {
+    public var command: String?
+    public var configDirectory: String?
+    public init(command: String? = nil, configDirectory: String? = nil) {
+        self.command = command
+        self.configDirectory = configDirectory
+    }
+}
+
 /// The user's paths match no layout a dialect knows.
 public struct LayoutError: Error, Equatable, Sendable, CustomStringConvertible {
     public let message: String
@@ -31,9 +41,10 @@ public protocol MailServerDialect: Sendable {
     func locate(_ paths: [String]) -> ServerLayout?
     /// What `locate` looks for, for the error when nothing matched.
     var lookedFor: String { get }
-    /// Why moving this server's queue files directly is unsafe while it runs, or nil when it is
-    /// safe (then `--offline` is needed to change a copy of the queue).
-    var liveQueueWarning: String? { get }
+    /// How the queue under `spoolRoot` is changed while the server runs: nil when moving its
+    /// files is safe (SmarterMail), else through the server's own command (Postfix: postsuper).
+    /// `--offline` (a copy no server runs on) moves the files instead.
+    func queueControl(spoolRoot: String, settings: QueueToolSettings) -> (any QueueControl)?
     /// Reads the layout's log files (those overlapping `ledger.range`) into `ledger`.
     func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics)
     /// What the logs say about each queued message (keyed by `QueuedMessage.id`): the SMTP

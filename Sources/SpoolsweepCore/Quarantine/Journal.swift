@@ -53,6 +53,8 @@ public struct JournalHeader: Equatable, Sendable {
     public let spoolRoot: String
     public let quarantineRoot: String
     public let started: LocalTime
+    /// The server's command the run acts through (`postsuper`); nil when it moves files.
+    public var via: String? = nil
 }
 
 /// A journal as read back: everything a recovery or a listing needs.
@@ -192,7 +194,7 @@ extension JournalHeader {
         .object([
             ("spoolsweep_journal", .int(1)), ("run", .string(run)), ("operation", .string(operation.rawValue)),
             ("batch", .string(batch)), ("spool", .string(spoolRoot)), ("quarantine", .string(quarantineRoot)),
-            ("started", .string(started.description)), ("pid", .int(Int(getpid()))),
+            ("started", .string(started.description)), ("pid", .int(Int(getpid()))), ("via", .optional(via)),
         ])
     }
 
@@ -202,7 +204,8 @@ extension JournalHeader {
               let batch = j["batch"]?.stringValue, RelativePath(batch)?.components.count == 1,
               let spool = j["spool"]?.stringValue, let q = j["quarantine"]?.stringValue,
               let started = j["started"]?.stringValue.flatMap(LocalTime.parse) else { return nil }
-        self.init(run: run, operation: op, batch: batch, spoolRoot: spool, quarantineRoot: q, started: started)
+        self.init(run: run, operation: op, batch: batch, spoolRoot: spool, quarantineRoot: q, started: started,
+                  via: j["via"]?.stringValue)
     }
 }
 

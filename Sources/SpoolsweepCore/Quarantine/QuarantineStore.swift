@@ -33,6 +33,8 @@ public struct MoveReport: Sendable {
     /// The quarantine root (the purge audit is `purged.jsonl` there).
     public let quarantineRoot: String
     public let dryRun: Bool
+    /// The server's command the run acted through (`postsuper`); nil when files moved.
+    public var via: String? = nil
     public var moved: [MessageOutcome] = []
     public var skipped: [MessageOutcome] = []
     public var failed: [MessageOutcome] = []
@@ -56,8 +58,13 @@ public final class QuarantineStore {
     public let spoolRoot: String
     public let root: String
     private let spool: SafeFolder
+    /// The server's command for its live queue (postsuper), when it has one: runs through it are
+    /// recovered, listed and restored through it.
+    public let control: (any QueueControl)?
     /// Messages per journal fsync: intents are durable before any of their files move.
     static let group = 64
+    /// Messages per call of the server's command (each call is a process).
+    static let controlGroup = 1024
 
     /// The default quarantine root: `spoolsweep-quarantine/` beside the spool folder (same
     /// file system, so a quarantine is a rename).
@@ -69,7 +76,8 @@ public final class QuarantineStore {
     }
 
     /// Opens the store for the spool at `spoolRoot`; `create` makes the quarantine folders.
-    public init(spoolRoot: String, root: String?, create: Bool) throws(SpoolsweepError) {
+    public init(spoolRoot: String, root: String?, create: Bool, control: (any QueueControl)? = nil) throws(SpoolsweepError) {
+        self.control = control
         self.spoolRoot = QuarantineStore.absolute(spoolRoot)
         self.root = QuarantineStore.absolute(root ?? QuarantineStore.defaultRoot(for: spoolRoot))
         do { spool = try SafeFolder.root(self.spoolRoot) } catch { throw .quarantine(error.description) }
@@ -130,12 +138,13 @@ public final class QuarantineStore {
         return try journals { !Journal.hasEnded(FileSystem.join(dir, $0)) }
     }
 
-    /// The journals of quarantine runs whose batch still holds something.
+    /// The journals of quarantine runs whose batch still holds something (a batch folder, or
+    /// messages held through the server's command).
     func quarantineJournals(batch: String?) throws(SpoolsweepError) -> [Journal] {
         try journals { name in
             let run = String(name.dropLast(".journal".count))
             return run.hasPrefix("q-") && (batch == nil || batch == run)
-                && FileSystem.kind(FileSystem.join(self.root, "batches/\(run)")) == .folder
+                && (self.control != nil || FileSystem.kind(FileSystem.join(self.root, "batches/\(run)")) == .folder)
         }
     }
 
@@ -169,9 +178,10 @@ public final class QuarantineStore {
             report.journals += 1
             let writer: JournalWriter
             do { writer = try JournalWriter(appendingTo: journal.path) } catch { throw .quarantine(error.description) }
+            let places = try placesForRecovery(journal)
             for intent in journal.pending {
                 let record: JSON
-                switch resolve(intent, journal.header) {
+                switch places.map({ resolve(intent, journal.header, places: $0) }) ?? resolve(intent, journal.header) {
                 case .completed:
                     report.completed += 1
                     record = .object([("op", .string("done")), ("seq", .int(intent.seq)), ("recovered", .bool(true))])
@@ -200,6 +210,26 @@ public final class QuarantineStore {
     }
 
     enum Resolution: Equatable { case completed, untouched, problem(String) }
+
+    /// For a run through the server's command: where its unfinished messages are now.
+    private func placesForRecovery(_ journal: Journal, of intents: [JournalIntent]? = nil) throws(SpoolsweepError) -> [String: QueueLocation]? {
+        guard let via = journal.header.via else { return nil }
+        guard let control, control.tool == via else {
+            throw .quarantine("\(journal.path): the run acted through \(via), which this queue does not use; refused")
+        }
+        let ids = Set((intents ?? journal.pending).map(\.id))
+        let places = control.locate(ids)
+        // An interrupted purge is finished, as one of files is: its audit record says purged.
+        guard intents == nil, journal.header.operation == .purge, !places.isEmpty, (try? control.check()) != nil else { return places }
+        _ = try? control.act(.purge, ids: places.keys.sorted())
+        return control.locate(ids)
+    }
+
+    /// An interrupted run through the server's command: the command acts on a message at once
+    /// (a rename in the queue), so it either reached its place or was never touched.
+    func resolve(_ intent: JournalIntent, _ header: JournalHeader, places: [String: QueueLocation]) -> Resolution {
+        control!.reached(header.operation, places[intent.id]) ? .completed : .untouched
+    }
 
     /// Where the files of an interrupted message are, and what is left to do.
     func resolve(_ intent: JournalIntent, _ header: JournalHeader) -> Resolution {
@@ -262,8 +292,14 @@ public final class QuarantineStore {
     // MARK: - Quarantine and purge
 
     /// Builds the intent for `message`, or says why it must not be touched.
-    func intent(for message: QueuedMessage, subject: String, seq: Int, minAge: Int) -> (JournalIntent?, skip: String?, fail: String?) {
+    func intent(
+        _ operation: JournalOperation, for message: QueuedMessage, subject: String, seq: Int, minAge: Int, through control: (any QueueControl)?
+    ) -> (JournalIntent?, skip: String?, fail: String?) {
         if message.beingWritten { return (nil, "being written by the server (state \(message.state))", nil) }
+        if let control {
+            guard control.isValidID(message.id) else { return (nil, nil, "'\(message.id)' is not a queue id \(control.tool) takes") }
+            if operation == .quarantine && message.queue == control.holdQueue { return (nil, "already on hold (not put there by spoolsweep)", nil) }
+        }
         let nowUnix = Int(time(nil))
         var files: [JournalFile] = []
         for path in message.files {
@@ -273,8 +309,9 @@ public final class QuarantineStore {
             do {
                 let dir = try spool.open(rel.folder, create: false)
                 guard let st = try dir.facts(rel.name) else { return (nil, "gone from the spool (delivered meanwhile)", nil) }
+                // A time in the future is not a write: Postfix sets a deferred file's to its next retry.
                 let age = nowUnix - Int(st.st_mtim.tv_sec)
-                if age < minAge {
+                if age >= -2 && age < minAge {
                     return (nil, "modified \(max(0, age))s ago (younger than --min-age \(minAge)s)", nil)
                 }
                 files.append(JournalFile(path: rel, facts: try FileFacts.of(rel.name, in: dir)))
@@ -291,21 +328,24 @@ public final class QuarantineStore {
     }
 
     /// Moves (quarantine) or deletes (purge) the selected messages, journaled.
+    /// `throughControl`: act through the server's command (postsuper) instead of moving files.
     public func apply(
-        _ operation: JournalOperation, to selected: [SelectedMessage], minAge: Int, dryRun: Bool, now: LocalTime
+        _ operation: JournalOperation, to selected: [SelectedMessage], minAge: Int, dryRun: Bool, now: LocalTime,
+        throughControl: Bool = false
     ) throws(SpoolsweepError) -> MoveReport {
         precondition(operation != .restore)
+        let via = throughControl ? control : nil
         let run = QuarantineStore.newRun(operation, now: now)
         let report = MoveReport(operation: operation, run: run, batch: run,
-                                batchFolder: operation == .quarantine ? FileSystem.join(root, "batches/\(run)") : "",
-                                quarantineRoot: root, dryRun: dryRun)
-        let journaled = JournaledRun(store: self, header: header(operation, run: run, batch: run, now: now),
+                                batchFolder: operation == .quarantine && via == nil ? FileSystem.join(root, "batches/\(run)") : "",
+                                quarantineRoot: root, dryRun: dryRun, via: via?.tool)
+        let journaled = JournaledRun(store: self, header: header(operation, run: run, batch: run, now: now, via: via),
                                      from: spool, to: nil, report: report, dryRun: dryRun)
         // Each message is checked and hashed just before its group is journaled, so the time
         // between a file's hash and its move stays short.
         for (n, s) in selected.enumerated() {
             let m = s.message
-            let (intent, skip, fail) = intent(for: m, subject: s.subject, seq: n + 1, minAge: minAge)
+            let (intent, skip, fail) = intent(operation, for: m, subject: s.subject, seq: n + 1, minAge: minAge, through: via)
             let outcome = MessageOutcome(id: m.id, queue: m.queue, sender: m.sender, account: m.account, size: m.size, reason: skip ?? fail)
             if skip != nil { journaled.report.skipped.append(outcome) }
             if fail != nil { journaled.report.failed.append(outcome) }
@@ -315,8 +355,8 @@ public final class QuarantineStore {
         return journaled.report
     }
 
-    private func header(_ operation: JournalOperation, run: String, batch: String, now: LocalTime) -> JournalHeader {
-        JournalHeader(run: run, operation: operation, batch: batch, spoolRoot: spoolRoot, quarantineRoot: root, started: now)
+    private func header(_ operation: JournalOperation, run: String, batch: String, now: LocalTime, via: (any QueueControl)?) -> JournalHeader {
+        JournalHeader(run: run, operation: operation, batch: batch, spoolRoot: spoolRoot, quarantineRoot: root, started: now, via: via?.tool)
     }
 
     /// The purge audit: what was deleted, durably recorded before it is.
@@ -385,6 +425,13 @@ public final class QuarantineStore {
         var out: [(JournalHeader, JournalIntent)] = []
         for j in try quarantineJournals(batch: batch) where j.header.operation == .quarantine {
             try checkRoots(j)
+            if j.header.via != nil {
+                // Held through the server's command: listed while still on hold.
+                let done = j.intents.filter { j.outcomes[$0.seq] == .done }
+                let places = try placesForRecovery(j, of: done) ?? [:]
+                out += done.filter { places[$0.id]?.queue == control?.holdQueue }.map { (j.header, $0) }
+                continue
+            }
             guard let folder = try? batchFolder(j.header.batch, create: false) else { continue }
             for i in j.intents where j.outcomes[i.seq] == .done {
                 // Listed while any of its files is there: restore then says what is missing.
@@ -396,7 +443,9 @@ public final class QuarantineStore {
     }
 
     /// Puts the selected messages of `batch` back exactly where they were in the spool.
-    public func restore(batch: String, select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool) throws(SpoolsweepError) -> MoveReport {
+    /// `fileMoves`: a batch quarantined by moving files may be moved back (refused on a live
+    /// queue that has a command of its own: it was quarantined from a copy, with `--offline`).
+    public func restore(batch: String, select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool, fileMoves: Bool = true) throws(SpoolsweepError) -> MoveReport {
         guard RelativePath(batch)?.components.count == 1 else { throw .badValue("not a batch id: '\(batch)'") }
         let held = try quarantined(batch: batch)
         let known = FileSystem.kind(FileSystem.join(root, "journal/\(batch).journal")) == .file
@@ -404,6 +453,12 @@ public final class QuarantineStore {
             throw .badValue("no quarantine batch '\(batch)' in \(root) (see `spoolsweep spool quarantined`)")
         }
         let run = QuarantineStore.newRun(.restore, now: now)
+        if let via = held.first?.header.via ?? (known ? (try? Journal.read(FileSystem.join(root, "journal/\(batch).journal")))?.header.via : nil) {
+            return try release(held, batch: batch, via: via, run: run, select: select, now: now, dryRun: dryRun)
+        }
+        guard fileMoves else {
+            throw .badValue("batch \(batch) was quarantined by moving files (--offline); this live queue is changed through \(control?.tool ?? "the server's command"), and moving files behind the server's back is unsafe: add --offline if the server is not running on this queue")
+        }
         var report = MoveReport(operation: .restore, run: run, batch: batch,
                                 batchFolder: FileSystem.join(root, "batches/\(batch)"), quarantineRoot: root, dryRun: dryRun)
         let folder: SafeFolder
@@ -434,11 +489,42 @@ public final class QuarantineStore {
                                          account: i.account, clientIP: i.clientIP, recipients: i.recipients, subject: i.subject,
                                          created: i.created, size: i.size, content: i.content, files: i.files))
         }
-        let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now),
+        let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now, via: nil),
                                      from: folder, to: spool, report: report, dryRun: dryRun)
         for intent in intents { try journaled.add(intent) }
         try journaled.finish()
         if !dryRun { QuarantineStore.removeEmptyFolders(folder.path) } // a batch restored whole disappears
+        return journaled.report
+    }
+
+    /// Restores a batch held through the server's command: releases the selected messages still
+    /// on hold, through the same command.
+    private func release(
+        _ held: [(header: JournalHeader, intent: JournalIntent)], batch: String, via: String, run: String,
+        select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool
+    ) throws(SpoolsweepError) -> MoveReport {
+        guard let control, control.tool == via else {
+            throw .quarantine("batch \(batch) was put on hold through \(via), which this queue does not use")
+        }
+        if !dryRun { try control.check() }
+        let places = control.locate(Set(held.map(\.intent.id)))
+        let report = MoveReport(operation: .restore, run: run, batch: batch, batchFolder: "", quarantineRoot: root,
+                                dryRun: dryRun, via: via)
+        let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now, via: control),
+                                     from: spool, to: nil, report: report, dryRun: dryRun)
+        for (n, (_, i)) in held.enumerated() {
+            guard let place = places[i.id] else { continue }
+            var m = QueuedMessage(id: i.id, queue: place.queue, state: place.queue)
+            m.sender = i.sender; m.account = i.account; m.clientIP = i.clientIP; m.recipients = i.recipients
+            m.created = i.created; m.size = i.size
+            m.contentPath = place.path
+            m.contentEncoding = control.contentEncoding
+            guard select(m) else { continue }
+            try journaled.add(JournalIntent(seq: n + 1, id: i.id, queue: place.queue, state: place.queue, sender: i.sender,
+                                            account: i.account, clientIP: i.clientIP, recipients: i.recipients, subject: i.subject,
+                                            created: i.created, size: i.size, content: i.content, files: i.files))
+        }
+        try journaled.finish()
         return journaled.report
     }
 
@@ -493,7 +579,7 @@ private final class JournaledRun {
     func add(_ intent: JournalIntent) throws(SpoolsweepError) {
         if dryRun { report.moved.append(store.outcome(intent, nil)); return }
         pending.append(intent)
-        if pending.count == QuarantineStore.group { try flush() }
+        if pending.count == (header.via == nil ? QuarantineStore.group : QuarantineStore.controlGroup) { try flush() }
     }
 
     func finish() throws(SpoolsweepError) {
@@ -527,6 +613,44 @@ private final class JournaledRun {
             for i in group { report.failed.append(store.outcome(i, "not started: \(error)")) }
             return
         }
+        var records: [JSON] = []
+        if header.via != nil {
+            records = actThroughControl(group)
+        } else {
+            records = move(group)
+        }
+        do { try writer!.append(records, sync: true) } catch {
+            journalBroken = "the journal cannot be written (\(error))"
+            report.problems.append("cannot record outcomes in the journal (\(error)); `spoolsweep spool recover` will resolve them")
+        }
+    }
+
+    /// The server's command acts on the whole group; then each message's place says whether it
+    /// was done. The command's own words explain a message it did not act on.
+    private func actThroughControl(_ group: [JournalIntent]) -> [JSON] {
+        let control = store.control!
+        var said: [String] = []
+        var failure: String?
+        do { said = try control.act(header.operation, ids: group.map(\.id)) } catch { failure = error.description }
+        let places = control.locate(Set(group.map(\.id)))
+        var records: [JSON] = []
+        for intent in group {
+            if control.reached(header.operation, places[intent.id]) {
+                records.append(.object([("op", .string("done")), ("seq", .int(intent.seq))]))
+                report.moved.append(store.outcome(intent, nil))
+                continue
+            }
+            let reason = failure ?? said.first { $0.contains(intent.id) }
+                ?? (places[intent.id] == nil ? "no longer in the queue (delivered or removed meanwhile)"
+                    : "\(control.tool) left it in \(places[intent.id]!.queue)")
+            records.append(.object([("op", .string("failed")), ("seq", .int(intent.seq)), ("reason", .string(reason))]))
+            report.failed.append(store.outcome(intent, reason))
+        }
+        return records
+    }
+
+    /// Moves (or deletes) the files of each message of the group.
+    private func move(_ group: [JournalIntent]) -> [JSON] {
         var touched: [String: SafeFolder] = [:]
         var records: [JSON] = []
         for intent in group {
@@ -543,9 +667,6 @@ private final class JournaledRun {
             }
         }
         for dir in touched.values { dir.sync() }
-        do { try writer!.append(records, sync: true) } catch {
-            journalBroken = "the journal cannot be written (\(error))"
-            report.problems.append("cannot record outcomes in the journal (\(error)); `spoolsweep spool recover` will resolve them")
-        }
+        return records
     }
 }

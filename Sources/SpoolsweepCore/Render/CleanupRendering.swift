@@ -30,8 +30,10 @@ extension MoveReport {
         } else {
             out += "\(dryRun ? verb.dry : verb.done) \(n) message\(n == 1 ? "" : "s") (\(formatBytes(bytes)))"
             switch operation {
-            case .quarantine: out += dryRun ? "" : " into batch \(batch)\n  folder: \(batchFolder)"
-            case .restore: out += " from batch \(batch)"
+            case .quarantine:
+                if let via { out += dryRun ? " through \(via) (put on hold)" : " into batch \(batch): put on hold through \(via)" }
+                else { out += dryRun ? "" : " into batch \(batch)\n  folder: \(batchFolder)" }
+            case .restore: out += " from batch \(batch)" + (via.map { ": released from hold through \($0)" } ?? "")
             case .purge: out += dryRun ? "" : "; audit record in \(FileSystem.join(quarantineRoot, "purged.jsonl"))"
             }
             out += dryRun ? " (dry run: nothing changed)\n" : "\n"
@@ -75,7 +77,7 @@ extension MoveReport {
         }
         return .object([
             ("operation", .string(operation.rawValue)), ("run", .string(run)), ("batch", .string(batch)),
-            ("batch_folder", .string(batchFolder)), ("quarantine_root", .string(quarantineRoot)), ("dry_run", .bool(dryRun)),
+            ("batch_folder", .string(batchFolder)), ("via", .optional(via)), ("quarantine_root", .string(quarantineRoot)), ("dry_run", .bool(dryRun)),
             ("count", .int(moved.count)), ("bytes", .int(bytes)),
             ("moved", list(moved)), ("skipped", list(skipped)), ("failed", list(failed)),
             ("recovered", .object([("journals", .int(recovery.journals)), ("completed", .int(recovery.completed)),
@@ -140,7 +142,7 @@ extension QuarantineListing {
             for b in batches {
                 let items = byBatch[b]!
                 let bytes = items.reduce(0) { $0 + $1.1.size }
-                out += "Batch \(b): \(items.count) message\(items.count == 1 ? "" : "s"), \(formatBytes(bytes)), quarantined \(items[0].0.started)\n"
+                out += "Batch \(b): \(items.count) message\(items.count == 1 ? "" : "s"), \(formatBytes(bytes)), quarantined \(items[0].0.started)\(items[0].0.via.map { ", on hold in the queue (through \($0))" } ?? "")\n"
                 var table = TextTable([("id", .left), ("queue", .left), ("sender", .left), ("auth", .left), ("rcpts", .right), ("size", .right), ("subject", .left)])
                 for (_, i) in items {
                     table.add([i.id.terminalSafe, i.queue.terminalSafe, (i.sender.isEmpty ? "<>" : i.sender).terminalSafe,
@@ -158,7 +160,7 @@ extension QuarantineListing {
             ("root", .string(root)),
             ("interrupted_runs", .int(interruptedRuns)),
             ("messages", .array(messages.map { h, i in
-                .object([("batch", .string(h.batch)), ("quarantined", .string(h.started.description)), ("id", .string(i.id)),
+                .object([("batch", .string(h.batch)), ("quarantined", .string(h.started.description)), ("via", .optional(h.via)), ("id", .string(i.id)),
                          ("queue", .string(i.queue)), ("state", .string(i.state)), ("sender", .string(i.sender)),
                          ("auth", .optional(i.account)), ("client_ip", .optional(i.clientIP)), ("recipients", .strings(i.recipients)),
                          ("subject", .string(i.subject)), ("size", .int(i.size)), ("files", .strings(i.files.map(\.path.description)))])

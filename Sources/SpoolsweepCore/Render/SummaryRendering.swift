@@ -112,7 +112,8 @@ extension TrafficSummary: Report {
         return out
     }
 
-    /// The dialect's own totals: the named counts, any notes, then the per-hour table.
+    /// The dialect's own totals: the named counts, any notes, the per-hour table, then the
+    /// per-domain tables (the first `top` rows of each), titled as pflogsumm titles them.
     private func serverTotalsText(_ st: ServerTotals) -> String {
         var counts = TextTable([("", .left), ("", .right)])
         for c in st.counts { counts.add([c.name, "\(c.value)"]) }
@@ -120,7 +121,25 @@ extension TrafficSummary: Report {
         for note in st.notes { out += "  note: \(note)\n" }
         var hours = TextTable([("hour", .left)] + st.hourColumns.map { ($0, .right) })
         for (h, row) in st.hours.enumerated() { hours.add(["\(pad(h)):00"] + row.map(String.init)) }
-        return out + "\n" + hours.rendered()
+        out += "\n" + hours.rendered()
+        func shown(_ count: Int) -> String { top > 0 && count > top ? " (top \(top) of \(count); --top 0 for all)" : "" }
+        if !st.deliveryDomains.isEmpty {
+            var table = TextTable([("host/domain", .left), ("sent", .right), ("bytes", .right), ("defers", .right),
+                                   ("avg delay", .right), ("max delay", .right)])
+            for d in top > 0 ? st.deliveryDomains.prefix(top) : st.deliveryDomains[...] {
+                table.add([d.domain.terminalSafe, "\(d.sent)", "\(d.bytes)", "\(d.deferrals)",
+                           formatDelay(d.averageDelay), formatDelay(d.maxDelay)])
+            }
+            out += "\nHost/Domain Summary: Message Delivery" + shown(st.deliveryDomains.count) + "\n" + table.rendered()
+        }
+        if !st.receivedDomains.isEmpty {
+            var table = TextTable([("host/domain", .left), ("messages", .right), ("bytes", .right)])
+            for d in top > 0 ? st.receivedDomains.prefix(top) : st.receivedDomains[...] {
+                table.add([d.domain.terminalSafe, "\(d.messages)", "\(d.bytes)"])
+            }
+            out += "\nHost/Domain Summary: Messages Received" + shown(st.receivedDomains.count) + "\n" + table.rendered()
+        }
+        return out
     }
 
     private func countsTable(first: String, rows: [(String, TrafficCounts)]) -> String {
@@ -166,6 +185,14 @@ extension TrafficSummary: Report {
             [("server_totals", .object(st.counts.map { ($0.name, .int($0.value)) } + [
                 ("per_hour", .array(st.hours.enumerated().map { h, row in
                     .object([("hour", .int(h))] + zip(st.hourColumns, row).map { ($0.0, .int($0.1)) })
+                })),
+                ("deliveries_by_domain", .array(st.deliveryDomains.map { d in
+                    .object([("domain", .string(d.domain)), ("sent", .int(d.sent)), ("bytes", .int(d.bytes)),
+                             ("deferrals", .int(d.deferrals)), ("average_delay_seconds", .double(d.averageDelay)),
+                             ("max_delay_seconds", .double(d.maxDelay))])
+                })),
+                ("received_by_domain", .array(st.receivedDomains.map { d in
+                    .object([("domain", .string(d.domain)), ("messages", .int(d.messages)), ("bytes", .int(d.bytes))])
                 })),
             ]))]
         } ?? []) + [
@@ -221,7 +248,34 @@ extension TrafficSummary: Report {
             blocks.append(CSV.render(header: ["server_total", "value"], rows: st.counts.map { [$0.name, String($0.value)] }))
             blocks.append(CSV.render(header: ["server_hour"] + st.hourColumns,
                                      rows: st.hours.enumerated().map { h, row in ["hour \(pad(h))"] + row.map(String.init) }))
+            if !st.deliveryDomains.isEmpty {
+                blocks.append(CSV.render(
+                    header: ["server_delivery_domain", "sent", "bytes", "deferrals", "average_delay_seconds", "max_delay_seconds"],
+                    rows: st.deliveryDomains.map { d in
+                        [d.domain, String(d.sent), String(d.bytes), String(d.deferrals), String(d.averageDelay), String(d.maxDelay)]
+                    }))
+            }
+            if !st.receivedDomains.isEmpty {
+                blocks.append(CSV.render(header: ["server_received_domain", "messages", "bytes"],
+                                         rows: st.receivedDomains.map { [$0.domain, String($0.messages), String($0.bytes)] }))
+            }
         }
         return blocks.joined(separator: "\n")
     }
+}
+
+/// A delay as pflogsumm prints one (`adj_time_units`, then `%.1f`): seconds, or minutes above
+/// 60 s, or hours above 3600 s, to one decimal — `0.4 s`, `11.7 m`, `2.0 h`. The decimal is
+/// the one C's printf gives: the exact binary value rounded half to even.
+func formatDelay(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "0.0 s" }
+    let (value, unit) = seconds > 3600 ? (seconds / 3600, "h") : seconds > 60 ? (seconds / 60, "m") : (seconds, "s")
+    // n tenths with n <= 10 * value < n + 1, each comparison exact (one rounding: fused multiply-add).
+    var n = (value * 10).rounded(.down)
+    while (-n).addingProduct(value, 10) < 0 { n -= 1 }
+    while (-(n + 1)).addingProduct(value, 10) >= 0 { n += 1 }
+    let above = (-(n + 0.5)).addingProduct(value, 10)
+    if above > 0 || (above == 0 && n.truncatingRemainder(dividingBy: 2) == 1) { n += 1 }
+    let tenths = Int(n)
+    return "\(tenths / 10).\(tenths % 10) \(unit)"
 }

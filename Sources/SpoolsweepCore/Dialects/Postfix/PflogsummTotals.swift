@@ -15,13 +15,23 @@
 /// - rejected / reject warnings / held / discarded: `reject:`, `reject_warning:`, `hold:`,
 ///   `discard:` lines of smtpd and postscreen, and cleanup's `reject|milter-reject|warning|hold|
 ///   discard: header|body|END-OF-MESSAGE` lines; all four count in the per-hour "rejected";
-/// - per hour: received, delivered, deferred (deferrals), bounced, rejected, at each line's hour.
+/// - per hour: received, delivered, deferred (deferrals), bounced, rejected, at each line's hour;
+/// - per recipient host/domain ("Host/Domain Summary: Message Delivery", `%recipDom`): the domain
+///   of the `to=` address (after its first `@` when something precedes it, else the whole address;
+///   never the relay); a `sent` line (not forwarded) adds one sent, the message's size, and its
+///   `delay=` to the sum the average divides; a `deferred` line adds one defer; both raise the max
+///   delay. Bounces are not in this table. A domain with only deferrals has a row with 0 sent.
+///   Rows: most sent first, then most bytes (pflogsumm leaves ties in hash order; here: most
+///   defers, then by name);
+/// - per sending host/domain ("Messages Received", `%sendgDom`): the messages and bytes counted
+///   above, by the sender's domain as described; most messages first, then most bytes, then name.
 ///
 /// Where pflogsumm is wrong, this differs on purpose, and says so in `contentFilterReinjections`:
 /// a message handed to a content filter (`status=sent (... queued as NEWID)` where NEWID is a
 /// message received in this log) re-enters Postfix under a new queue id. pflogsumm counts it
 /// twice as received (and its bytes twice) and counts the hand-off as a delivery; here the
-/// re-injection's receipt and bytes are taken back and the hand-off is not a delivery.
+/// re-injection's receipt and bytes are taken back (from its sending domain's row too) and the
+/// hand-off is not a delivery (nor a sent, its bytes or its delay in its recipient domain's row).
 ///
 /// Another difference: lines of a second instance (`postfix-out/smtpd`) count as if pflogsumm had
 /// been given that instance's `--syslog-name`; by default pflogsumm skips them.
@@ -43,14 +53,26 @@ struct PflogsummTotals {
     private var senderNames = ByteInterner(foldCase: false)
     private var senderDomainNames = ByteInterner(foldCase: false)
     private var recipientNames = ByteInterner(foldCase: false)
-    private var recipientDomainNames = ByteInterner(foldCase: false)
+    /// Domains of `to=` addresses on sent and deferred lines; the rows are indexed by their ids.
+    private var deliveryDomainNames = ByteInterner(foldCase: false)
     /// Client domains (`gimme_domain`) of messages received, for a sender without `@`.
     private var whence = ByteInterner(foldCase: false)
 
     var senders: Int { senderNames.count }
     var sendingDomains: Int { senderDomainNames.count }
     var recipients: Int { recipientNames.count }
-    var recipientDomains: Int { recipientDomainNames.count }
+    /// Domains with a delivery (pflogsumm's `$recipDomCnt`; deferral-only rows are not counted).
+    private(set) var recipientDomains = 0
+
+    /// A row of `%recipDom`: sent, bytes, defers, the sum of the sent lines' delays, the max delay.
+    private struct DeliveryRow {
+        var sent = 0, bytes = 0, deferrals = 0
+        var totalDelay = 0.0, maxDelay = 0.0
+    }
+    private var deliveryRows: [DeliveryRow] = []
+    /// A row of `%sendgDom`, indexed by `senderDomainNames` ids.
+    private struct ReceivedRow { var messages = 0, bytes = 0 }
+    private var receivedRows: [ReceivedRow] = []
 
     /// What pflogsumm remembers of a queue id (`%rcvdMsg`, `%msgSizes`, `%msgDfrdFlgs`).
     private struct Track {
@@ -60,6 +82,8 @@ struct PflogsummTotals {
         var hour: Int8 = -1
         var size = 0
         var bytesCounted = false
+        /// The sending domain (id) its receipt and bytes were counted for.
+        var senderDomain: Int32 = -1
         var deferred = false
         var reinjected = false
     }
@@ -194,21 +218,26 @@ struct PflogsummTotals {
         bytesReceived += size
         // The sender: as written, the domain part lower-cased; "from=<>" for the null sender.
         normalise(address.count == 0 ? nil : address)
-        scratch.withUnsafeBytes { s in
+        let domain: Int32 = scratch.withUnsafeBytes { s in
             _ = senderNames.id(s)
             // Its domain: after the first "@" (with something before it), else where it came from.
             if let at = s.index(of: 0x40), at > 0, at + 1 < s.count {
-                _ = senderDomainNames.id(s.dropFirst(at + 1))
+                return senderDomainNames.id(s.dropFirst(at + 1))
             } else if whenceID == -2 {
-                _ = senderDomainNames.id(s)
+                return senderDomainNames.id(s)
             } else {
-                whence.withBytes(whenceID) { _ = senderDomainNames.id($0) }
+                return whence.withBytes(whenceID) { senderDomainNames.id($0) }
             }
         }
+        if Int(domain) == receivedRows.count { receivedRows.append(ReceivedRow()) }
+        receivedRows[Int(domain)].messages += 1
+        receivedRows[Int(domain)].bytes += size
+        t.senderDomain = domain
     }
 
     private struct Delivery {
         var address: UnsafeRawBufferPointer
+        var delay: Double
         var status: UnsafeRawBufferPointer
         var rest: UnsafeRawBufferPointer
     }
@@ -223,19 +252,22 @@ struct PflogsummTotals {
                 contentFilterHandoffs += 1
                 return
             }
-            normalise(d.address)
-            scratch.withUnsafeBytes { s in
-                _ = recipientNames.id(s)
-                // The domain: after the first "@" when something precedes it, else the whole address.
-                if let at = s.index(of: 0x40), at > 0 { _ = recipientDomainNames.id(s.dropFirst(at + 1)) }
-                else { _ = recipientDomainNames.id(s) }
-            }
+            let domain = deliveryDomain(d.address, isDelivery: true)
             hours[hour].delivered += 1
             delivered += 1
-            if qid.isValid, let t = tracks[qid] { bytesDelivered += t.size }
+            let size = qid.isValid ? tracks[qid]?.size ?? 0 : 0
+            bytesDelivered += size
+            if deliveryRows[domain].sent == 0 { recipientDomains += 1 }
+            deliveryRows[domain].sent += 1
+            deliveryRows[domain].bytes += size
+            deliveryRows[domain].totalDelay += d.delay
+            deliveryRows[domain].maxDelay = max(deliveryRows[domain].maxDelay, d.delay)
         } else if Self.equal(d.status, Self.deferredWord) {
             hours[hour].deferred += 1
             deferrals += 1
+            let domain = deliveryDomain(d.address, isDelivery: false)
+            deliveryRows[domain].deferrals += 1
+            deliveryRows[domain].maxDelay = max(deliveryRows[domain].maxDelay, d.delay)
             guard qid.isValid else { deferred += 1; return }
             var t = tracks[qid] ?? Track()
             if !t.deferred { deferred += 1; t.deferred = true }
@@ -244,6 +276,20 @@ struct PflogsummTotals {
             hours[hour].bounced += 1
             bounced += 1
         }
+    }
+
+    /// The row of the domain of a `to=` address (after its first `@` when something precedes it,
+    /// else the whole address), the address lower-cased from its `@`; a delivery also counts the
+    /// address among the recipients.
+    private mutating func deliveryDomain(_ address: UnsafeRawBufferPointer, isDelivery: Bool) -> Int {
+        normalise(address)
+        let id: Int32 = scratch.withUnsafeBytes { s in
+            if isDelivery { _ = recipientNames.id(s) }
+            if let at = s.index(of: 0x40), at > 0 { return deliveryDomainNames.id(s.dropFirst(at + 1)) }
+            return deliveryDomainNames.id(s)
+        }
+        if Int(id) == deliveryRows.count { deliveryRows.append(DeliveryRow()) }
+        return Int(id)
     }
 
     /// Whether a `sent` reply names (`queued as NEWID`) a message received in this log: a content
@@ -275,7 +321,13 @@ struct PflogsummTotals {
         contentFilterReinjections += 1
         received -= 1
         hours[Int(t.hour)].received -= 1
-        if t.bytesCounted { bytesReceived -= t.size }
+        if t.bytesCounted {
+            bytesReceived -= t.size
+            if t.senderDomain >= 0 {
+                receivedRows[Int(t.senderDomain)].messages -= 1
+                receivedRows[Int(t.senderDomain)].bytes -= t.size
+            }
+        }
         t.whence = -1
         return true
     }
@@ -346,18 +398,21 @@ struct PflogsummTotals {
             i = c + 3
         }
         // relay=[^,]+, delay=[^,]+,
+        var value = 0..<0
         func field(_ name: [UInt8], optional: Bool) -> Bool {
             guard text.matches(name, at: i) else { return optional }
             var j = i + name.count
             let valueStart = j
             while j < text.count, text[j] != 0x2C { j += 1 }
             guard j > valueStart, text.matches(commaSpace, at: j) else { return optional }
+            value = valueStart..<j
             i = j + 2
             return true
         }
         guard field(relay, optional: false) else { return nil }
         _ = field(connUse, optional: true)
         guard field(delay, optional: false) else { return nil }
+        let delayValue = perlNumber(text.slice(value))
         _ = field(delays, optional: true)
         _ = field(dsn, optional: true)
         guard text.matches(status, at: i) else { return nil }
@@ -365,7 +420,35 @@ struct PflogsummTotals {
         var end = i
         while end < text.count, !isSpace(text[end]) { end += 1 }
         guard end > i else { return nil }
-        return Delivery(address: address, status: text.slice(i..<end), rest: text.dropFirst(end))
+        return Delivery(address: address, delay: delayValue, status: text.slice(i..<end), rest: text.dropFirst(end))
+    }
+
+    /// A number as Perl reads a string such as `0.35` or `700`: digits, a point, digits (what
+    /// follows is ignored: 0 for no digits). The same double as Perl's (strtod's, correctly
+    /// rounded): the digits as an integer divided by a power of ten, both exact, in one rounding.
+    /// Beyond 15 significant digits (never in a Postfix delay) the rest count as zeros.
+    static func perlNumber(_ s: UnsafeRawBufferPointer) -> Double {
+        var i = 0
+        while i < s.count, isSpace(s[i]) { i += 1 }
+        var digits: Int64 = 0, significant = 0, fraction = 0, dropped = 0, point = false
+        while i < s.count {
+            let c = s[i]
+            if c == 0x2E, !point { point = true; i += 1; continue }
+            guard isDigit(c) else { break }
+            if significant < 15 {
+                digits = digits * 10 + Int64(c - 0x30)
+                if digits > 0 { significant += 1 }
+                if point { fraction += 1 }
+            } else if !point {
+                dropped += 1
+            }
+            i += 1
+        }
+        var scale = 1.0
+        for _ in 0..<fraction { scale *= 10 }
+        var value = Double(digits) / scale
+        for _ in 0..<dropped { value *= 10 }
+        return value
     }
 
     /// pickup's `: uid=` or `: sender=`.
@@ -477,9 +560,18 @@ struct PflogsummTotals {
             notes.append("\(contentFilterReinjections) message(s) re-injected by a content filter counted once "
                          + "(pflogsumm counts them twice as received, and \(contentFilterHandoffs) hand-off(s) as delivered)")
         }
-        return ServerTotals(
+        var totals = ServerTotals(
             title: "Postfix totals (as pflogsumm counts them)", counts: counts,
             hourColumns: ["received", "delivered", "deferred", "bounced", "rejected"],
             hours: hours.map { [$0.received, $0.delivered, $0.deferred, $0.bounced, $0.rejected] }, notes: notes)
+        totals.deliveryDomains = deliveryRows.enumerated().map { id, r in
+            ServerTotals.DeliveryDomain(domain: deliveryDomainNames.string(Int32(id)), sent: r.sent, bytes: r.bytes,
+                                        deferrals: r.deferrals, totalDelay: r.totalDelay, maxDelay: r.maxDelay)
+        }.sorted { ($1.sent, $1.bytes, $1.deferrals, $0.domain) < ($0.sent, $0.bytes, $0.deferrals, $1.domain) }
+        // A domain whose every message was a content filter's re-injection has none left.
+        totals.receivedDomains = receivedRows.enumerated().filter { $0.element.messages > 0 }.map { id, r in
+            ServerTotals.ReceivedDomain(domain: senderDomainNames.string(Int32(id)), messages: r.messages, bytes: r.bytes)
+        }.sorted { ($1.messages, $1.bytes, $0.domain) < ($0.messages, $0.bytes, $1.domain) }
+        return totals
     }
 }

@@ -9,7 +9,10 @@ public struct PostfixDialect: MailServerDialect {
 
     static let queues: Set<String> = ["incoming", "active", "deferred", "hold", "corrupt", "maildrop"]
 
-    public let liveQueueWarning: String? = "moving files behind a running Postfix's back is unsafe (act through postsuper, which spoolsweep does not do yet); for a copy of the queue, with Postfix not running on it, add --offline"
+    /// Moving files behind a running Postfix's back is unsafe: changes go through postsuper.
+    public func queueControl(spoolRoot: String, settings: QueueToolSettings) -> (any QueueControl)? {
+        PostsuperControl(queueDirectory: spoolRoot, command: settings.command, configDirectory: settings.configDirectory)
+    }
 
     public init() {}
 

@@ -13,7 +13,8 @@ public struct SmarterMailDialect: MailServerDialect {
 
     /// SmarterMail's spool is plain files its admins handle by hand; moves skip messages being
     /// written (state, temporaries, --min-age).
-    public let liveQueueWarning: String? = nil
+    /// SmarterMail picks up and drops spool files by name: moving a settled pair is safe.
+    public func queueControl(spoolRoot: String, settings: QueueToolSettings) -> (any QueueControl)? { nil }
 
     /// An envelope or message larger than this is not read (a sane upper bound for one `.hdr`).
     static let envelopeLimit = 64 << 20

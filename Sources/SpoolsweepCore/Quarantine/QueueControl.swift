@@ -1,0 +1,86 @@
+import CSystemShims
+import Glibc
+
+/// Where a queued message is now, as its file shows.
+public struct QueueLocation: Equatable, Sendable {
+    /// The queue folder: `deferred`, `hold`...
+    public let queue: String
+    public let path: String
+}
+
+/// Changes a live queue through the mail server's own command (Postfix: `postsuper`), for a
+/// server whose queue files must not be moved behind its back. A run through it is journaled
+/// like a run of file moves: the intents are fsynced first, then the command acts, then where
+/// each message ended up is checked and recorded.
+public protocol QueueControl: Sendable {
+    /// The command's name, for journals and messages: `postsuper`.
+    var tool: String { get }
+    /// The queue folder that holds quarantined messages: `hold`.
+    var holdQueue: String { get }
+    /// How a queue file holds the message, for filters on a held message's content.
+    var contentEncoding: ContentEncoding { get }
+    /// Whether `id` may be handed to the command: a queue id and nothing else.
+    func isValidID(_ id: String) -> Bool
+    /// Checks that the command is there and acts on this queue; says what to do when not.
+    func check() throws(SpoolsweepError)
+    /// Puts on hold (quarantine), releases (restore) or deletes (purge) `ids`; returns what the
+    /// command printed, one line each.
+    func act(_ operation: JournalOperation, ids: [String]) throws(MoveError) -> [String]
+    /// Where each of `ids` is now; a message absent from the result is no longer queued.
+    func locate(_ ids: Set<String>) -> [String: QueueLocation]
+}
+
+extension QueueControl {
+    /// Whether a message the command acted on is where `operation` puts it.
+    func reached(_ operation: JournalOperation, _ place: QueueLocation?) -> Bool {
+        switch operation {
+        case .quarantine: place?.queue == holdQueue
+        case .restore: place?.queue != holdQueue
+        case .purge: place == nil
+        }
+    }
+}
+
+/// Runs a program and collects its output: standard input from memory, standard output and
+/// error together into memory, no shell.
+enum ToolRun {
+    struct Result {
+        /// The exit status, or -signal when it was killed.
+        let status: Int32
+        let lines: [String]
+    }
+
+    static func run(_ path: String, _ arguments: [String], input: [UInt8] = []) throws(MoveError) -> Result {
+        let inFD = spoolsweep_memfd("stdin"), outFD = spoolsweep_memfd("output")
+        defer { if inFD >= 0 { close(inFD) }; if outFD >= 0 { close(outFD) } }
+        guard inFD >= 0, outFD >= 0 else { throw MoveError("\(path): cannot make a buffer for its input", errno: errno) }
+        let wrote = input.withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
+        guard wrote == input.count, lseek(inFD, 0, SEEK_SET) == 0 else { throw MoveError("\(path): cannot write its input", errno: errno) }
+        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        let status = spoolsweep_run(path, &argv, inFD, outFD)
+        guard status >= 0 else { throw MoveError("\(path): cannot run it", errno: errno) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var offset: off_t = 0
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(outFD, $0.baseAddress, $0.count, offset) }
+            if n <= 0 { break }
+            output += chunk[0..<n]
+            offset += off_t(n)
+        }
+        let lines = output.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+        let exit = status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
+        return Result(status: exit, lines: lines)
+    }
+
+    /// The program `name` in the folders of `$PATH`, then in `fallbacks`.
+    static func find(_ name: String, fallbacks: [String]) -> String? {
+        let path = getenv("PATH").map { String(cString: $0) } ?? ""
+        let candidates = path.split(separator: ":").map { FileSystem.join(String($0), name) } + fallbacks.map { FileSystem.join($0, name) }
+        return candidates.first { p in
+            var st = stat()
+            return stat(p, &st) == 0 && st.st_mode & S_IFMT == S_IFREG && access(p, X_OK) == 0
+        }
+    }
+}
