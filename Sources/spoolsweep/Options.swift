@@ -22,7 +22,14 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Output format: text, json or csv.")
     var format: OutputFormat = .text
 
-    var selection: InputSelection { InputSelection(paths: paths, server: server, localDomains: localDomains) }
+    @Option(help: ArgumentHelp("Threads that read spool files (0: one per core; logs are read on one). The output does not depend on it.", valueName: "n"))
+    var threads = 0
+
+    var selection: InputSelection {
+        var s = InputSelection(paths: paths, server: server, localDomains: localDomains)
+        s.threads = threads
+        return s
+    }
 
     /// The paths as typed, quoted for a shell: for the commands a report suggests.
     var pathsText: String { paths.map(shellQuote).joined(separator: " ") }

@@ -65,6 +65,8 @@ public struct InputSelection: Sendable {
     public var server: String?
     /// Domains to treat as local in addition to those the logs reveal.
     public var localDomains: [String]
+    /// `--threads`: how many threads may share the work (0: every core).
+    public var threads = 0
 
     public init(paths: [String], server: String? = nil, localDomains: [String] = []) {
         self.paths = paths
@@ -141,7 +143,7 @@ public enum Spoolsweep {
         guard !layout.spoolRoots.isEmpty else {
             throw .noInput(LayoutError("\(input.paths.joined(separator: ", ")): no spool found (looked for \(dialect.lookedFor))"))
         }
-        dialect.readSpool(layout, diagnostics: &diagnostics) { messages.append($0) }
+        dialect.readSpool(layout, threads: Parallel.threads(input.threads), diagnostics: &diagnostics) { messages.append($0) }
         return (messages, diagnostics)
     }
 
@@ -152,11 +154,8 @@ public enum Spoolsweep {
     ) throws(SpoolsweepError) -> (selected: [SelectedMessage], diagnostics: Diagnostics) {
         let (dialect, layout) = try input.locate()
         var (messages, diagnostics) = try readSpool(input)
-        var selector = SpoolSelector(filter: filter, now: now, wantsSubject: wantsSubject)
-        var selected: [SelectedMessage] = []
-        for m in messages {
-            if let s = selector.select(m, diagnostics: &diagnostics) { selected.append(s) }
-        }
+        var selected = SpoolSelector.select(messages, filter: filter, now: now, wantsSubject: wantsSubject,
+                                            threads: Parallel.threads(input.threads), diagnostics: &diagnostics)
         messages.removeAll()
         if history {
             let stories = dialect.history(of: selected.map(\.message), layout: layout, diagnostics: &diagnostics)
@@ -179,7 +178,7 @@ public enum Spoolsweep {
         var queued: [SenderKey: QueuedEvidence] = [:]
         var contentByKey: [SenderKey: [QueuedMessage]] = [:]
         if !run.layout.spoolRoots.isEmpty {
-            run.dialect.readSpool(run.layout, diagnostics: &run.diagnostics) { m in
+            run.dialect.readSpool(run.layout, threads: Parallel.threads(input.threads), diagnostics: &run.diagnostics) { m in
                 guard let key = senderKey(of: m, in: run.ledger) else { return }
                 queued[key, default: QueuedEvidence()].messages += 1
                 queued[key]!.bytes += m.size

@@ -20,6 +20,14 @@ public struct SpoolFilter: Sendable {
 
     var needsHeaders: Bool { subject != nil || !headers.isEmpty }
 
+    /// The same filter with patterns of its own (a pattern's match data serves one thread).
+    func copy() -> SpoolFilter {
+        var f = self
+        for path in [\SpoolFilter.sender, \.recipient, \.account, \.ip, \.subject, \.body] { f[keyPath: path] = self[keyPath: path]?.copy() }
+        f.headers = headers.map { ($0.name, $0.pattern.copy()) }
+        return f
+    }
+
     /// Builds a filter from option texts, compiling each pattern (an error names the option).
     public init(
         sender: String? = nil, recipient: String? = nil, account: String? = nil, ip: String? = nil,
@@ -150,6 +158,25 @@ public struct SpoolSelector {
             return nil // no content file: nothing to match
         }
         return SelectedMessage(message: m, subject: subject, age: age)
+    }
+
+    /// Selects among `messages` on `threads` threads (contiguous slices, each with its own
+    /// copy of the patterns): the same messages, in the same order, with the same warnings as
+    /// one thread would give.
+    public static func select(
+        _ messages: [QueuedMessage], filter: SpoolFilter, now: LocalTime, wantsSubject: Bool, threads: Int,
+        diagnostics: inout Diagnostics
+    ) -> [SelectedMessage] {
+        let parts = Parallel.map(count: messages.count, slices: threads, minimumPerSlice: 64) { range in
+            var selector = SpoolSelector(filter: threads > 1 ? filter.copy() : filter, now: now, wantsSubject: wantsSubject)
+            var found: [SelectedMessage] = [], seen = Diagnostics()
+            for m in messages[range] {
+                if let s = selector.select(m, diagnostics: &seen) { found.append(s) }
+            }
+            return (found, seen)
+        }
+        for (_, seen) in parts { diagnostics.append(seen) }
+        return parts.flatMap(\.0)
     }
 
     private func outcome(_ o: MatchOutcome, _ option: String, _ path: String, _ diagnostics: inout Diagnostics) -> Bool {

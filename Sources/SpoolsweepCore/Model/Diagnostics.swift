@@ -27,6 +27,14 @@ public struct Diagnostics: Sendable {
 
     public var isPartial: Bool { !warnings.isEmpty }
 
+    /// Adds what another part of the run (another thread's slice) saw, after this one's.
+    mutating func append(_ other: Diagnostics) {
+        warnings += other.warnings
+        filesRead += other.filesRead
+        filesSkipped += other.filesSkipped
+        linesUnrecognised += other.linesUnrecognised
+    }
+
     /// Turns what the line reader saw into warnings.
     mutating func report(_ stats: LineStats, path: String, unrecognised: Int) {
         if stats.isBinary {

@@ -50,9 +50,10 @@ public protocol MailServerDialect: Sendable {
     /// What the logs say about each queued message (keyed by `QueuedMessage.id`): the SMTP
     /// session that received it and its delivery attempts.
     func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory]
-    /// Calls `visit` with every queued message of the layout's spool.
+    /// Calls `visit` with every queued message of the layout's spool, in the same order
+    /// whatever `threads` (how many threads may read message files at once).
     func readSpool(
-        _ layout: ServerLayout, diagnostics: inout Diagnostics,
+        _ layout: ServerLayout, threads: Int, diagnostics: inout Diagnostics,
         visit: (QueuedMessage) -> Void
     )
 }

@@ -133,7 +133,7 @@ public struct PostfixDialect: MailServerDialect {
     // MARK: - Queue
 
     public func readSpool(
-        _ layout: ServerLayout, diagnostics: inout Diagnostics, visit: (QueuedMessage) -> Void
+        _ layout: ServerLayout, threads: Int, diagnostics: inout Diagnostics, visit: (QueuedMessage) -> Void
     ) {
         var walker = PostfixQueueWalker(diagnostics: diagnostics)
         for root in layout.spoolRoots {

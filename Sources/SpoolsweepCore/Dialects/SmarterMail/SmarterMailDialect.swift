@@ -165,10 +165,11 @@ public struct SmarterMailDialect: MailServerDialect {
     // MARK: - Spool
 
     public func readSpool(
-        _ layout: ServerLayout, diagnostics: inout Diagnostics,
+        _ layout: ServerLayout, threads: Int, diagnostics: inout Diagnostics,
         visit: (QueuedMessage) -> Void
     ) {
         var walker = SmarterMailSpoolWalker(diagnostics: diagnostics)
+        walker.threads = threads
         for root in layout.spoolRoots {
             if FileSystem.kind(root) == .file {
                 walker.readPair(base: "", folder: root, queue: "", files: [root], visit: visit)
@@ -190,6 +191,8 @@ public struct SmarterMailDialect: MailServerDialect {
 /// Walks spool folders, pairing `.hdr` and `.eml` files by base name; never follows a link.
 struct SmarterMailSpoolWalker {
     var diagnostics: Diagnostics
+    /// Threads that read a folder's pairs at once.
+    var threads = 1
     private var buffer: [UInt8] = []
     private static let maxDepth = 6
 
@@ -229,8 +232,20 @@ struct SmarterMailSpoolWalker {
             }
         }
         let queueName = queue ?? FileSystem.baseName(folder)
-        for base in order {
-            readPair(base: base, folder: folder, queue: queueName, files: groups[base]!, visit: visit)
+        // The pairs are read on several threads (slices of the folder, each with its own
+        // buffer), then reported in the folder's order.
+        let pairs = order.map { ($0, groups[$0]!) }
+        let parts = Parallel.map(count: pairs.count, slices: threads, minimumPerSlice: 64) { range in
+            var reader = SmarterMailSpoolWalker(diagnostics: Diagnostics())
+            var messages: [QueuedMessage] = []
+            for (base, files) in pairs[range] {
+                reader.readPair(base: base, folder: folder, queue: queueName, files: files) { messages.append($0) }
+            }
+            return (messages, reader.diagnostics)
+        }
+        for (messages, seen) in parts {
+            diagnostics.append(seen)
+            messages.forEach(visit)
         }
     }
 

@@ -369,3 +369,50 @@ dmarcResult: Skipped (Authenticated)
         #expect(walker.diagnostics.warnings.isEmpty)
     }
 }
+
+// MARK: - Threads
+
+@Suite struct SmarterMailSpoolThreadTests {
+    /// 400 pairs (every 50th an orphan .eml, every 70th a damaged .hdr): read and selected by one
+    /// thread and by several, the same messages in the same order with the same warnings.
+    @Test func theOutputDoesNotDependOnTheThreads() throws {
+        let s = try SpoolFixture("spool-threads")
+        for n in 0..<400 {
+            let id = String(10_000_000 + n)
+            let body = n % 3 == 0 ? "claim your prize at http://prize.example/\(n)" : "minutes of the meeting \(n)"
+            try s.file(id + ".eml", "From: a\(n)@example.com\r\nTo: b@example.org\r\nSubject: note \(n)\r\n\r\n\(body)\r\n")
+            if n % 50 == 7 { continue }
+            try s.file(id + ".hdr", n % 70 == 3 ? "\u{0}\u{1}garbage" : sampleHdr.crlf)
+        }
+        for name in FileSystem.list(s.dir.at("Spool/SubSpool1")) ?? [] {
+            try TempFolder.age(s.path(name), seconds: 3600)
+        }
+        func read(_ threads: Int) throws -> ([QueuedMessage], [InputWarning]) {
+            var input = InputSelection(paths: [s.spool])
+            input.threads = threads
+            let r = try Spoolsweep.readSpool(input)
+            return (r.messages, r.diagnostics.warnings)
+        }
+        let (one, oneWarnings) = try read(1)
+        // Orphan .eml files are listed (state Orphan, with a warning); damaged .hdr are not.
+        #expect(one.count == 400 - 6)
+        #expect(one.filter { $0.state == "Orphan" }.count == 8)
+        for threads in [2, 3, 8] {
+            let (many, manyWarnings) = try read(threads)
+            #expect(many == one, "\(threads) threads")
+            #expect(manyWarnings == oneWarnings, "\(threads) threads")
+        }
+        #expect(oneWarnings.count == 8 + 6)
+
+        let filter = try SpoolFilter(body: "prize\\.example")
+        func select(_ threads: Int) throws -> ([String], Int) {
+            var input = InputSelection(paths: [s.spool])
+            input.threads = threads
+            let r = try Spoolsweep.selectSpool(input, filter: filter, now: LocalTime.now(), wantsSubject: true)
+            return (r.selected.map { "\($0.message.id) \($0.subject)" }, r.diagnostics.warnings.count)
+        }
+        let (chosen, warnings) = try select(1)
+        #expect(chosen.count == 134 - 2) // less the damaged 3 and 213
+        for threads in [2, 5] { #expect(try select(threads) == (chosen, warnings)) }
+    }
+}

@@ -1,0 +1,31 @@
+import Dispatch
+import Glibc
+
+/// Work split over threads: contiguous slices of the input, one result per slice, gathered in
+/// the input's order, so the output never depends on the number of threads.
+public enum Parallel {
+    /// The threads `--threads` asks for: 0 means every online core.
+    public static func threads(_ requested: Int) -> Int {
+        requested > 0 ? requested : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// `body(slice)` for `slices` contiguous slices of `0..<count` (fewer when the input is
+    /// small), run at once on as many threads; the results in slice order.
+    static func map<R>(count: Int, slices: Int, minimumPerSlice: Int = 1, _ body: @Sendable (Range<Int>) -> R) -> [R] {
+        let n = max(1, min(slices, count / max(1, minimumPerSlice)))
+        if n == 1 { return [body(0..<count)] }
+        let results = Results<R>(n)
+        DispatchQueue.concurrentPerform(iterations: n) { i in
+            results.set(i, body((count * i / n)..<(count * (i + 1) / n)))
+        }
+        return results.values
+    }
+
+    /// One slot per slice, each written by one thread only.
+    private final class Results<R>: @unchecked Sendable {
+        private var slots: [R?]
+        init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+        func set(_ i: Int, _ value: R) { slots.withUnsafeMutableBufferPointer { $0[i] = value } }
+        var values: [R] { slots.map { $0! } }
+    }
+}
