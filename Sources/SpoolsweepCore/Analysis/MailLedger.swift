@@ -55,7 +55,7 @@ public struct DomainTraffic: Equatable, Sendable {
 /// Traffic of one local mailbox.
 public struct MailboxTraffic: Sendable {
     public var sent = 0, sentRecipients = 0, sentBytes = 0, received = 0, receivedBytes = 0
-    public var recipientDomains: Set<Int32> = []
+    public var recipientDomains = IDSet()
 
     mutating func addSent(recipients: [Int32], size: Int, domainOf: [Int32]) {
         sent += 1; sentRecipients += recipients.count; sentBytes += size
@@ -74,7 +74,7 @@ public enum SenderKey: Hashable, Sendable {
 /// Everything suspicious or telling about one sender, gathered while reading.
 public struct SenderEvidence: Sendable {
     public var messages = 0, recipients = 0
-    public var recipientDomains: Set<Int32> = []
+    public var recipientDomains = IDSet()
     /// Envelope senders used, with their message counts.
     public var envelopeSenders: [Int32: Int] = [:]
     public var firstSeen = LocalTime(milliseconds: .max), lastSeen = LocalTime(milliseconds: .min)
@@ -201,7 +201,7 @@ public struct MailLedger: Sendable {
     public var ips = ByteInterner(foldCase: false)
     public var outcomeNames = ByteInterner(foldCase: false)
     private var domainOfAddress: [Int32] = []
-    public private(set) var localDomains: Set<Int32> = []
+    public private(set) var localDomains = IDSet()
 
     public private(set) var days: [Int64: TrafficCounts] = [:]
     public private(set) var hours = [TrafficCounts](repeating: TrafficCounts(), count: 24)

@@ -5,21 +5,28 @@ import Glibc
 ///
 /// Keys are stored once in one growing arena. With `foldCase`, ASCII letters are lower-cased
 /// before hashing and storing: mail addresses and domains compare case-insensitively.
+///
+/// A slot holds the key's hash beside its id, so a lookup of a known key touches three places
+/// in memory (its slot, its offsets, its bytes): with millions of keys, each is a cache miss.
 public struct ByteInterner: Sendable {
     public let foldCase: Bool
     private var arena: [UInt8] = []
-    private var offsets: [Int] = [0]          // key i is arena[offsets[i]..<offsets[i+1]]
-    private var hashes: [UInt64] = []
-    private var slots: [Int32]                // -1 empty, else key id
+    private var offsets: [UInt32] = [0]       // key i is arena[offsets[i]..<offsets[i+1]]
+    private var slots: [Slot]
     private var mask: Int
+
+    private struct Slot {
+        var hash: UInt32 = 0
+        var id: Int32 = -1                    // -1: empty
+    }
 
     public init(foldCase: Bool) {
         self.foldCase = foldCase
-        slots = Array(repeating: -1, count: 64)
+        slots = Array(repeating: Slot(), count: 64)
         mask = 63
     }
 
-    public var count: Int { hashes.count }
+    public var count: Int { offsets.count - 1 }
 
     /// The id of `key`, adding it when new.
     @inline(__always)
@@ -28,20 +35,20 @@ public struct ByteInterner: Sendable {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
-            if s < 0 { break }
-            if hashes[Int(s)] == h && equal(Int(s), key) { return s }
+            if s.id < 0 { break }
+            if s.hash == h && equal(Int(s.id), key) { return s.id }
             i = (i + 1) & mask
         }
-        let id = Int32(hashes.count)
-        hashes.append(h)
+        let id = Int32(count)
         if foldCase {
             for b in key { arena.append(asciiLower(b)) }
         } else {
             arena.append(contentsOf: key)
         }
-        offsets.append(arena.count)
-        slots[i] = id
-        if hashes.count * 2 > slots.count { grow() }
+        precondition(arena.count <= Int(UInt32.max), "interned keys exceed 4 GiB")
+        offsets.append(UInt32(arena.count))
+        slots[i] = Slot(hash: h, id: id)
+        if count * 2 > slots.count { grow() }
         return id
     }
 
@@ -56,15 +63,15 @@ public struct ByteInterner: Sendable {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
-            if s < 0 { return nil }
-            if hashes[Int(s)] == h && equal(Int(s), key) { return s }
+            if s.id < 0 { return nil }
+            if s.hash == h && equal(Int(s.id), key) { return s.id }
             i = (i + 1) & mask
         }
     }
 
     /// The stored bytes of `id` (case-folded when the interner folds case).
     public func withBytes<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let lo = offsets[Int(id)], hi = offsets[Int(id) + 1]
+        let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
         return arena.withUnsafeBytes { body($0.slice(lo..<hi)) }
     }
 
@@ -73,7 +80,7 @@ public struct ByteInterner: Sendable {
     // MARK: - Internals
 
     @inline(__always)
-    private func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+    private func hash(_ key: UnsafeRawBufferPointer) -> UInt32 {
         // FNV-1a, over case-folded bytes when folding.
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         if foldCase {
@@ -81,12 +88,13 @@ public struct ByteInterner: Sendable {
         } else {
             for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         }
-        return h ^ (h >> 29)
+        h ^= h >> 29
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
     }
 
     @inline(__always)
     private func equal(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let lo = offsets[id], hi = offsets[id + 1]
+        let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
         guard hi - lo == key.count else { return false }
         return arena.withUnsafeBytes { stored in
             if foldCase {
@@ -98,13 +106,14 @@ public struct ByteInterner: Sendable {
     }
 
     private mutating func grow() {
+        let old = slots
         let size = slots.count * 2
-        slots = Array(repeating: -1, count: size)
+        slots = Array(repeating: Slot(), count: size)
         mask = size - 1
-        for (id, h) in hashes.enumerated() {
-            var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(id)
+        for s in old where s.id >= 0 {
+            var i = Int(truncatingIfNeeded: s.hash) & mask
+            while slots[i].id >= 0 { i = (i + 1) & mask }
+            slots[i] = s
         }
     }
 }

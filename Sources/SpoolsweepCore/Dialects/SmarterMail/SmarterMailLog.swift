@@ -246,9 +246,12 @@ struct SmarterMailSMTPReader {
     /// Ends sessions idle since `before` (connections dropped without QUIT), keeping memory bounded.
     private mutating func sweep(before: Int64, into ledger: inout MailLedger) {
         linesSinceSweep = 0
-        for (sid, var s) in sessions where s.lastSeen < before {
+        // The ids first: removing while iterating would copy the whole table on every sweep.
+        var idle: [Int] = []
+        for (sid, s) in sessions where s.lastSeen < before { idle.append(sid) }
+        for sid in idle {
+            guard var s = sessions.removeValue(forKey: sid) else { continue }
             Self.flush(&s, into: &ledger)
-            sessions[sid] = nil
         }
     }
 
