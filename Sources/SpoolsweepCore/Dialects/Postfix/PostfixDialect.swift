@@ -136,6 +136,7 @@ public struct PostfixDialect: MailServerDialect {
         _ layout: ServerLayout, threads: Int, diagnostics: inout Diagnostics, visit: (QueuedMessage) -> Void
     ) {
         var walker = PostfixQueueWalker(diagnostics: diagnostics)
+        walker.threads = threads
         for root in layout.spoolRoots {
             walker.walk(queueDirectory: root, visit: visit)
         }

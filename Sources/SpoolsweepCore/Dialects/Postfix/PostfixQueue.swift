@@ -6,6 +6,8 @@ import Glibc
 /// `trace`) are not messages and are not read.
 struct PostfixQueueWalker {
     var diagnostics: Diagnostics
+    /// Threads that read queue files at once.
+    var threads = 1
     private var buffer: [UInt8] = []
 
     /// The queues holding messages, in the order Postfix moves mail through them.
@@ -28,7 +30,21 @@ struct PostfixQueueWalker {
             let path = FileSystem.join(queueDirectory, queue)
             switch FileSystem.kind(path) {
             case .folder:
-                walk(path, queue: queue, depth: 0, visit: visit)
+                // The queue's files are listed first, then read on several threads (slices,
+                // each with its own buffer) and reported in the listing's order.
+                var listed: [(path: String, id: String)] = []
+                list(path, depth: 0, into: &listed)
+                let files = listed
+                let parts = Parallel.map(count: files.count, slices: threads, minimumPerSlice: 64) { range in
+                    var reader = PostfixQueueWalker()
+                    var messages: [QueuedMessage] = []
+                    for f in files[range] { reader.readFile(f.path, id: f.id, queue: queue) { messages.append($0) } }
+                    return (messages, reader.diagnostics)
+                }
+                for (messages, seen) in parts {
+                    diagnostics.append(seen)
+                    messages.forEach(visit)
+                }
             case .missing:
                 continue
             case .link:
@@ -41,7 +57,8 @@ struct PostfixQueueWalker {
         }
     }
 
-    private mutating func walk(_ folder: String, queue: String, depth: Int, visit: (QueuedMessage) -> Void) {
+    /// The queue files under `folder`, hashed subfolders included, in listing order.
+    private mutating func list(_ folder: String, depth: Int, into files: inout [(path: String, id: String)]) {
         guard let names = FileSystem.list(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
@@ -54,9 +71,9 @@ struct PostfixQueueWalker {
                     diagnostics.warn(path, "folder nested too deep in the queue, not read")
                     continue
                 }
-                walk(path, queue: queue, depth: depth + 1, visit: visit)
+                list(path, depth: depth + 1, into: &files)
             case .file:
-                readFile(path, id: name, queue: queue, visit: visit)
+                files.append((path, name))
             case .link:
                 diagnostics.warn(path, "is a symbolic link (not followed)")
             case .missing:

@@ -22,8 +22,9 @@ private func readFile(_ path: String) throws -> [UInt8] {
     return bytes
 }
 
-private func walk(_ directory: String) -> (messages: [QueuedMessage], diagnostics: Diagnostics) {
+private func walk(_ directory: String, threads: Int = 1) -> (messages: [QueuedMessage], diagnostics: Diagnostics) {
     var walker = PostfixQueueWalker(diagnostics: Diagnostics())
+    walker.threads = threads
     var messages: [QueuedMessage] = []
     walker.walk(queueDirectory: directory) { messages.append($0) }
     return (messages, walker.diagnostics)
@@ -117,6 +118,17 @@ private let samplePath = queueDirectory + "/deferred/1/4jcXTb0VD8z7lvy"
 // MARK: - The fixture queue against `postqueue -j`
 
 @Suite struct PostfixQueueFixtureTests {
+    /// Several threads read the same messages, in the same order, as one.
+    @Test func theOutputDoesNotDependOnTheThreads() {
+        let (one, oneDiagnostics) = walk(queueDirectory)
+        #expect(one.count == 236)
+        for threads in [2, 3, 7] {
+            let (many, manyDiagnostics) = walk(queueDirectory, threads: threads)
+            #expect(many == one)
+            #expect(manyDiagnostics.filesRead == oneDiagnostics.filesRead)
+        }
+    }
+
     @Test func walkMatchesPostqueueJSON() throws {
         let (messages, diagnostics) = walk(queueDirectory)
         #expect(diagnostics.warnings == [])
