@@ -34,6 +34,15 @@ import Testing
         #expect(r.status == 0)
     }
 
+    /// One thread or several (pflogsumm's totals then counted on a thread of their own), one output.
+    @Test func theSummaryDoesNotDependOnTheThreads() throws {
+        let one = try CLI.run(["summary", "--format", "json", "--threads", "1", "postfix/maillog"], in: Self.copy)
+        let two = try CLI.run(["summary", "--format", "json", "--threads", "2", "postfix/maillog"], in: Self.copy)
+        #expect(one.status == 0)
+        #expect(one.stdout.contains("\"server_totals\""))
+        #expect(two == one)
+    }
+
     /// Rotated logs, the older one compressed, read oldest first: the same summary as the
     /// whole log; a cut .gz is named in a warning and the rest is read.
     @Test func rotatedAndCompressedLogsAddUp() throws {

@@ -131,7 +131,7 @@ public enum Spoolsweep {
         var ledger = MailLedger(range: range, rateWindow: rateWindow)
         for d in input.localDomains { ledger.noteLocal(domain: d) }
         var diagnostics = Diagnostics()
-        dialect.readLogs(layout, into: &ledger, diagnostics: &diagnostics)
+        dialect.readLogs(layout, threads: Parallel.threads(input.threads), into: &ledger, diagnostics: &diagnostics)
         return (ledger, dialect.name, diagnostics, layout, dialect)
     }
 

@@ -45,8 +45,9 @@ public protocol MailServerDialect: Sendable {
     /// files is safe (SmarterMail), else through the server's own command (Postfix: postsuper).
     /// `--offline` (a copy no server runs on) moves the files instead.
     func queueControl(spoolRoot: String, settings: QueueToolSettings) -> (any QueueControl)?
-    /// Reads the layout's log files (those overlapping `ledger.range`) into `ledger`.
-    func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics)
+    /// Reads the layout's log files (those overlapping `ledger.range`) into `ledger`, with up to
+    /// `threads` threads; the result does not depend on them.
+    func readLogs(_ layout: ServerLayout, threads: Int, into ledger: inout MailLedger, diagnostics: inout Diagnostics)
     /// What the logs say about each queued message (keyed by `QueuedMessage.id`): the SMTP
     /// session that received it and its delivery attempts.
     func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory]

@@ -21,6 +21,16 @@ public enum Parallel {
         return results.values
     }
 
+    /// Runs `beside` on another thread while `here` runs on this one; both results.
+    static func both<A, B: Sendable>(_ here: () -> A, beside: @escaping @Sendable () -> B) -> (A, B) {
+        let result = Results<B>(1)
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { result.set(0, beside()) }
+        let a = here()
+        group.wait()
+        return (a, result.values[0])
+    }
+
     /// One slot per slice, each written by one thread only.
     private final class Results<R>: @unchecked Sendable {
         private var slots: [R?]

@@ -88,10 +88,29 @@ public struct PostfixDialect: MailServerDialect {
 
     // MARK: - Logs
 
-    public func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
-        var log = PostfixLogReader()
-        forEachEntry(layout, diagnostics: &diagnostics) { _ = log.read($0, into: &ledger) }
-        log.finish(into: &ledger)
+    /// pflogsumm's totals are a count of their own over the same lines: with two threads or
+    /// more, a second thread reads the files for them while this one fills the ledger.
+    public func readLogs(_ layout: ServerLayout, threads: Int, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
+        guard threads > 1 else {
+            var log = PostfixLogReader(countingTotals: true)
+            forEachEntry(layout, diagnostics: &diagnostics) { _ = log.read($0, into: &ledger) }
+            log.finish(into: &ledger)
+            return
+        }
+        let range = ledger.range
+        let (_, totals) = Parallel.both({
+            var log = PostfixLogReader(countingTotals: false)
+            forEachEntry(layout, diagnostics: &diagnostics) { _ = log.read($0, into: &ledger) }
+            log.finish(into: &ledger)
+        }, beside: {
+            var totals = PflogsummTotals()
+            var unused = Diagnostics() // the same files: their problems are reported once, above
+            self.forEachEntry(layout, diagnostics: &unused) { e in
+                if range?.contains(e.time) ?? true { totals.read(e) }
+            }
+            return totals.serverTotals
+        })
+        ledger.serverTotals = totals
     }
 
     /// Calls `body` with every Postfix entry of the layout's logs, oldest file first.

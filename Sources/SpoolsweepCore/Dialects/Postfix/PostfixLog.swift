@@ -72,8 +72,11 @@ struct PostfixLogReader {
 
     private var messages: [UnsafeRawBufferPointer.QueueID: Message] = [:]
     private var pickupIP: Int32?
-    /// The grand totals as pflogsumm counts them, for the ledger's `serverTotals`.
-    private(set) var pflogsumm = PflogsummTotals()
+    /// The grand totals as pflogsumm counts them, for the ledger's `serverTotals` (nil: another
+    /// thread counts them).
+    private var pflogsumm: PflogsummTotals?
+
+    init(countingTotals: Bool) { pflogsumm = countingTotals ? PflogsummTotals() : nil }
 
     private static let client = "client=".bytes, saslUsername = "sasl_username=".bytes
     private static let from = "from=<".bytes, size = "size=".bytes, to = "to=<".bytes
@@ -84,7 +87,7 @@ struct PostfixLogReader {
     private static let pickup = "pickup".bytes, localDaemon = "local".bytes, virtual = "virtual".bytes, sent = "sent".bytes
 
     mutating func read(_ e: PostfixEntry, into ledger: inout MailLedger) -> Bool {
-        if ledger.range?.contains(e.time) ?? true { pflogsumm.read(e) }
+        if ledger.range?.contains(e.time) ?? true { pflogsumm?.read(e) }
         let text = e.text
         if text.matches(Self.noqueue) {
             if text.dropFirst(Self.noqueue.count).matches(Self.reject) { ledger.rejection(at: e.time) }
@@ -160,7 +163,7 @@ struct PostfixLogReader {
     /// Messages still queued at the end of the input count too.
     mutating func finish(into ledger: inout MailLedger) {
         for qid in messages.keys.sorted(by: { messages[$0]!.received < messages[$1]!.received }) { flush(qid, into: &ledger) }
-        ledger.serverTotals = pflogsumm.serverTotals
+        if let pflogsumm { ledger.serverTotals = pflogsumm.serverTotals }
     }
 
     /// The last `[...]` group's contents before the first `]: ` or `,` — the client's IP in

@@ -89,7 +89,8 @@ public struct SmarterMailDialect: MailServerDialect {
 
     // MARK: - Logs
 
-    public func readLogs(_ layout: ServerLayout, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
+    /// One thread: every fact depends on those before it (sessions, local domains).
+    public func readLogs(_ layout: ServerLayout, threads _: Int, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
         let files = logFiles(layout, range: ledger.range, diagnostics: &diagnostics)
         var smtp = SmarterMailSMTPReader()
         let delivery = SmarterMailDeliveryReader()

@@ -653,7 +653,7 @@ private extension String {
         unlink(dir.at("2026.11.28-smtpLog.log")) // rotated away after the listing
         var ledger = MailLedger()
         var diagnostics = Diagnostics()
-        dialect.readLogs(layout, into: &ledger, diagnostics: &diagnostics)
+        dialect.readLogs(layout, threads: 1, into: &ledger, diagnostics: &diagnostics)
         #expect(diagnostics.warnings == [InputWarning(path: dir.at("2026.11.28-smtpLog.log"), reason: "vanished before it could be read")])
         #expect(ledger.totals.localDeliveries == 1)
         #expect(diagnostics.filesRead == 1)
