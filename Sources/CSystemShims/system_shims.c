@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -20,6 +21,16 @@ int spoolsweep_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd,
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int spoolsweep_cpu_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        return n > 0 ? (int)n : 1;
+    }
+    int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
 }
 
 int spoolsweep_memfd(const char *name) {

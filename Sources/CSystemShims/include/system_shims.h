@@ -15,4 +15,7 @@ int spoolsweep_memfd(const char *name);
    waits for it. Returns its wait status, or -1 with errno set when it cannot be started. */
 int spoolsweep_run(const char *path, char *const argv[], int in_fd, int out_fd);
 
+/* The CPUs this process may run on (its affinity mask, as taskset sets it); at least 1. */
+int spoolsweep_cpu_count(void);
+
 #endif

@@ -1,12 +1,13 @@
+import CSystemShims
 import Dispatch
-import Glibc
 
 /// Work split over threads: contiguous slices of the input, one result per slice, gathered in
 /// the input's order, so the output never depends on the number of threads.
 public enum Parallel {
-    /// The threads `--threads` asks for: 0 means every online core.
+    /// The threads `--threads` asks for: 0 means one per core this process may run on
+    /// (`taskset -c 0` makes it one).
     public static func threads(_ requested: Int) -> Int {
-        requested > 0 ? requested : max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        requested > 0 ? requested : Int(spoolsweep_cpu_count())
     }
 
     /// `body(slice)` for `slices` contiguous slices of `0..<count` (fewer when the input is
