@@ -27,16 +27,31 @@ public enum FileSystem {
 
     /// The names in a folder (not `.` and `..`), sorted bytewise; nil when it cannot be listed.
     public static func list(_ folder: String) -> [String]? {
+        entries(folder)?.map(\.name)
+    }
+
+    /// The names in a folder with their kinds, sorted bytewise by name; nil when it cannot be
+    /// listed. The kind comes from the listing itself (no `lstat` per name) where the file
+    /// system gives it; a name removed meanwhile may still be listed (its kind then `.missing`
+    /// only if the file system gave none).
+    public static func entries(_ folder: String) -> [(name: String, kind: Kind)]? {
         guard let dir = opendir(folder) else { return nil }
         defer { closedir(dir) }
-        var names: [String] = []
+        var out: [(name: String, kind: Kind)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name != "." && name != ".." { names.append(name) }
+            guard name != "." && name != ".." else { continue }
+            let kind: Kind = switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): .file
+            case Int32(DT_DIR): .folder
+            case Int32(DT_LNK): .link
+            default: self.kind(join(folder, name)) // DT_UNKNOWN, or a device, FIFO, socket
+            }
+            out.append((name, kind))
         }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return out.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
     public static func join(_ folder: String, _ name: String) -> String {

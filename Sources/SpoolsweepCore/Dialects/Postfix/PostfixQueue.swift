@@ -59,13 +59,13 @@ struct PostfixQueueWalker {
 
     /// The queue files under `folder`, hashed subfolders included, in listing order.
     private mutating func list(_ folder: String, depth: Int, into files: inout [(path: String, id: String)]) {
-        guard let names = FileSystem.list(folder) else {
+        guard let entries = FileSystem.entries(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
-        for name in names {
+        for (name, kind) in entries {
             let path = FileSystem.join(folder, name)
-            switch FileSystem.kind(path) {
+            switch kind {
             case .folder:
                 guard depth < Self.maxDepth else {
                     diagnostics.warn(path, "folder nested too deep in the queue, not read")

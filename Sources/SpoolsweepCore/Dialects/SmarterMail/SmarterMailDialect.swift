@@ -200,15 +200,15 @@ struct SmarterMailSpoolWalker {
     init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
 
     mutating func walk(_ folder: String, queue: String?, depth: Int, visit: (QueuedMessage) -> Void) {
-        guard let names = FileSystem.list(folder) else {
+        guard let entries = FileSystem.entries(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
         var groups: [String: [String]] = [:]
         var order: [String] = []
-        for n in names {
+        for (n, kind) in entries {
             let path = FileSystem.join(folder, n)
-            switch FileSystem.kind(path) {
+            switch kind {
             case .folder:
                 if SmarterMailDialect.messageSuffix(n) != nil {
                     diagnostics.warn(path, "not a regular file (a folder)")
