@@ -178,7 +178,7 @@ public final class QuarantineStore {
             report.journals += 1
             let writer: JournalWriter
             do { writer = try JournalWriter(appendingTo: journal.path) } catch { throw .quarantine(error.description) }
-            let places = try placesForRecovery(journal)
+            let places = try placesNow(journal)
             for intent in journal.pending {
                 let record: JSON
                 switch places.map({ resolve(intent, journal.header, places: $0) }) ?? resolve(intent, journal.header) {
@@ -211,8 +211,9 @@ public final class QuarantineStore {
 
     enum Resolution: Equatable { case completed, untouched, problem(String) }
 
-    /// For a run through the server's command: where its unfinished messages are now.
-    private func placesForRecovery(_ journal: Journal, of intents: [JournalIntent]? = nil) throws(SpoolsweepError) -> [String: QueueLocation]? {
+    /// For a run through the server's command: where its unfinished messages (or `intents`)
+    /// are now. Recovering an interrupted purge first finishes it.
+    private func placesNow(_ journal: Journal, of intents: [JournalIntent]? = nil) throws(SpoolsweepError) -> [String: QueueLocation]? {
         guard let via = journal.header.via else { return nil }
         guard let control, control.tool == via else {
             throw .quarantine("\(journal.path): the run acted through \(via), which this queue does not use; refused")
@@ -428,7 +429,7 @@ public final class QuarantineStore {
             if j.header.via != nil {
                 // Held through the server's command: listed while still on hold.
                 let done = j.intents.filter { j.outcomes[$0.seq] == .done }
-                let places = try placesForRecovery(j, of: done) ?? [:]
+                let places = try placesNow(j, of: done) ?? [:]
                 out += done.filter { places[$0.id]?.queue == control?.holdQueue }.map { (j.header, $0) }
                 continue
             }
@@ -613,12 +614,7 @@ private final class JournaledRun {
             for i in group { report.failed.append(store.outcome(i, "not started: \(error)")) }
             return
         }
-        var records: [JSON] = []
-        if header.via != nil {
-            records = actThroughControl(group)
-        } else {
-            records = move(group)
-        }
+        let records = header.via != nil ? actThroughControl(group) : move(group)
         do { try writer!.append(records, sync: true) } catch {
             journalBroken = "the journal cannot be written (\(error))"
             report.problems.append("cannot record outcomes in the journal (\(error)); `spoolsweep spool recover` will resolve them")
