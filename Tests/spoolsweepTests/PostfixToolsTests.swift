@@ -159,6 +159,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: peers.base.appendingPathComponent("queue/spoolsweep-quarantine/journal").path))
     }
 
+    /// postsuper refusing (a fatal error, nothing done): every message is reported failed with
+    /// postsuper's words, the exit status says partial, and nothing moved or is listed as held.
+    @Test func aFailingPostsuperIsReportedAndNothingMoves() throws {
+        guard PostfixPeers.available() else { return }
+        let peers = try PostfixPeers("failing")
+        let bin = peers.base.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\necho 'postsuper: fatal: queue directory is locked' >&2\nexit 1\n"
+            .write(to: bin.appendingPathComponent("postsuper"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("postsuper").path)
+        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("postconf"), withDestinationURL: PostfixPeers.sbin.appendingPathComponent("postconf"))
+        let before = try peers.postqueue()
+        let r = try peers.spoolsweep(["spool", "quarantine", "--min-age", "0s", "--sender", "^billing@acme-corp\\.test$", "--format", "json",
+                                      "--queue-tool", bin.appendingPathComponent("postsuper").path, "--server-config", peers.config.path, "queue"])
+        #expect(r.status == 2)
+        let report = try json(r)
+        let failed = try #require(report["failed"] as? [[String: Any]])
+        #expect(failed.count == 50)
+        #expect(Set(failed.map { $0["reason"] as! String }) == ["\(bin.path)/postsuper -h - exited with status 1: postsuper: fatal: queue directory is locked"])
+        #expect(report["count"] as? Int == 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 51)
+        #expect(lines.first?.hasPrefix("spoolsweep: warning: 4jcXT") == true)
+        #expect(lines.first?.hasSuffix(": \(bin.path)/postsuper -h - exited with status 1: postsuper: fatal: queue directory is locked") == true)
+        #expect(lines.last == "spoolsweep: 50 warning(s): the results cover only what could be read")
+        let after = try peers.postqueue()
+        #expect(after.mapValues { $0["queue_name"] as! String } == before.mapValues { $0["queue_name"] as! String })
+        let listing = try json(try peers.spoolsweep(["spool", "quarantined", "--format", "json", "queue"]))
+        #expect((listing["messages"] as? [[String: Any]])?.isEmpty == true)
+        #expect(listing["interrupted_runs"] as? Int == 0)
+    }
+
     /// A run killed right after postsuper acted (before the outcomes were journaled) is found
     /// complete by recovery; a quarantine killed before postsuper ran is found untouched; a purge
     /// killed before postsuper ran is finished by recovery (its audit record says purged, as for

@@ -211,17 +211,17 @@ public final class QuarantineStore {
 
     enum Resolution: Equatable { case completed, untouched, problem(String) }
 
-    /// For a run through the server's command: where its unfinished messages (or `intents`)
-    /// are now. Recovering an interrupted purge first finishes it.
-    private func placesNow(_ journal: Journal, of intents: [JournalIntent]? = nil) throws(SpoolsweepError) -> [String: QueueLocation]? {
+    /// For a run through the server's command: where its unfinished messages are now.
+    /// Recovering an interrupted purge first finishes it.
+    private func placesNow(_ journal: Journal) throws(SpoolsweepError) -> [String: QueueLocation]? {
         guard let via = journal.header.via else { return nil }
         guard let control, control.tool == via else {
             throw .quarantine("\(journal.path): the run acted through \(via), which this queue does not use; refused")
         }
-        let ids = Set((intents ?? journal.pending).map(\.id))
+        let ids = Set(journal.pending.map(\.id))
         let places = control.locate(ids)
         // An interrupted purge is finished, as one of files is: its audit record says purged.
-        guard intents == nil, journal.header.operation == .purge, !places.isEmpty, (try? control.check()) != nil else { return places }
+        guard journal.header.operation == .purge, !places.isEmpty, (try? control.check()) != nil else { return places }
         _ = try? control.act(.purge, ids: places.keys.sorted())
         return control.locate(ids)
     }
@@ -424,13 +424,18 @@ public final class QuarantineStore {
     /// Messages of `batch` still in quarantine, with the journal that put them there.
     public func quarantined(batch: String? = nil) throws(SpoolsweepError) -> [(header: JournalHeader, intent: JournalIntent)] {
         var out: [(JournalHeader, JournalIntent)] = []
-        for j in try quarantineJournals(batch: batch) where j.header.operation == .quarantine {
+        let journals = try quarantineJournals(batch: batch).filter { $0.header.operation == .quarantine }
+        // Messages held through the server's command are listed while still on hold: one look
+        // at the queue for all of them.
+        let heldIDs = Set(journals.filter { $0.header.via != nil }.flatMap { j in j.intents.filter { j.outcomes[$0.seq] == .done }.map(\.id) })
+        let places = heldIDs.isEmpty ? [:] : control?.locate(heldIDs) ?? [:]
+        for j in journals {
             try checkRoots(j)
-            if j.header.via != nil {
-                // Held through the server's command: listed while still on hold.
-                let done = j.intents.filter { j.outcomes[$0.seq] == .done }
-                let places = try placesNow(j, of: done) ?? [:]
-                out += done.filter { places[$0.id]?.queue == control?.holdQueue }.map { (j.header, $0) }
+            if let via = j.header.via {
+                guard let control, control.tool == via else {
+                    throw .quarantine("\(j.path): the run acted through \(via), which this queue does not use; refused")
+                }
+                out += j.intents.filter { j.outcomes[$0.seq] == .done && places[$0.id]?.queue == control.holdQueue }.map { (j.header, $0) }
                 continue
             }
             guard let folder = try? batchFolder(j.header.batch, create: false) else { continue }
