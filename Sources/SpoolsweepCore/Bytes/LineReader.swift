@@ -70,7 +70,7 @@ public final class LineReader {
     // MARK: - Splitting
 
     private static let nulProbe = 8192
-    private static let releaseStep = 32 << 20
+    private static let releaseStep = 8 << 20
 
     private func splitMapped(_ map: UnsafeRawBufferPointer, _ body: (Line) -> Void) -> LineStats {
         var stats = LineStats()
