@@ -78,6 +78,18 @@ struct PostfixPeers {
         return out
     }
 
+    /// A stand-in postsuper (a shell script, with the real postconf beside it, which spoolsweep
+    /// asks for the queue directory): the options that make spoolsweep run it on this queue.
+    func fakePostsuper(_ script: String) throws -> (path: String, options: [String]) {
+        let bin = base.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let postsuper = bin.appendingPathComponent("postsuper")
+        try ("#!/bin/sh\n" + script).write(to: postsuper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: postsuper.path)
+        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("postconf"), withDestinationURL: Self.sbin.appendingPathComponent("postconf"))
+        return (postsuper.path, ["--queue-tool", postsuper.path, "--server-config", config.path])
+    }
+
     /// Runs spoolsweep in `base` with the tools' environment.
     func spoolsweep(_ args: [String]) throws -> CLI.Result {
         try CLI.run(args, in: base, environment: Self.environment)

@@ -164,25 +164,20 @@ import Testing
     @Test func aFailingPostsuperIsReportedAndNothingMoves() throws {
         guard PostfixPeers.available() else { return }
         let peers = try PostfixPeers("failing")
-        let bin = peers.base.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try "#!/bin/sh\necho 'postsuper: fatal: queue directory is locked' >&2\nexit 1\n"
-            .write(to: bin.appendingPathComponent("postsuper"), atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("postsuper").path)
-        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("postconf"), withDestinationURL: PostfixPeers.sbin.appendingPathComponent("postconf"))
+        let fake = try peers.fakePostsuper("echo 'postsuper: fatal: queue directory is locked' >&2\nexit 1\n")
         let before = try peers.postqueue()
-        let r = try peers.spoolsweep(["spool", "quarantine", "--min-age", "0s", "--sender", "^billing@acme-corp\\.test$", "--format", "json",
-                                      "--queue-tool", bin.appendingPathComponent("postsuper").path, "--server-config", peers.config.path, "queue"])
+        let r = try peers.spoolsweep(["spool", "quarantine", "--min-age", "0s", "--sender", "^billing@acme-corp\\.test$", "--format", "json"]
+                                     + fake.options + ["queue"])
         #expect(r.status == 2)
         let report = try json(r)
         let failed = try #require(report["failed"] as? [[String: Any]])
         #expect(failed.count == 50)
-        #expect(Set(failed.map { $0["reason"] as! String }) == ["\(bin.path)/postsuper -h - exited with status 1: postsuper: fatal: queue directory is locked"])
+        #expect(Set(failed.map { $0["reason"] as! String }) == ["\(fake.path) -h - exited with status 1: postsuper: fatal: queue directory is locked"])
         #expect(report["count"] as? Int == 0)
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 51)
         #expect(lines.first?.hasPrefix("spoolsweep: warning: 4jcXT") == true)
-        #expect(lines.first?.hasSuffix(": \(bin.path)/postsuper -h - exited with status 1: postsuper: fatal: queue directory is locked") == true)
+        #expect(lines.first?.hasSuffix(": \(fake.path) -h - exited with status 1: postsuper: fatal: queue directory is locked") == true)
         #expect(lines.last == "spoolsweep: 50 warning(s): the results cover only what could be read")
         let after = try peers.postqueue()
         #expect(after.mapValues { $0["queue_name"] as! String } == before.mapValues { $0["queue_name"] as! String })
@@ -200,20 +195,15 @@ import Testing
         guard PostfixPeers.available() else { return }
         let peers = try PostfixPeers("killed-\(operation)-\(postsuperActs)")
         // A postsuper that kills spoolsweep (its parent) after, or instead of, the real one.
-        let wrapper = peers.base.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: wrapper, withIntermediateDirectories: true)
         let real = PostfixPeers.sbin.appendingPathComponent("postsuper").path
-        let script = postsuperActs ? "\"\(real)\" \"$@\"\nkill -9 $PPID\n" : "kill -9 $PPID\n"
-        try ("#!/bin/sh\n" + script).write(to: wrapper.appendingPathComponent("postsuper"), atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper.appendingPathComponent("postsuper").path)
-        try FileManager.default.createSymbolicLink(at: wrapper.appendingPathComponent("postconf"), withDestinationURL: PostfixPeers.sbin.appendingPathComponent("postconf"))
+        let fake = try peers.fakePostsuper(postsuperActs ? "\"\(real)\" \"$@\"\nkill -9 $PPID\n" : "kill -9 $PPID\n")
 
         let sender = ["--sender", "^billing@acme-corp\\.test$"]
         // One is on hold already: a quarantine skips it, a purge takes it.
         let billing = try selected(peers, sender).filter { operation == "purge" || $0.value != "hold" }
         #expect(billing.count == (operation == "purge" ? 51 : 50))
         let k = try peers.spoolsweep(["spool", operation, "--min-age", "0s"] + (operation == "purge" ? ["--yes"] : []) + sender
-                                     + ["--queue-tool", wrapper.appendingPathComponent("postsuper").path, "--server-config", peers.config.path, "queue"])
+                                     + fake.options + ["queue"])
         #expect(k.status == 9, "killed: \(k.status) \(k.stderr)")
         let r = try peers.spoolsweep(["spool", "recover", "--format", "json"] + peers.toolOptions + ["queue"])
         #expect(r.status == 0, "\(r.stderr)")

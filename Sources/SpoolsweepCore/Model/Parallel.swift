@@ -22,6 +22,24 @@ public enum Parallel {
         return results.values
     }
 
+    /// Reads the message files `items` name on `threads` threads: `read` gets a slice, gives the
+    /// messages it finds to `found`, and returns what its slice saw. The messages are then
+    /// visited, and the diagnostics added, in the items' order.
+    static func readMessages<Item: Sendable>(
+        _ items: [Item], threads: Int, diagnostics: inout Diagnostics, visit: (QueuedMessage) -> Void,
+        read: @Sendable (ArraySlice<Item>, _ found: (QueuedMessage) -> Void) -> Diagnostics
+    ) {
+        let parts = map(count: items.count, slices: threads, minimumPerSlice: 64) { range in
+            var messages: [QueuedMessage] = []
+            let seen = read(items[range]) { messages.append($0) }
+            return (messages, seen)
+        }
+        for (messages, seen) in parts {
+            diagnostics.append(seen)
+            messages.forEach(visit)
+        }
+    }
+
     /// Runs `beside` on another thread while `here` runs on this one; both results.
     static func both<A, B: Sendable>(_ here: () -> A, beside: @escaping @Sendable () -> B) -> (A, B) {
         let result = Results<B>(1)

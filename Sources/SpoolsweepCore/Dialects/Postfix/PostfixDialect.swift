@@ -91,18 +91,14 @@ public struct PostfixDialect: MailServerDialect {
     /// pflogsumm's totals are a count of their own over the same lines: with two threads or
     /// more, a second thread reads the files for them while this one fills the ledger.
     public func readLogs(_ layout: ServerLayout, threads: Int, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
-        guard threads > 1 else {
-            var log = PostfixLogReader(countingTotals: true)
+        func fillLedger(countingTotals: Bool) {
+            var log = PostfixLogReader(countingTotals: countingTotals)
             forEachEntry(layout, diagnostics: &diagnostics) { _ = log.read($0, into: &ledger) }
             log.finish(into: &ledger)
-            return
         }
+        guard threads > 1 else { return fillLedger(countingTotals: true) }
         let range = ledger.range
-        let (_, totals) = Parallel.both({
-            var log = PostfixLogReader(countingTotals: false)
-            forEachEntry(layout, diagnostics: &diagnostics) { _ = log.read($0, into: &ledger) }
-            log.finish(into: &ledger)
-        }, beside: {
+        let (_, totals) = Parallel.both({ fillLedger(countingTotals: false) }, beside: {
             var totals = PflogsummTotals()
             var unused = Diagnostics() // the same files: their problems are reported once, above
             self.forEachEntry(layout, diagnostics: &unused) { e in

@@ -35,15 +35,10 @@ struct PostfixQueueWalker {
                 var listed: [(path: String, id: String)] = []
                 list(path, depth: 0, into: &listed)
                 let files = listed
-                let parts = Parallel.map(count: files.count, slices: threads, minimumPerSlice: 64) { range in
+                Parallel.readMessages(files, threads: threads, diagnostics: &diagnostics, visit: visit) { slice, found in
                     var reader = PostfixQueueWalker()
-                    var messages: [QueuedMessage] = []
-                    for f in files[range] { reader.readFile(f.path, id: f.id, queue: queue) { messages.append($0) } }
-                    return (messages, reader.diagnostics)
-                }
-                for (messages, seen) in parts {
-                    diagnostics.append(seen)
-                    messages.forEach(visit)
+                    for f in slice { reader.readFile(f.path, id: f.id, queue: queue, visit: found) }
+                    return reader.diagnostics
                 }
             case .missing:
                 continue
@@ -58,7 +53,7 @@ struct PostfixQueueWalker {
     }
 
     /// The queue files under `folder`, hashed subfolders included, in listing order.
-    private mutating func list(_ folder: String, depth: Int, into files: inout [(path: String, id: String)]) {
+    mutating func list(_ folder: String, depth: Int, into files: inout [(path: String, id: String)]) {
         guard let entries = FileSystem.entries(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return

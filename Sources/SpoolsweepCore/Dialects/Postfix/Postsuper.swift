@@ -83,17 +83,12 @@ public struct PostsuperControl: QueueControl {
     /// Lists the queue folders (names only, nothing is read) for `ids`.
     public func locate(_ ids: Set<String>) -> [String: QueueLocation] {
         var found: [String: QueueLocation] = [:]
-        func walk(_ folder: String, queue: String, depth: Int) {
-            for name in FileSystem.list(folder) ?? [] {
-                let path = FileSystem.join(folder, name)
-                switch FileSystem.kind(path) {
-                case .folder where depth < 6: walk(path, queue: queue, depth: depth + 1)
-                case .file where ids.contains(name): found[name] = QueueLocation(queue: queue, path: path)
-                default: continue
-                }
-            }
+        var walker = PostfixQueueWalker() // its warnings are the listing's business, not this look's
+        for queue in PostfixQueueWalker.queueNames {
+            var files: [(path: String, id: String)] = []
+            walker.list(FileSystem.join(queueDirectory, queue), depth: 0, into: &files)
+            for f in files where ids.contains(f.id) { found[f.id] = QueueLocation(queue: queue, path: f.path) }
         }
-        for queue in PostfixQueueWalker.queueNames { walk(FileSystem.join(queueDirectory, queue), queue: queue, depth: 0) }
         return found
     }
 }

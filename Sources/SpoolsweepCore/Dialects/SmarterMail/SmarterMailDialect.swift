@@ -236,17 +236,10 @@ struct SmarterMailSpoolWalker {
         // The pairs are read on several threads (slices of the folder, each with its own
         // buffer), then reported in the folder's order.
         let pairs = order.map { ($0, groups[$0]!) }
-        let parts = Parallel.map(count: pairs.count, slices: threads, minimumPerSlice: 64) { range in
+        Parallel.readMessages(pairs, threads: threads, diagnostics: &diagnostics, visit: visit) { slice, found in
             var reader = SmarterMailSpoolWalker(diagnostics: Diagnostics())
-            var messages: [QueuedMessage] = []
-            for (base, files) in pairs[range] {
-                reader.readPair(base: base, folder: folder, queue: queueName, files: files) { messages.append($0) }
-            }
-            return (messages, reader.diagnostics)
-        }
-        for (messages, seen) in parts {
-            diagnostics.append(seen)
-            messages.forEach(visit)
+            for (base, files) in slice { reader.readPair(base: base, folder: folder, queue: queueName, files: files, visit: found) }
+            return reader.diagnostics
         }
     }
 
