@@ -103,16 +103,39 @@ public struct ByteSource: ~Copyable {
 
     /// Reads the rest of the file into `buffer` (replacing its contents), up to `limit` bytes.
     /// Returns false when the file is longer than `limit` (the buffer then holds its first part).
+    ///
+    /// The bytes go straight into the buffer's storage (reused from call to call), room for the
+    /// file's size plus one byte: a read that comes back short once the size is reached is the
+    /// end of the file, and a file that grew since it was opened shows and is read on.
     public func readAll(into buffer: inout [UInt8], limit: Int) throws(FileReadError) -> Bool {
-        buffer.removeAll(keepingCapacity: true)
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-        defer { chunk.deallocate() }
+        var filled = 0
+        var room = min(size, limit) + 1
         while true {
-            let n = try read(into: chunk)
-            if n == 0 { return true }
-            let room = limit - buffer.count
-            buffer.append(contentsOf: chunk[0..<min(n, room)])
-            if n > room { return false }
+            let want = filled + room
+            if buffer.count < want { buffer.append(contentsOf: repeatElement(0, count: want - buffer.count)) }
+            var failure: Int32 = 0
+            buffer.withUnsafeMutableBytes { storage in
+                while filled < want {
+                    let n = Glibc.read(fd, storage.baseAddress! + filled, want - filled)
+                    if n > 0 {
+                        filled += n
+                        if size > 0 && filled >= size && filled < want { return } // short, at the size: the end
+                    } else if n == 0 || errno != EINTR {
+                        failure = n == 0 ? 0 : errno
+                        return
+                    }
+                }
+            }
+            if failure != 0 { throw .system(operation: "read", errno: failure) }
+            if filled < want {
+                buffer.removeLast(buffer.count - filled)
+                return true
+            }
+            if filled > limit {
+                buffer.removeLast(buffer.count - limit)
+                return false
+            }
+            room = min(max(room, 64 * 1024), limit + 1 - filled) // it grew: read on
         }
     }
 

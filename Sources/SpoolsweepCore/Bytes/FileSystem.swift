@@ -31,27 +31,76 @@ public enum FileSystem {
     }
 
     /// The names in a folder with their kinds, sorted bytewise by name; nil when it cannot be
-    /// listed. The kind comes from the listing itself (no `lstat` per name) where the file
-    /// system gives it; a name removed meanwhile may still be listed (its kind then `.missing`
-    /// only if the file system gave none).
+    /// listed.
     public static func entries(_ folder: String) -> [(name: String, kind: Kind)]? {
+        listing(folder).map { l in l.entries.map { (l.name($0), $0.kind) } }
+    }
+
+    /// A folder's listing as bytes: every name in one buffer (no String per name), with its
+    /// kind, sorted bytewise by name.
+    public struct Listing: Sendable {
+        public struct Entry: Sendable {
+            let start: Int32, count: Int32
+            public let kind: Kind
+        }
+        /// Every name, back to back.
+        private(set) var bytes: [UInt8] = []
+        public private(set) var entries: [Entry] = []
+
+        public func name(_ e: Entry) -> String {
+            withName(e) { String(decoding: $0, as: UTF8.self) }
+        }
+
+        public func withName<R>(_ e: Entry, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+            bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(e.start)..<Int(e.start + e.count)])) }
+        }
+
+        /// How the names of `a` and `b` sort, bytewise (negative: `a` first; 0: the same),
+        /// leaving out the last `dropping` bytes of each.
+        public func compare(_ a: Entry, _ b: Entry, dropping: Int32 = 0) -> Int32 {
+            let la = Int(a.count - dropping), lb = Int(b.count - dropping)
+            return bytes.withUnsafeBufferPointer { p in
+                let c = memcmp(p.baseAddress! + Int(a.start), p.baseAddress! + Int(b.start), min(la, lb))
+                return c != 0 ? c : Int32(la - lb).signum()
+            }
+        }
+
+        fileprivate mutating func add(_ name: UnsafeBufferPointer<UInt8>, kind: Kind) {
+            entries.append(Entry(start: Int32(bytes.count), count: Int32(name.count), kind: kind))
+            bytes.append(contentsOf: name)
+        }
+
+        fileprivate mutating func sort() {
+            let listing = self
+            entries.sort { listing.compare($0, $1) < 0 }
+        }
+    }
+
+    /// The folder's names and kinds, sorted bytewise; nil when it cannot be listed. The kind
+    /// comes from the listing itself (no `lstat` per name) where the file system gives it; a name
+    /// removed meanwhile may still be listed (its kind then `.missing` only if the file system
+    /// gave none).
+    public static func listing(_ folder: String) -> Listing? {
         guard let dir = opendir(folder) else { return nil }
         defer { closedir(dir) }
-        var out: [(name: String, kind: Kind)] = []
+        var out = Listing()
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { p in
+                    let name = UnsafeBufferPointer(start: p, count: strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self)))
+                    if name.count <= 2 && name.allSatisfy({ $0 == UInt8(ascii: ".") }) { return } // . and ..
+                    let kind: Kind = switch Int32(entry.pointee.d_type) {
+                    case Int32(DT_REG): .file
+                    case Int32(DT_DIR): .folder
+                    case Int32(DT_LNK): .link
+                    default: self.kind(join(folder, String(decoding: name, as: UTF8.self))) // DT_UNKNOWN, or a device, FIFO, socket
+                    }
+                    out.add(name, kind: kind)
+                }
             }
-            guard name != "." && name != ".." else { continue }
-            let kind: Kind = switch Int32(entry.pointee.d_type) {
-            case Int32(DT_REG): .file
-            case Int32(DT_DIR): .folder
-            case Int32(DT_LNK): .link
-            default: self.kind(join(folder, name)) // DT_UNKNOWN, or a device, FIFO, socket
-            }
-            out.append((name, kind))
         }
-        return out.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        out.sort()
+        return out
     }
 
     public static func join(_ folder: String, _ name: String) -> String {

@@ -94,6 +94,39 @@ private func openError(_ path: String) -> FileReadError? {
         #expect(buffer.count == 10)
     }
 
+    /// A buffer larger than the file keeps only the file's bytes.
+    @Test func readAllIntoALargerBufferKeepsOnlyTheFile() throws {
+        let dir = try TempFolder("bs-readall4")
+        let path = try dir.write("small.eml", "abc")
+        var buffer = [UInt8](repeating: 7, count: 100_000)
+        #expect(try ByteSource(path: path, allowMapping: false).readAll(into: &buffer, limit: 1 << 20))
+        #expect(buffer == Array("abc".utf8))
+    }
+
+    /// A file that grew after it was opened is read to its new end.
+    @Test func readAllReadsWhatWasAppendedAfterOpening() throws {
+        let dir = try TempFolder("bs-readall5")
+        let path = try dir.write("growing.log", "first\n")
+        let source = try ByteSource(path: path, allowMapping: false)
+        let more = [UInt8](repeating: UInt8(ascii: "x"), count: 150_000)
+        let fd = open(path, O_WRONLY | O_APPEND)
+        try TempFolder.writeAll(fd, more)
+        close(fd)
+        var buffer: [UInt8] = []
+        #expect(try source.readAll(into: &buffer, limit: 1 << 20))
+        #expect(buffer == Array("first\n".utf8) + more)
+    }
+
+    /// A file the kernel sizes 0 (procfs) is read to its end, not to its size.
+    @Test func readAllOfAProcFileReadsToTheEnd() throws {
+        var buffer: [UInt8] = []
+        #expect(try ByteSource(path: "/proc/self/maps", allowMapping: false).readAll(into: &buffer, limit: 1 << 24))
+        let text = String(decoding: buffer, as: UTF8.self)
+        #expect(buffer.count > 4096) // more than one page, which procfs gives per read
+        #expect(text.contains("[stack]"))
+        #expect(text.hasSuffix("\n"))
+    }
+
     @Test func onlySettledNonEmptyFilesAreMapped() throws {
         let dir = try TempFolder("bs-map")
         let fresh = try dir.write("fresh.log", "x\n")

@@ -31,7 +31,7 @@ public struct SmarterMailDialect: MailServerDialect {
                 let base = FileSystem.baseName(path)
                 if SmarterMailLogKind.parse(fileName: base) != nil {
                     layout.logFiles.append(path)
-                } else if Self.messageSuffix(base) != nil {
+                } else if MessageSuffix(base) != nil {
                     layout.spoolRoots.append(path)
                 } else {
                     return nil
@@ -70,7 +70,7 @@ public struct SmarterMailDialect: MailServerDialect {
         }
         let spoolish = names.contains { n in
             let l = n.lowercased()
-            return l.hasPrefix("subspool") || ["proc", "delay", "drop"].contains(l) || Self.messageSuffix(n) != nil
+            return l.hasPrefix("subspool") || ["proc", "delay", "drop"].contains(l) || MessageSuffix(n) != nil
         }
         if spoolish { layout.spoolRoots.append(path) }
         return spoolish
@@ -173,19 +173,56 @@ public struct SmarterMailDialect: MailServerDialect {
         walker.threads = threads
         for root in layout.spoolRoots {
             if FileSystem.kind(root) == .file {
-                walker.readPair(base: "", folder: root, queue: "", files: [root], visit: visit)
+                var files = MessageFiles()
+                let name = FileSystem.baseName(root)
+                if let suffix = MessageSuffix(name) { files.add(root, suffix) }
+                walker.readPair(id: String(decoding: name.utf8.dropLast(4), as: UTF8.self), queue: "", files, visit: visit)
             } else {
                 walker.walk(root, queue: nil, depth: 0, visit: visit)
             }
         }
         diagnostics = walker.diagnostics
     }
+}
 
-    /// `.hdr`, `.eml` or `.em_` (the temporary while a message is received), case-insensitive.
-    static func messageSuffix(_ name: String) -> String? {
-        let l = name.lowercased()
-        for s in [".hdr", ".eml", ".em_"] where l.hasSuffix(s) && l.count > 4 { return s }
-        return nil
+/// What a spool file is, by its name's suffix (case-insensitive): `.hdr`, `.eml`, or `.em_`
+/// (the temporary while a message is received).
+enum MessageSuffix: Equatable {
+    case envelope, content, temporary
+
+    init?(_ name: UnsafeRawBufferPointer) {
+        let n = name.count
+        guard n > 4, name[n - 4] == UInt8(ascii: ".") else { return nil }
+        let a = name[n - 3] | 0x20, b = name[n - 2] | 0x20, c = name[n - 1]
+        switch (a, b, c | 0x20) {
+        case (UInt8(ascii: "h"), UInt8(ascii: "d"), UInt8(ascii: "r")): self = .envelope
+        case (UInt8(ascii: "e"), UInt8(ascii: "m"), UInt8(ascii: "l")): self = .content
+        case (UInt8(ascii: "e"), UInt8(ascii: "m"), _) where c == UInt8(ascii: "_"): self = .temporary
+        default: return nil
+        }
+    }
+
+    init?(_ name: String) {
+        var name = name
+        guard let suffix = name.withUTF8({ MessageSuffix(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = suffix
+    }
+}
+
+/// The files of one spool message, by role.
+struct MessageFiles {
+    var envelope, content: String?
+    /// An `.em_` temporary: the server is receiving it.
+    var receiving = false
+    var all: [String] = []
+
+    mutating func add(_ path: String, _ suffix: MessageSuffix) {
+        all.append(path)
+        switch suffix {
+        case .envelope: envelope = path
+        case .content: content = path
+        case .temporary: receiving = true
+        }
     }
 }
 
@@ -200,17 +237,18 @@ struct SmarterMailSpoolWalker {
     init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
 
     mutating func walk(_ folder: String, queue: String?, depth: Int, visit: (QueuedMessage) -> Void) {
-        guard let entries = FileSystem.entries(folder) else {
+        guard let listing = FileSystem.listing(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
-        var groups: [String: [String]] = [:]
-        var order: [String] = []
-        for (n, kind) in entries {
-            let path = FileSystem.join(folder, n)
-            switch kind {
+        // The message files (sorted below by base name, so that a message's files are side by side).
+        var files: [(entry: FileSystem.Listing.Entry, suffix: MessageSuffix)] = []
+        for e in listing.entries {
+            let suffix = listing.withName(e, MessageSuffix.init)
+            switch e.kind {
             case .folder:
-                if SmarterMailDialect.messageSuffix(n) != nil {
+                let path = FileSystem.join(folder, listing.name(e))
+                if suffix != nil {
                     diagnostics.warn(path, "not a regular file (a folder)")
                     continue
                 }
@@ -218,46 +256,54 @@ struct SmarterMailSpoolWalker {
                     diagnostics.warn(path, "folder nested too deep in the spool, not read")
                     continue
                 }
-                walk(path, queue: queue.map { "\($0)/\(n)" } ?? n, depth: depth + 1, visit: visit)
+                let name = listing.name(e)
+                walk(path, queue: queue.map { "\($0)/\(name)" } ?? name, depth: depth + 1, visit: visit)
             case .link:
-                diagnostics.warn(path, "is a symbolic link (not followed)")
+                diagnostics.warn(FileSystem.join(folder, listing.name(e)), "is a symbolic link (not followed)")
             case .file:
-                guard let suffix = SmarterMailDialect.messageSuffix(n) else { continue }
-                let base = String(n.dropLast(suffix.count))
-                if groups[base] == nil { order.append(base) }
-                groups[base, default: []].append(path)
+                if let suffix { files.append((e, suffix)) }
             case .missing:
                 continue // delivered and removed between listing and looking
             case .other(let kind):
-                diagnostics.warn(path, "not a regular file (\(kind))")
+                diagnostics.warn(FileSystem.join(folder, listing.name(e)), "not a regular file (\(kind))")
+            }
+        }
+        // Sorted by base name; one base name's files in the listing's order.
+        files.sort { a, b in
+            let c = listing.compare(a.entry, b.entry, dropping: 4)
+            return c != 0 ? c < 0 : listing.compare(a.entry, b.entry) < 0
+        }
+        var pairs: [Range<Int>] = []
+        for i in files.indices {
+            if let last = pairs.last, listing.compare(files[last.lowerBound].entry, files[i].entry, dropping: 4) == 0 {
+                pairs[pairs.count - 1] = last.lowerBound..<(i + 1)
+            } else {
+                pairs.append(i..<(i + 1))
             }
         }
         let queueName = queue ?? FileSystem.baseName(folder)
         // The pairs are read on several threads (slices of the folder, each with its own
         // buffer), then reported in the folder's order.
-        let pairs = order.map { ($0, groups[$0]!) }
-        Parallel.readMessages(pairs, threads: threads, diagnostics: &diagnostics, visit: visit) { slice, found in
+        Parallel.readMessages(pairs, threads: threads, diagnostics: &diagnostics, visit: visit) { [files] slice, found in
             var reader = SmarterMailSpoolWalker(diagnostics: Diagnostics())
-            for (base, files) in slice { reader.readPair(base: base, folder: folder, queue: queueName, files: files, visit: found) }
+            for range in slice {
+                var message = MessageFiles()
+                for (e, suffix) in files[range] { message.add(FileSystem.join(folder, listing.name(e)), suffix) }
+                let first = files[range.lowerBound].entry
+                let id = listing.withName(first) { String(decoding: $0.dropLast(4), as: UTF8.self) }
+                reader.readPair(id: id, queue: queueName, message, visit: found)
+            }
             return reader.diagnostics
         }
     }
 
     /// Builds one message from the files sharing a base name.
-    mutating func readPair(base: String, folder: String, queue: String, files: [String], visit: (QueuedMessage) -> Void) {
-        var hdr: String?, eml: String?, temp: String?
-        for f in files {
-            switch SmarterMailDialect.messageSuffix(f) {
-            case ".hdr": hdr = f
-            case ".eml": eml = f
-            default: temp = f
-            }
-        }
-        let id = base.isEmpty ? String(FileSystem.baseName(files[0]).dropLast(4)) : base
+    mutating func readPair(id: String, queue: String, _ files: MessageFiles, visit: (QueuedMessage) -> Void) {
+        let hdr = files.envelope, eml = files.content
         var message = QueuedMessage(id: id, queue: queue, state: "")
         message.contentPath = eml
         message.envelopePath = hdr
-        message.files = files
+        message.files = files.all
         if let eml, let st = FileSystem.status(eml) {
             message.size = st.size
             message.created = LocalTime(unixTime: st.mtime)
@@ -294,7 +340,7 @@ struct SmarterMailSpoolWalker {
                 diagnostics.warn(hdr, error.reason)
                 return
             }
-            message.beingWritten = message.state.lowercased() == "writing" || temp != nil
+            message.beingWritten = message.state.lowercased() == "writing" || files.receiving
             if message.contentPath == nil && !message.beingWritten {
                 // The listing may be older than the .hdr: the server renames .em_ to .eml, then
                 // rewrites the .hdr. Look again before calling it an orphan.

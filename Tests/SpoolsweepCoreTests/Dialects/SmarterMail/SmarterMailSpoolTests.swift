@@ -332,6 +332,22 @@ dmarcResult: Skipped (Authenticated)
         #expect(messages.isEmpty)
     }
 
+    /// Files pair by base name whatever sorts between them by full name (`a.b.eml` sorts between
+    /// `a.eml` and `a.hdr`) and whatever the suffix's case; messages come in base-name order.
+    @Test func filesPairByBaseNameWhateverSortsBetween() throws {
+        let s = try SpoolFixture("spool-pairing")
+        for name in ["a.b.eml", "a.b.hdr", "a.eml", "a.HDR", "a-1.EML", "a-1.hdr", "Ab.hdr", "Ab.em_"] {
+            try s.file(name, name.lowercased().hasSuffix(".hdr") ? sampleHdr : eml)
+        }
+        let r = try Spoolsweep.readSpool(InputSelection(paths: [s.spool]))
+        #expect(r.diagnostics.warnings == [])
+        #expect(r.messages.map(\.id) == ["Ab", "a", "a-1", "a.b"])
+        #expect(r.messages.map { $0.files.map(FileSystem.baseName) } == [
+            ["Ab.em_", "Ab.hdr"], ["a.HDR", "a.eml"], ["a-1.EML", "a-1.hdr"], ["a.b.eml", "a.b.hdr"],
+        ])
+        #expect(r.messages.map(\.beingWritten) == [true, false, false, false])
+    }
+
     @Test func otherFilesInTheSpoolAreIgnored() throws {
         let s = try SpoolFixture("spool-other")
         try s.file("Thumbs.db", [0, 1, 2])
@@ -363,8 +379,10 @@ dmarcResult: Skipped (Authenticated)
         let dir = try TempFolder("vanish")
         var walker = SmarterMailSpoolWalker(diagnostics: Diagnostics())
         var seen: [QueuedMessage] = []
-        walker.readPair(base: "12345678", folder: dir.path, queue: "SubSpool1",
-                        files: [dir.at("12345678.hdr"), dir.at("12345678.eml")]) { seen.append($0) }
+        var files = MessageFiles()
+        files.add(dir.at("12345678.hdr"), .envelope)
+        files.add(dir.at("12345678.eml"), .content)
+        walker.readPair(id: "12345678", queue: "SubSpool1", files) { seen.append($0) }
         #expect(seen.isEmpty)
         #expect(walker.diagnostics.warnings.isEmpty)
     }
