@@ -55,11 +55,25 @@ public struct DomainTraffic: Equatable, Sendable {
 /// Traffic of one local mailbox.
 public struct MailboxTraffic: Sendable {
     public var sent = 0, sentRecipients = 0, sentBytes = 0, received = 0, receivedBytes = 0
+    /// The domains of the recipients of all it sent.
     public var recipientDomains = IDSet()
+    /// Of those, the domains that only unauthenticated messages (with it as envelope sender) went
+    /// to; the others are its account's. One set serves both figures.
+    private var unauthenticatedOnly = IDSet()
 
-    mutating func addSent(recipients: [Int32], size: Int, domainOf: [Int32]) {
+    /// The distinct recipient domains of the messages its account sent, authenticated.
+    public var authenticatedDomains: Int { recipientDomains.count - unauthenticatedOnly.count }
+
+    mutating func addSent(recipients: [Int32], size: Int, authenticated: Bool, domainOf: [Int32]) {
         sent += 1; sentRecipients += recipients.count; sentBytes += size
-        for r in recipients { recipientDomains.insert(domainOf[Int(r)]) }
+        for r in recipients {
+            let d = domainOf[Int(r)]
+            if recipientDomains.insert(d) {
+                if !authenticated { unauthenticatedOnly.insert(d) }
+            } else if authenticated && unauthenticatedOnly.count > 0 {
+                unauthenticatedOnly.remove(d)
+            }
+        }
     }
 
     mutating func addReceived(size: Int) { received += 1; receivedBytes += size }
@@ -74,7 +88,10 @@ public enum SenderKey: Hashable, Sendable {
 /// Everything suspicious or telling about one sender, gathered while reading.
 public struct SenderEvidence: Sendable {
     public var messages = 0, recipients = 0
-    public var recipientDomains = IDSet()
+    /// How many distinct domains its recipients were in.
+    public private(set) var recipientDomains = 0
+    /// A relay IP's recipient domains (an account's are counted by its mailbox's traffic).
+    private var relayDomains = IDSet()
     /// Envelope senders used, with their message counts.
     public var envelopeSenders: [Int32: Int] = [:]
     public var firstSeen = LocalTime(milliseconds: .max), lastSeen = LocalTime(milliseconds: .min)
@@ -83,12 +100,19 @@ public struct SenderEvidence: Sendable {
     public var peakWindowStart = LocalTime(seconds: 0)
     fileprivate var window = TimeWindow()
 
+    /// `accountDomains`: an account's recipient domains so far, from its mailbox's traffic; nil
+    /// for a relay IP, whose domains are gathered here.
     fileprivate mutating func record(
-        at t: LocalTime, sender: Int32, recipients: [Int32], window length: Int64, domainOf: [Int32]
+        at t: LocalTime, sender: Int32, recipients: [Int32], window length: Int64, domainOf: [Int32], accountDomains: Int?
     ) {
         messages += 1
         self.recipients += recipients.count
-        for r in recipients { recipientDomains.insert(domainOf[Int(r)]) }
+        if let accountDomains {
+            recipientDomains = accountDomains
+        } else {
+            for r in recipients { relayDomains.insert(domainOf[Int(r)]) }
+            recipientDomains = relayDomains.count
+        }
         envelopeSenders[sender, default: 0] += 1
         if t < firstSeen { firstSeen = t }
         if t > lastSeen { lastSeen = t }
@@ -109,7 +133,7 @@ struct TimeWindow: Sendable {
     mutating func add(_ t: Int64, length: Int64) -> (count: Int, oldest: Int64) {
         times.append(t)
         while times[head] <= t - length { head += 1 }
-        if head > 4096 && head * 2 > times.count {
+        if head >= 64 && head * 2 > times.count { // keeps little more than the window
             times.removeFirst(head); head = 0
         }
         return (times.count - head, times[head])
@@ -309,7 +333,8 @@ public struct MailLedger: Sendable {
         let domainOf = domainOfAddress
         if localDomains.contains(mailboxDomain) {
             domainTraffic[mailboxDomain, default: DomainTraffic()].addSent(recipients: recipients.count, size: size)
-            mailboxes[mailbox, default: MailboxTraffic()].addSent(recipients: recipients, size: size, domainOf: domainOf)
+            mailboxes[mailbox, default: MailboxTraffic()].addSent(
+                recipients: recipients, size: size, authenticated: account != nil, domainOf: domainOf)
         }
         var seenDomains: [Int32] = []
         for r in recipients {
@@ -330,7 +355,8 @@ public struct MailLedger: Sendable {
         }
         // Mutated in place: a copy would duplicate the sender's sets on every message.
         evidence[key, default: SenderEvidence()].record(
-            at: t, sender: sender, recipients: recipients, window: rateWindow, domainOf: domainOf)
+            at: t, sender: sender, recipients: recipients, window: rateWindow, domainOf: domainOf,
+            accountDomains: account.map { mailboxes[$0]?.authenticatedDomains ?? 0 })
     }
 
     /// A delivery attempt: local, or remote with the server's outcome word.

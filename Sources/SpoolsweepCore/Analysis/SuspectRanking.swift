@@ -193,8 +193,8 @@ public struct SuspectReport: Sendable {
                 + senders.map { "\($0.name) (\($0.count))" }.joined(separator: ", "))
         }
 
-        add("recipient_domains", e.recipientDomains.count >= th.recipientDomains,
-            "\(e.messages) messages to \(e.recipients) recipients in \(e.recipientDomains.count) domains (threshold \(th.recipientDomains) domains)")
+        add("recipient_domains", e.recipientDomains >= th.recipientDomains,
+            "\(e.messages) messages to \(e.recipients) recipients in \(e.recipientDomains) domains (threshold \(th.recipientDomains) domains)")
 
         var delivered = 0, deferred = 0, bounced = 0
         for sender in e.envelopeSenders.keys {
@@ -219,7 +219,7 @@ public struct SuspectReport: Sendable {
         let next = "spoolsweep spool list \(selector) \(shellQuote("^" + pcreEscape(name) + "$")) \(pathsText)".trimmingTrailingSpace
         return Suspect(
             key: key, kind: kind, name: name, score: score, reasons: reasons.sorted { $0.crosses && !$1.crosses },
-            messages: e.messages, recipients: e.recipients, recipientDomains: e.recipientDomains.count,
+            messages: e.messages, recipients: e.recipients, recipientDomains: e.recipientDomains,
             peakInWindow: e.peakInWindow, peakWindowStart: e.peakWindowStart, loginIPs: loginIPs,
             envelopeSenders: TrafficSummary.ranked(e.envelopeSenders.map { (TrafficSummary.addressName(ledger, $0.key), $0.value) }, top: 0),
             delivered: delivered, deferred: deferred, bounced: bounced, queued: queued, nextCommand: next)

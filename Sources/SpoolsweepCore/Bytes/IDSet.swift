@@ -27,7 +27,7 @@ public struct IDSet: Sendable, Equatable {
     @discardableResult @inline(__always)
     public mutating func insert(_ id: Int32) -> Bool {
         precondition(id >= 0)
-        if (count + 1) * 2 > slots.count { grow() }
+        if (count + 1) * 4 > slots.count * 3 { grow() } // at most 3/4 full
         let mask = slots.count - 1
         var i = IDSet.start(id, mask)
         while true {
@@ -38,6 +38,35 @@ public struct IDSet: Sendable, Equatable {
         }
         slots[i] = id
         count += 1
+        return true
+    }
+
+    /// Removes `id`; whether it was there. The ids after it in its probe run move back to keep
+    /// every id reachable from its start slot.
+    @discardableResult
+    public mutating func remove(_ id: Int32) -> Bool {
+        guard !slots.isEmpty else { return false }
+        let mask = slots.count - 1
+        var hole = IDSet.start(id, mask)
+        while slots[hole] != id {
+            if slots[hole] < 0 { return false }
+            hole = (hole + 1) & mask
+        }
+        var j = hole
+        while true {
+            j = (j + 1) & mask
+            let s = slots[j]
+            if s < 0 { break }
+            // `s` may fill the hole unless its start lies cyclically in (hole, j].
+            let start = IDSet.start(s, mask)
+            let startsAfterHole = hole < j ? (start > hole && start <= j) : (start > hole || start <= j)
+            if !startsAfterHole {
+                slots[hole] = s
+                hole = j
+            }
+        }
+        slots[hole] = -1
+        count -= 1
         return true
     }
 

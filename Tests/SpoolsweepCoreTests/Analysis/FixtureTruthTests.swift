@@ -148,7 +148,7 @@ private func named(_ pairs: [String: Int]) -> [TrafficSummary.Named] {
             let e = try #require(ledger.evidence[.account(a)])
             #expect(e.messages == truth.messages, "\(truth.account)")
             #expect(e.recipients == truth.recipients, "\(truth.account)")
-            #expect(e.recipientDomains.count == truth.domains, "\(truth.account)")
+            #expect(e.recipientDomains == truth.domains, "\(truth.account)")
             #expect(e.peakInWindow == truth.peak, "\(truth.account)")
             let senders = Dictionary(uniqueKeysWithValues: e.envelopeSenders.map { (ledger.addresses.string($0.key), $0.value) })
             #expect(senders == truth.senders, "\(truth.account)")

@@ -17,6 +17,28 @@ import Testing
         #expect(Set(ids.elements) == reference)
     }
 
+    /// Random inserts and removals among few ids (long probe runs that wrap around the table)
+    /// agree with Swift's Set at every step.
+    @Test func removalsAgreeWithSet() {
+        var rng = SystemRandomNumberGenerator()
+        var ids = IDSet(), reference = Set<Int32>()
+        let removedFromEmpty = ids.remove(3)
+        #expect(!removedFromEmpty)
+        for _ in 0..<50_000 {
+            let id = Int32.random(in: 0...300, using: &rng)
+            if Bool.random(using: &rng) {
+                let inserted = ids.insert(id)
+                #expect(inserted == reference.insert(id).inserted)
+            } else {
+                let removed = ids.remove(id)
+                #expect(removed == (reference.remove(id) != nil))
+            }
+            #expect(ids.count == reference.count)
+        }
+        for id: Int32 in 0...300 { #expect(ids.contains(id) == reference.contains(id)) }
+        #expect(Set(ids.elements) == reference)
+    }
+
     @Test func equalityIgnoresInsertionOrder() {
         var a = IDSet(), b = IDSet()
         for id: Int32 in [5, 1, 9, 1] { a.insert(id) }

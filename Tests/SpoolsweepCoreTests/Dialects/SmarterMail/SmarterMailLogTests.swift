@@ -144,7 +144,7 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         #expect(run.summary.days.map(\.date) == ["2026-11-27"])
         let e = try #require(accountEvidence(run.ledger, "ava@northwind.test"))
         #expect(e.messages == 1)
-        #expect(e.recipientDomains.count == 2)
+        #expect(e.recipientDomains == 2)
     }
 
     @Test func datePrefixOverridesTheFileNameDate() throws {
