@@ -124,15 +124,23 @@ public struct SuspectReport: Sendable {
         lastEntry = ledger.lastFact.milliseconds == .min ? nil : ledger.lastFact
         blocks = ledger.blocks.map { ($0.at, ledger.ips.string($0.ip), $0.rule) }
 
-        var all: [Suspect] = []
-        for (key, e) in ledger.evidence {
-            all.append(Self.assess(key, e, ledger: ledger, thresholds: thresholds,
-                                   queued: queued[key] ?? QueuedEvidence(), pathsText: pathsText))
+        // Only the suspects listed are kept (a quiet sender's assessment is dropped at once).
+        func rank(_ list: inout [Suspect]) {
+            list.sort { ($1.score, $1.messages, $0.name) < ($0.score, $0.messages, $1.name) }
+            if top > 0 && list.count > top { list.removeLast(list.count - top) }
         }
-        let crossing = all.filter(\.crossesThreshold)
-            .sorted { ($1.score, $1.messages, $0.name) < ($0.score, $0.messages, $1.name) }
-        quietSenders = all.count - crossing.count
-        suspects = (top > 0 ? Array(crossing.prefix(top)) : crossing).map { s in
+        var crossing: [Suspect] = []
+        var quiet = 0
+        for (key, e) in ledger.evidence {
+            let s = Self.assess(key, e, ledger: ledger, thresholds: thresholds,
+                                queued: queued[key] ?? QueuedEvidence(), pathsText: pathsText)
+            if !s.crossesThreshold { quiet += 1; continue }
+            crossing.append(s)
+            if top > 0 && crossing.count >= 2 * top + 64 { rank(&crossing) }
+        }
+        rank(&crossing)
+        quietSenders = quiet
+        suspects = crossing.map { s in
             guard s.queued.messages > 0, let (subject, count) = topSubject(s.key) else { return s }
             var q = s.queued
             q.topSubject = subject
