@@ -44,6 +44,16 @@ import Testing
         #expect(result.status == status, "\(name)")
     }
 
+    /// suspects reads the spool beside the logs when it has more than one thread: the same report
+    /// and the same warnings, in the same order, on one thread or three.
+    @Test(arguments: ["1", "3"])
+    func suspectsDoNotDependOnTheThreads(_ threads: String) throws {
+        let result = try CLI.run(["suspects", "--format", "json", "--threads", threads] + Self.now + ["smartermail"])
+        try CLI.expectGolden(result.stdout, "suspects.json")
+        #expect(result.stderr == Self.orphanWarnings)
+        #expect(result.status == 2)
+    }
+
     @Test func failOnSuspectSetsTheExitStatus() throws {
         let result = try CLI.run(["suspects", "--fail-on-suspect", "--format", "csv"] + Self.now + ["smartermail/Logs"])
         #expect(result.status == 1)

@@ -128,11 +128,18 @@ public enum Spoolsweep {
         _ input: InputSelection, range: TimeRange?, rateWindow: Int64 = 600
     ) throws(SpoolsweepError) -> (ledger: MailLedger, server: String, diagnostics: Diagnostics, layout: ServerLayout, dialect: any MailServerDialect) {
         let (dialect, layout) = try input.locate()
+        let (ledger, diagnostics) = readLogs(dialect, layout, input: input, range: range, rateWindow: rateWindow)
+        return (ledger, dialect.name, diagnostics, layout, dialect)
+    }
+
+    static func readLogs(
+        _ dialect: any MailServerDialect, _ layout: ServerLayout, input: InputSelection, range: TimeRange?, rateWindow: Int64
+    ) -> (MailLedger, Diagnostics) {
         var ledger = MailLedger(range: range, rateWindow: rateWindow)
         for d in input.localDomains { ledger.noteLocal(domain: d) }
         var diagnostics = Diagnostics()
         dialect.readLogs(layout, threads: Parallel.threads(input.threads), into: &ledger, diagnostics: &diagnostics)
-        return (ledger, dialect.name, diagnostics, layout, dialect)
+        return (ledger, diagnostics)
     }
 
     /// Every queued message of the spool under `input`, envelope only.
@@ -174,21 +181,32 @@ public enum Spoolsweep {
     public static func suspects(
         _ input: InputSelection, range: TimeRange?, thresholds: SuspectThresholds, top: Int, pathsText: String
     ) throws(SpoolsweepError) -> (SuspectReport, Diagnostics) {
-        var run = try readLogs(input, range: range, rateWindow: thresholds.rateWindow)
+        let (dialect, layout) = try input.locate()
+        let threads = Parallel.threads(input.threads)
+        // The spool does not depend on the logs: with more than one thread it is read beside them.
+        let readLogs = { Self.readLogs(dialect, layout, input: input, range: range, rateWindow: thresholds.rateWindow) }
+        let readSpool = { @Sendable () -> ([QueuedTrace], Diagnostics) in
+            var traces: [QueuedTrace] = [], seen = Diagnostics()
+            if !layout.spoolRoots.isEmpty {
+                dialect.readSpool(layout, threads: threads, diagnostics: &seen) { traces.append(QueuedTrace($0)) }
+            }
+            return (traces, seen)
+        }
+        let ((ledger, logDiagnostics), (spool, spoolDiagnostics)) = threads > 1
+            ? Parallel.both(readLogs, beside: readSpool) : (readLogs(), readSpool())
+        var diagnostics = logDiagnostics
+        diagnostics.append(spoolDiagnostics)
         var queued: [SenderKey: QueuedEvidence] = [:]
         var contentByKey: [SenderKey: [QueuedMessage]] = [:]
-        if !run.layout.spoolRoots.isEmpty {
-            run.dialect.readSpool(run.layout, threads: Parallel.threads(input.threads), diagnostics: &run.diagnostics) { m in
-                guard let key = senderKey(of: m, in: run.ledger) else { return }
-                queued[key, default: QueuedEvidence()].messages += 1
-                queued[key]!.bytes += m.size
-                if m.contentPath != nil { contentByKey[key, default: []].append(m) }
-            }
+        for m in spool {
+            guard let key = senderKey(account: m.account, clientIP: m.clientIP, in: ledger) else { continue }
+            queued[key, default: QueuedEvidence()].messages += 1
+            queued[key]!.bytes += m.size
+            if let content = m.content { contentByKey[key, default: []].append(content) }
         }
         var buffer: [UInt8] = []
-        var diagnostics = run.diagnostics
         let report = SuspectReport(
-            ledger: run.ledger, server: run.server, thresholds: thresholds, queued: queued,
+            ledger: ledger, server: dialect.name, thresholds: thresholds, queued: queued,
             topSubject: { key in
                 var counts: [String: Int] = [:]
                 for m in (contentByKey[key] ?? []).prefix(Self.subjectSample) {
@@ -207,16 +225,37 @@ public enum Spoolsweep {
     /// How many queued messages per suspect are read for the dominant subject.
     static let subjectSample = 5000
 
+    /// What suspects keeps of a queued message while the logs are read.
+    struct QueuedTrace: Sendable {
+        let account, clientIP, contentPath: String?
+        let size: Int
+        let contentEncoding: ContentEncoding
+
+        init(_ m: QueuedMessage) {
+            (account, clientIP, contentPath, size, contentEncoding) = (m.account, m.clientIP, m.contentPath, m.size, m.contentEncoding)
+        }
+
+        /// The message, with what reading its headers needs.
+        var content: QueuedMessage? {
+            contentPath.map { path in
+                var m = QueuedMessage(id: "", queue: "", state: "")
+                m.contentPath = path
+                m.contentEncoding = contentEncoding
+                return m
+            }
+        }
+    }
+
     /// The sender a queued message is evidence against: its account, or the IP that relayed it.
-    static func senderKey(of m: QueuedMessage, in ledger: MailLedger) -> SenderKey? {
+    static func senderKey(account: String?, clientIP: String?, in ledger: MailLedger) -> SenderKey? {
         func id(_ s: String, _ interner: ByteInterner) -> Int32? {
             var s = s
             return s.withUTF8 { interner.existingID(UnsafeRawBufferPointer($0)) }
         }
-        if let account = m.account {
+        if let account {
             return id(account, ledger.addresses).map(SenderKey.account)
         }
-        if let ip = m.clientIP, let ipID = id(ip, ledger.ips), ledger.evidence[.relayIP(ipID)] != nil {
+        if let ip = clientIP, let ipID = id(ip, ledger.ips), ledger.evidence[.relayIP(ipID)] != nil {
             return .relayIP(ipID)
         }
         return nil
