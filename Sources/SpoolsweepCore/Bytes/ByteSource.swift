@@ -45,8 +45,18 @@ public struct ByteSource: ~Copyable {
 
     /// Opens `path` without following a final symbolic link.
     public init(path: String, allowMapping: Bool = true) throws(FileReadError) {
+        try self.init(path: path, in: nil, name: path, allowMapping: allowMapping)
+    }
+
+    /// Opens `name` in `folder` without following a link; `path` (the folder's path joined with
+    /// the name) is how warnings name it.
+    public init(_ name: String, in folder: FileSystem.Folder, path: String, allowMapping: Bool = true) throws(FileReadError) {
+        try self.init(path: path, in: folder, name: name, allowMapping: allowMapping)
+    }
+
+    private init(path: String, in folder: FileSystem.Folder?, name: String, allowMapping: Bool) throws(FileReadError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        let fd = openat(folder?.fd ?? AT_FDCWD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let code = errno
             switch code {

@@ -76,12 +76,45 @@ public enum FileSystem {
         }
     }
 
+    /// An open folder: names in it are opened and examined relative to it (`openat`), so the
+    /// kernel walks its path once, and a folder swapped for a link meanwhile is not followed.
+    public final class Folder: Sendable {
+        public let path: String
+        let fd: Int32
+
+        /// Opens `path`, which must be a folder itself (not a link to one).
+        public init?(_ path: String) {
+            fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            self.path = path
+        }
+
+        deinit { close(fd) }
+
+        /// Modification time and size of `name` in this folder, without following a link.
+        public func status(_ name: String) -> (mtime: Int, size: Int)? {
+            var st = stat()
+            guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+            return (Int(st.st_mtim.tv_sec), Int(st.st_size))
+        }
+    }
+
     /// The folder's names and kinds, sorted bytewise; nil when it cannot be listed. The kind
     /// comes from the listing itself (no `lstat` per name) where the file system gives it; a name
     /// removed meanwhile may still be listed (its kind then `.missing` only if the file system
     /// gave none).
     public static func listing(_ folder: String) -> Listing? {
-        guard let dir = opendir(folder) else { return nil }
+        Folder(folder).flatMap(listing)
+    }
+
+    public static func listing(_ handle: Folder) -> Listing? {
+        let folder = handle.path
+        let copy = dup(handle.fd) // closedir closes it; the handle keeps its own
+        guard copy >= 0 else { return nil }
+        guard let dir = fdopendir(copy) else {
+            close(copy)
+            return nil
+        }
         defer { closedir(dir) }
         var out = Listing()
         while let entry = readdir(dir) {
@@ -105,6 +138,14 @@ public enum FileSystem {
 
     public static func join(_ folder: String, _ name: String) -> String {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
+    }
+
+    /// The folder `path` is in (`.` for a bare name).
+    public static func folderName(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "." }
+        return slash == p.startIndex ? "/" : String(p[..<slash])
     }
 
     public static func baseName(_ path: String) -> String {

@@ -146,6 +146,7 @@ private func openError(_ path: String) -> FileReadError? {
         let folder = try dir.folder("SubSpool1")
         let fifo = try dir.fifo("pipe")
         let link = try dir.link("loop", to: ".")
+        var bytes: [UInt8] = []
         #expect(FileSystem.kind(file) == .file)
         #expect(FileSystem.kind(folder) == .folder)
         #expect(FileSystem.kind(fifo) == .other("a FIFO"))
@@ -154,6 +155,15 @@ private func openError(_ path: String) -> FileReadError? {
         #expect(FileSystem.list(dir.path) == ["SubSpool1", "a.eml", "loop", "pipe"])
         #expect(FileSystem.list(dir.at("none")) == nil)
         #expect(FileSystem.baseName("/var/lib/smartermail/Logs/") == "Logs")
+        #expect(FileSystem.folderName("/var/lib/smartermail/Logs/") == "/var/lib/smartermail")
+        #expect(FileSystem.folderName("/x.eml") == "/")
+        #expect(FileSystem.folderName("x.eml") == ".")
+        #expect(FileSystem.Folder(link) == nil) // a link to a folder is not opened as one
+        #expect(FileSystem.Folder(file) == nil)
+        #expect(FileSystem.Folder(dir.path)?.status("a.eml")?.size == 1)
+        #expect(FileSystem.Folder(dir.path)?.status("loop")?.size != nil) // the link itself
+        #expect(try ByteSource("a.eml", in: FileSystem.Folder(dir.path)!, path: file).readAll(into: &bytes, limit: 10))
+        #expect(bytes == [UInt8(ascii: "x")])
         #expect(FileSystem.join("/a/", "b") == "/a/b")
         #expect(FileSystem.join("/a", "b") == "/a/b")
     }

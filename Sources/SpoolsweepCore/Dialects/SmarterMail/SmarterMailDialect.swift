@@ -173,10 +173,14 @@ public struct SmarterMailDialect: MailServerDialect {
         walker.threads = threads
         for root in layout.spoolRoots {
             if FileSystem.kind(root) == .file {
+                guard let folder = FileSystem.Folder(FileSystem.folderName(root)) else {
+                    walker.diagnostics.warn(root, "cannot open the folder it is in")
+                    continue
+                }
                 var files = MessageFiles()
                 let name = FileSystem.baseName(root)
-                if let suffix = MessageSuffix(name) { files.add(root, suffix) }
-                walker.readPair(id: String(decoding: name.utf8.dropLast(4), as: UTF8.self), queue: "", files, visit: visit)
+                if let suffix = MessageSuffix(name) { files.add(name, root, suffix) }
+                walker.readPair(id: String(decoding: name.utf8.dropLast(4), as: UTF8.self), queue: "", files, in: folder, visit: visit)
             } else {
                 walker.walk(root, queue: nil, depth: 0, visit: visit)
             }
@@ -209,18 +213,18 @@ enum MessageSuffix: Equatable {
     }
 }
 
-/// The files of one spool message, by role.
+/// The files of one spool message, by role: their names in its folder, and their paths.
 struct MessageFiles {
-    var envelope, content: String?
+    var envelope, content: (name: String, path: String)?
     /// An `.em_` temporary: the server is receiving it.
     var receiving = false
     var all: [String] = []
 
-    mutating func add(_ path: String, _ suffix: MessageSuffix) {
+    mutating func add(_ name: String, _ path: String, _ suffix: MessageSuffix) {
         all.append(path)
         switch suffix {
-        case .envelope: envelope = path
-        case .content: content = path
+        case .envelope: envelope = (name, path)
+        case .content: content = (name, path)
         case .temporary: receiving = true
         }
     }
@@ -237,7 +241,7 @@ struct SmarterMailSpoolWalker {
     init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
 
     mutating func walk(_ folder: String, queue: String?, depth: Int, visit: (QueuedMessage) -> Void) {
-        guard let listing = FileSystem.listing(folder) else {
+        guard let handle = FileSystem.Folder(folder), let listing = FileSystem.listing(handle) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
@@ -288,33 +292,37 @@ struct SmarterMailSpoolWalker {
             var reader = SmarterMailSpoolWalker(diagnostics: Diagnostics())
             for range in slice {
                 var message = MessageFiles()
-                for (e, suffix) in files[range] { message.add(FileSystem.join(folder, listing.name(e)), suffix) }
+                for (e, suffix) in files[range] {
+                    let name = listing.name(e)
+                    message.add(name, FileSystem.join(folder, name), suffix)
+                }
                 let first = files[range.lowerBound].entry
                 let id = listing.withName(first) { String(decoding: $0.dropLast(4), as: UTF8.self) }
-                reader.readPair(id: id, queue: queueName, message, visit: found)
+                reader.readPair(id: id, queue: queueName, message, in: handle, visit: found)
             }
             return reader.diagnostics
         }
     }
 
     /// Builds one message from the files sharing a base name.
-    mutating func readPair(id: String, queue: String, _ files: MessageFiles, visit: (QueuedMessage) -> Void) {
-        let hdr = files.envelope, eml = files.content
+    mutating func readPair(id: String, queue: String, _ files: MessageFiles, in folder: FileSystem.Folder, visit: (QueuedMessage) -> Void) {
+        let eml = files.content?.path
         var message = QueuedMessage(id: id, queue: queue, state: "")
         message.contentPath = eml
-        message.envelopePath = hdr
+        message.envelopePath = files.envelope?.path
         message.files = files.all
-        if let eml, let st = FileSystem.status(eml) {
+        if let content = files.content, let st = folder.status(content.name) {
             message.size = st.size
             message.created = LocalTime(unixTime: st.mtime)
         } else if eml != nil {
             message.contentPath = nil // vanished: delivered meanwhile
         }
-        if let hdr {
+        if let envelope = files.envelope {
+            let hdr = envelope.path
             // Modified moments ago: the server may still be writing it (it writes .hdr in place).
             var hdrIsFresh = false
             do {
-                let source = try ByteSource(path: hdr, allowMapping: false)
+                let source = try ByteSource(envelope.name, in: folder, path: hdr, allowMapping: false)
                 hdrIsFresh = Int(time(nil)) - source.modificationTime < ByteSource.settledAge
                 if message.created == nil { message.created = LocalTime(unixTime: source.modificationTime) }
                 guard try source.readAll(into: &buffer, limit: SmarterMailDialect.envelopeLimit) else {

@@ -348,6 +348,19 @@ dmarcResult: Skipped (Authenticated)
         #expect(r.messages.map(\.beingWritten) == [true, false, false, false])
     }
 
+    /// A `.hdr` named on the command line is read on its own, its `.eml` found beside it.
+    @Test func oneEnvelopeNamedAlone() throws {
+        let s = try SpoolFixture("spool-one")
+        let hdr = try s.file("67518204.hdr", sampleHdr)
+        let content = try s.file("67518204.eml", eml)
+        let r = try Spoolsweep.readSpool(InputSelection(paths: [hdr]))
+        #expect(r.diagnostics.warnings == [])
+        #expect(r.messages.map(\.id) == ["67518204"])
+        #expect(r.messages.map(\.sender) == ["joe@example.com"])
+        #expect(r.messages.map(\.contentPath) == [content])
+        #expect(r.messages.map(\.size) == [eml.utf8.count])
+    }
+
     @Test func otherFilesInTheSpoolAreIgnored() throws {
         let s = try SpoolFixture("spool-other")
         try s.file("Thumbs.db", [0, 1, 2])
@@ -380,9 +393,9 @@ dmarcResult: Skipped (Authenticated)
         var walker = SmarterMailSpoolWalker(diagnostics: Diagnostics())
         var seen: [QueuedMessage] = []
         var files = MessageFiles()
-        files.add(dir.at("12345678.hdr"), .envelope)
-        files.add(dir.at("12345678.eml"), .content)
-        walker.readPair(id: "12345678", queue: "SubSpool1", files) { seen.append($0) }
+        files.add("12345678.hdr", dir.at("12345678.hdr"), .envelope)
+        files.add("12345678.eml", dir.at("12345678.eml"), .content)
+        walker.readPair(id: "12345678", queue: "SubSpool1", files, in: FileSystem.Folder(dir.path)!) { seen.append($0) }
         #expect(seen.isEmpty)
         #expect(walker.diagnostics.warnings.isEmpty)
     }
