@@ -251,7 +251,7 @@ struct SmarterMailSpoolWalker {
             let suffix = listing.withName(e, MessageSuffix.init)
             switch e.kind {
             case .folder:
-                let path = FileSystem.join(folder, listing.name(e))
+                let name = listing.name(e), path = FileSystem.join(folder, name)
                 if suffix != nil {
                     diagnostics.warn(path, "not a regular file (a folder)")
                     continue
@@ -260,7 +260,6 @@ struct SmarterMailSpoolWalker {
                     diagnostics.warn(path, "folder nested too deep in the spool, not read")
                     continue
                 }
-                let name = listing.name(e)
                 walk(path, queue: queue.map { "\($0)/\(name)" } ?? name, depth: depth + 1, visit: visit)
             case .link:
                 diagnostics.warn(FileSystem.join(folder, listing.name(e)), "is a symbolic link (not followed)")
