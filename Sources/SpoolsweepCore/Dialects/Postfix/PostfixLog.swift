@@ -16,30 +16,53 @@ struct PostfixEntry {
     private static let postfix = "postfix".bytes
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map(\.bytes)
 
-    /// - Parameters:
-    ///   - year: the year of a classic timestamp whose month is not after `lastMonth`; a later
-    ///     month belongs to the year before (a December line in a file written in January).
-    init?(_ s: UnsafeRawBufferPointer, year: Int, lastMonth: Int) {
-        var i: Int
-        let time: LocalTime
+    /// Reads the lines of one file. Its classic timestamps take their year from `year`, or the
+    /// year before for a month after `lastMonth` (a December line in a file written in January).
+    /// Lines come many to a second: a line stamped like the line before reuses its time.
+    struct Reader {
+        let year: Int, lastMonth: Int
+        /// The first 16 bytes of the last line whose classic stamp ends at byte 15, and its time.
+        private var stamp: (UInt64, UInt64) = (0, 0)
+        private var stampTime: LocalTime?
+
+        init(year: Int, lastMonth: Int) { self.year = year; self.lastMonth = lastMonth }
+
+        mutating func entry(_ s: UnsafeRawBufferPointer) -> PostfixEntry? {
+            if s.count > 16, let t = stampTime, s.loadUnaligned(as: UInt64.self) == stamp.0,
+               s.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == stamp.1 {
+                return PostfixEntry(s, time: t, after: 15)
+            }
+            guard let (time, end) = PostfixEntry.time(s, year: year, lastMonth: lastMonth) else { return nil }
+            if end == 15, s.count > 16, s[15] == 0x20 {
+                stamp = (s.loadUnaligned(as: UInt64.self), s.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                stampTime = time
+            }
+            return PostfixEntry(s, time: time, after: end)
+        }
+    }
+
+    /// The line's time and where its stamp ends (at the blank before the host).
+    private static func time(_ s: UnsafeRawBufferPointer, year: Int, lastMonth: Int) -> (LocalTime, Int)? {
         if s.count > 20, isDigit(s[0]), s[4] == 0x2D, s[10] == 0x54 {
             // RFC 3339
             guard let y = s.slice(0..<4).decimalValue, let mo = s.slice(5..<7).decimalValue,
                   let d = s.slice(8..<10).decimalValue, (1...12).contains(mo), (1...31).contains(d),
                   let (ms, end) = SmarterMailEntry.timeOfDay(s, at: 11) else { return nil }
-            i = s.index(of: 0x20, from: end) ?? s.count
-            time = LocalTime(milliseconds: LocalTime.days(year: y, month: mo, day: d) * 86_400_000 + ms)
-        } else {
-            guard s.count > 16, let m = PostfixEntry.months.firstIndex(where: { s.matchesIgnoringCase($0) }),
-                  s[3] == 0x20 else { return nil }
-            var j = 4
-            if s[j] == 0x20 { j += 1 } // "Nov  9"
-            guard let (d, afterDay) = s.decimal(at: j), (1...31).contains(d), afterDay < s.count, s[afterDay] == 0x20,
-                  let (ms, end) = SmarterMailEntry.timeOfDay(s, at: afterDay + 1) else { return nil }
-            let month = m + 1
-            time = LocalTime(milliseconds: LocalTime.days(year: month > lastMonth ? year - 1 : year, month: month, day: d) * 86_400_000 + ms)
-            i = end
+            return (LocalTime(milliseconds: LocalTime.days(year: y, month: mo, day: d) * 86_400_000 + ms),
+                    s.index(of: 0x20, from: end) ?? s.count)
         }
+        guard s.count > 16, let m = PostfixEntry.months.firstIndex(where: { s.matchesIgnoringCase($0) }),
+              s[3] == 0x20 else { return nil }
+        var j = 4
+        if s[j] == 0x20 { j += 1 } // "Nov  9"
+        guard let (d, afterDay) = s.decimal(at: j), (1...31).contains(d), afterDay < s.count, s[afterDay] == 0x20,
+              let (ms, end) = SmarterMailEntry.timeOfDay(s, at: afterDay + 1) else { return nil }
+        let month = m + 1
+        return (LocalTime(milliseconds: LocalTime.days(year: month > lastMonth ? year - 1 : year, month: month, day: d) * 86_400_000 + ms), end)
+    }
+
+    /// The rest of a line whose stamp ends at `i`.
+    private init?(_ s: UnsafeRawBufferPointer, time: LocalTime, after i: Int) {
         // " host program[pid]: "
         guard i < s.count, let hostEnd = s.index(of: 0x20, from: i + 1),
               let colon = s.index(of: [0x3A, 0x20], from: hostEnd + 1) else { return nil }
