@@ -93,7 +93,7 @@ struct PostfixLogReader {
         var recipients: [Int32] = []
     }
 
-    private var messages: [UnsafeRawBufferPointer.QueueID: Message] = [:]
+    private var messages = QueueTable<Message>()
     private var pickupIP: Int32?
     /// The grand totals as pflogsumm counts them, for the ledger's `serverTotals` (nil: another
     /// thread counts them).
@@ -185,7 +185,7 @@ struct PostfixLogReader {
 
     /// Messages still queued at the end of the input count too.
     mutating func finish(into ledger: inout MailLedger) {
-        for qid in messages.keys.sorted(by: { messages[$0]!.received < messages[$1]!.received }) { flush(qid, into: &ledger) }
+        for (qid, _) in messages.entries.sorted(by: { $0.value.received < $1.value.received }) { flush(qid, into: &ledger) }
         if let pflogsumm { ledger.serverTotals = pflogsumm.serverTotals }
     }
 
@@ -213,13 +213,21 @@ extension UnsafeRawBufferPointer {
         init(_ s: UnsafeRawBufferPointer) {
             var a: UInt64 = 0, b: UInt64 = 0
             var ok = s.count >= 6 && s.count <= 16
-            for (i, c) in s.enumerated() where ok {
+            var i = 0
+            while ok, i < s.count {
+                let c = s[i]
                 guard isDigit(c) || isLetter(c) else { ok = false; break }
                 if i < 8 { a = a << 8 | UInt64(c) } else { b = b << 8 | UInt64(c) }
+                i += 1
             }
             self.a = a
             self.b = b | UInt64(s.count) << 60
             isValid = ok
         }
+
+        private init() { a = 0; b = 0; isValid = false }
+
+        /// No queue id: what an empty slot of a table holds.
+        static let none = QueueID()
     }
 }

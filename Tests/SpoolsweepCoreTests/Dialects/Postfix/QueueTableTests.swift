@@ -1,0 +1,32 @@
+import Testing
+@testable import SpoolsweepCore
+
+@Suite struct QueueTableTests {
+    static func id(_ n: Int) -> UnsafeRawBufferPointer.QueueID {
+        Array(String(n * 7919, radix: 16, uppercase: true).utf8).withUnsafeBytes { s in
+            Array(repeating: UInt8(ascii: "0"), count: max(0, 10 - s.count)).withUnsafeBytes { pad in
+                (Array(pad) + Array(s)).withUnsafeBytes { UnsafeRawBufferPointer.QueueID($0) }
+            }
+        }
+    }
+
+    /// Inserts, modifies in place, and removes in an order that breaks probe runs; every lookup
+    /// agrees with a Dictionary doing the same.
+    @Test func agreesWithADictionary() {
+        var table = QueueTable<[Int]>()
+        var reference: [UnsafeRawBufferPointer.QueueID: [Int]] = [:]
+        for n in 0..<5000 {
+            let k = Self.id(n)
+            #expect(k.isValid)
+            table[k] = [n]
+            reference[k] = [n]
+            if n % 3 == 0 { table[k]!.append(-n); reference[k]!.append(-n) }
+            if n % 5 == 2 { #expect(table.removeValue(forKey: Self.id(n / 2)) == reference.removeValue(forKey: Self.id(n / 2))) }
+            if n % 7 == 1 { table[Self.id(n - 1)] = nil; reference[Self.id(n - 1)] = nil }
+        }
+        #expect(table.count == reference.count)
+        for n in 0..<5000 { #expect(table[Self.id(n)] == reference[Self.id(n)]) }
+        #expect(table.entries.count == reference.count)
+        for (k, v) in table.entries { #expect(reference[k] == v) }
+    }
+}
