@@ -79,14 +79,49 @@ public struct ByteInterner: Sendable {
 
     // MARK: - Internals
 
+    // Keys are hashed and compared eight bytes at a time: word k of a key is its bytes
+    // 8k..<8k+8, the last word its last eight bytes (overlapping the word before); a key shorter
+    // than eight is one word of its bytes.
+
+    @inline(__always)
+    private static func wordCount(_ n: Int) -> Int { n <= 8 ? 1 : (n + 7) / 8 }
+
+    @inline(__always)
+    private static func word(_ s: UnsafeRawBufferPointer, _ k: Int) -> UInt64 {
+        let n = s.count
+        guard n >= 8 else {
+            var w: UInt64 = 0
+            for j in 0..<n { w |= UInt64(s[j]) << (8 * j) }
+            return w
+        }
+        return s.loadUnaligned(fromByteOffset: Swift.min(8 * k, n - 8), as: UInt64.self)
+    }
+
+    /// Word k of `key` as stored: case-folded when folding.
+    @inline(__always)
+    private func keyWord(_ key: UnsafeRawBufferPointer, _ k: Int) -> UInt64 {
+        let w = ByteInterner.word(key, k)
+        return foldCase ? ByteInterner.foldWord(w) : w
+    }
+
+    /// Eight bytes with ASCII capitals lower-cased (`asciiLower` of each): a capital is a byte
+    /// from 0x41 through 0x5A, found without carries between bytes.
+    @inline(__always)
+    private static func foldWord(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low7 = w & (0x7F &* ones)
+        let atLeastA = low7 &+ (0x80 - 0x41) &* ones   // high bit set where low7 >= 0x41
+        let pastZ = low7 &+ (0x80 - 0x5B) &* ones      // high bit set where low7 >= 0x5B
+        let capital = atLeastA & ~pastZ & ~w & (0x80 &* ones)
+        return w | capital >> 2
+    }
+
     @inline(__always)
     private func hash(_ key: UnsafeRawBufferPointer) -> UInt32 {
-        // FNV-1a, over case-folded bytes when folding.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        if foldCase {
-            for b in key { h = (h ^ UInt64(asciiLower(b))) &* 0x100_0000_01b3 }
-        } else {
-            for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var h = UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15
+        for k in 0..<ByteInterner.wordCount(key.count) {
+            h = (h ^ keyWord(key, k)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 32
         }
         h ^= h >> 29
         return UInt32(truncatingIfNeeded: h ^ (h >> 32))
@@ -96,12 +131,10 @@ public struct ByteInterner: Sendable {
     private func equal(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
         guard hi - lo == key.count else { return false }
-        return arena.withUnsafeBytes { stored in
-            if foldCase {
-                for j in 0..<key.count where stored[lo + j] != asciiLower(key[j]) { return false }
-                return true
-            }
-            return key.count == 0 || memcmp(stored.baseAddress! + lo, key.baseAddress!, key.count) == 0
+        return arena.withUnsafeBytes { arena in
+            let stored = arena.slice(lo..<hi)
+            for k in 0..<ByteInterner.wordCount(key.count) where ByteInterner.word(stored, k) != keyWord(key, k) { return false }
+            return true
         }
     }
 
