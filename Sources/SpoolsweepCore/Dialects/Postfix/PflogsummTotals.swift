@@ -347,18 +347,18 @@ struct PflogsummTotals {
     // MARK: - Line shapes
 
     /// cleanup's `...reject|milter-reject|warning|hold|discard: header|body|END-OF-MESSAGE ...`:
-    /// 0 reject, 1 warning, 2 hold, 3 discard.
+    /// 0 reject, 1 warning, 2 hold, 3 discard. pflogsumm's `.*?\b(...)` takes the leftmost match
+    /// at a word boundary; each word ends in its only colon, so that is the match ending at the
+    /// first colon that ends one.
     private static func cleanupAction(_ text: UnsafeRawBufferPointer) -> Int? {
-        var i = 0
-        while i < text.count {
-            // pflogsumm: `.*?\b(...)`: the leftmost match at a word boundary.
-            if i == 0 || !isWordByte(text[i - 1]) {
-                for (word, kind) in cleanupKinds where text.matches(word, at: i) {
-                    let after = i + word.count
-                    if cleanupParts.contains(where: { text.matches($0, at: after) }) { return kind }
-                }
+        var from = 0
+        while let colon = text.index(of: 0x3A, from: from) {
+            from = colon + 1
+            guard cleanupParts.contains(where: { text.matches($0, at: colon + 2) }), text.matches(colonSpace, at: colon) else { continue }
+            for (word, kind) in cleanupKinds {
+                let start = colon + 2 - word.count
+                if start >= 0, start == 0 || !isWordByte(text[start - 1]), text.matches(word, at: start) { return kind }
             }
-            i += 1
         }
         return nil
     }
