@@ -14,11 +14,14 @@ public enum DeliveryClass: Int, Sendable {
 
     /// `Delivered` → delivered; `Deferred`, `Retry`... → deferred; anything else → bounced.
     static func of(outcome: UnsafeRawBufferPointer) -> DeliveryClass {
-        if outcome.matchesIgnoringCase("delivered".bytes) || outcome.matchesIgnoringCase("sent".bytes) { return .delivered }
-        if outcome.matchesIgnoringCase("defer".bytes) || outcome.matchesIgnoringCase("retry".bytes)
-            || outcome.matchesIgnoringCase("temp".bytes) { return .deferred }
+        if outcome.matchesIgnoringCase(deliveredWord) || outcome.matchesIgnoringCase(sentWord) { return .delivered }
+        if outcome.matchesIgnoringCase(deferWord) || outcome.matchesIgnoringCase(retryWord)
+            || outcome.matchesIgnoringCase(tempWord) { return .deferred }
         return .bounced
     }
+
+    private static let deliveredWord = "delivered".bytes, sentWord = "sent".bytes
+    private static let deferWord = "defer".bytes, retryWord = "retry".bytes, tempWord = "temp".bytes
 }
 
 /// Counters for one hour or one day.
