@@ -101,19 +101,7 @@ public struct ByteInterner: Sendable {
     @inline(__always)
     private func keyWord(_ key: UnsafeRawBufferPointer, _ k: Int) -> UInt64 {
         let w = ByteInterner.word(key, k)
-        return foldCase ? ByteInterner.foldWord(w) : w
-    }
-
-    /// Eight bytes with ASCII capitals lower-cased (`asciiLower` of each): a capital is a byte
-    /// from 0x41 through 0x5A, found without carries between bytes.
-    @inline(__always)
-    private static func foldWord(_ w: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let low7 = w & (0x7F &* ones)
-        let atLeastA = low7 &+ (0x80 - 0x41) &* ones   // high bit set where low7 >= 0x41
-        let pastZ = low7 &+ (0x80 - 0x5B) &* ones      // high bit set where low7 >= 0x5B
-        let capital = atLeastA & ~pastZ & ~w & (0x80 &* ones)
-        return w | capital >> 2
+        return foldCase ? asciiLower(word: w) : w
     }
 
     @inline(__always)

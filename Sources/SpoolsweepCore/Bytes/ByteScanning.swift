@@ -102,6 +102,31 @@ extension UnsafeRawBufferPointer {
 @inline(__always) func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
+// Eight bytes at a time (SWAR): the high bit of each byte of a mask says whether that byte
+// passed a test. A byte's low seven bits plus (0x80 - c) carry into its high bit, never into the
+// next byte, exactly when they are at least c.
+
+private let ones: UInt64 = 0x0101_0101_0101_0101
+private let highBits: UInt64 = 0x80 &* ones
+
+/// High bit set in each byte of `low7` (high bits clear) that is at least `c` (1...0x80).
+@inline(__always) private func bytesAtLeast(_ low7: UInt64, _ c: UInt64) -> UInt64 { low7 &+ (0x80 - c) &* ones }
+
+/// `asciiLower` of each of the eight bytes.
+@inline(__always) func asciiLower(word w: UInt64) -> UInt64 {
+    let low7 = w & ~highBits
+    let capital = bytesAtLeast(low7, 0x41) & ~bytesAtLeast(low7, 0x5B) & ~w & highBits
+    return w | capital >> 2
+}
+
+/// Whether each of the eight bytes is an ASCII letter or digit.
+@inline(__always) func isAlphanumeric(word w: UInt64) -> Bool {
+    let low7 = w & ~highBits, folded = low7 | 0x20 &* ones
+    let digit = bytesAtLeast(low7, 0x30) & ~bytesAtLeast(low7, 0x3A)
+    let letter = bytesAtLeast(folded, 0x61) & ~bytesAtLeast(folded, 0x7B)
+    return (digit | letter) & ~w & highBits == highBits
+}
+
 extension String {
     /// The UTF-8 bytes of a literal, for the byte searches above.
     var bytes: [UInt8] { Array(utf8) }

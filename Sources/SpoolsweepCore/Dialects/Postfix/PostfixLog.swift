@@ -211,6 +211,17 @@ extension UnsafeRawBufferPointer {
         let isValid: Bool
 
         init(_ s: UnsafeRawBufferPointer) {
+            // Eight bytes or more: the first eight and the last eight, as words.
+            if s.count >= 8, s.count <= 16 {
+                let head = s.loadUnaligned(as: UInt64.self), tail = s.loadUnaligned(fromByteOffset: s.count - 8, as: UInt64.self)
+                if isAlphanumeric(word: head), isAlphanumeric(word: tail) {
+                    let restBits = 8 * (s.count - 8)
+                    a = UInt64(bigEndian: head)
+                    b = (restBits == 64 ? UInt64(bigEndian: tail) : UInt64(bigEndian: tail) & (1 << restBits - 1)) | UInt64(s.count) << 60
+                    isValid = true
+                    return
+                }
+            }
             var a: UInt64 = 0, b: UInt64 = 0
             var ok = s.count >= 6 && s.count <= 16
             var i = 0
