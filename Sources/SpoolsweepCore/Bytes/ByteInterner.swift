@@ -6,18 +6,19 @@ import Glibc
 /// Keys are stored once in one growing arena. With `foldCase`, ASCII letters are lower-cased
 /// before hashing and storing: mail addresses and domains compare case-insensitively.
 ///
-/// A slot holds the key's hash beside its id, so a lookup of a known key touches three places
-/// in memory (its slot, its offsets, its bytes): with millions of keys, each is a cache miss.
+/// Each key is a record in the arena: its id and length (four bytes each), then its bytes. A
+/// slot holds the key's hash beside where its record starts, so a lookup of a known key touches
+/// two places in memory (its slot, its record): with millions of keys, each is a cache miss.
 public struct ByteInterner: Sendable {
     public let foldCase: Bool
     private var arena: [UInt8] = []
-    private var offsets: [UInt32] = [0]       // key i is arena[offsets[i]..<offsets[i+1]]
+    private var records: [UInt32] = []        // key i's record starts at arena[records[i]]
     private var slots: [Slot]
     private var mask: Int
 
     private struct Slot {
         var hash: UInt32 = 0
-        var id: Int32 = -1                    // -1: empty
+        var record: UInt32 = .max             // .max: empty
     }
 
     public init(foldCase: Bool) {
@@ -26,7 +27,7 @@ public struct ByteInterner: Sendable {
         mask = 63
     }
 
-    public var count: Int { offsets.count - 1 }
+    public var count: Int { records.count }
 
     /// The id of `key`, adding it when new.
     @inline(__always)
@@ -35,19 +36,22 @@ public struct ByteInterner: Sendable {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
-            if s.id < 0 { break }
-            if s.hash == h && equal(Int(s.id), key) { return s.id }
+            if s.record == .max { break }
+            if s.hash == h, let id = match(s.record, key) { return id }
             i = (i + 1) & mask
         }
         let id = Int32(count)
+        let start = arena.count
+        precondition(start + 8 + key.count < Int(UInt32.max), "interned keys exceed 4 GiB")
+        let header = UInt64(UInt32(bitPattern: id)) | UInt64(key.count) << 32   // id, then length
+        withUnsafeBytes(of: header.littleEndian) { arena.append(contentsOf: $0) }
         if foldCase {
             for b in key { arena.append(asciiLower(b)) }
         } else {
             arena.append(contentsOf: key)
         }
-        precondition(arena.count <= Int(UInt32.max), "interned keys exceed 4 GiB")
-        offsets.append(UInt32(arena.count))
-        slots[i] = Slot(hash: h, id: id)
+        records.append(UInt32(start))
+        slots[i] = Slot(hash: h, record: UInt32(start))
         if count * 2 > slots.count { grow() }
         return id
     }
@@ -63,16 +67,15 @@ public struct ByteInterner: Sendable {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
-            if s.id < 0 { return nil }
-            if s.hash == h && equal(Int(s.id), key) { return s.id }
+            if s.record == .max { return nil }
+            if s.hash == h, let id = match(s.record, key) { return id }
             i = (i + 1) & mask
         }
     }
 
     /// The stored bytes of `id` (case-folded when the interner folds case).
     public func withBytes<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
-        return arena.withUnsafeBytes { body($0.slice(lo..<hi)) }
+        arena.withUnsafeBytes { body(ByteInterner.key(in: $0, record: Int(records[Int(id)]))) }
     }
 
     public func string(_ id: Int32) -> String { withBytes(id) { $0.printable } }
@@ -115,14 +118,21 @@ public struct ByteInterner: Sendable {
         return UInt32(truncatingIfNeeded: h ^ (h >> 32))
     }
 
+    /// The bytes of the record at `start`.
     @inline(__always)
-    private func equal(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
-        guard hi - lo == key.count else { return false }
-        return arena.withUnsafeBytes { arena in
-            let stored = arena.slice(lo..<hi)
-            for k in 0..<ByteInterner.wordCount(key.count) where ByteInterner.word(stored, k) != keyWord(key, k) { return false }
-            return true
+    private static func key(in arena: UnsafeRawBufferPointer, record start: Int) -> UnsafeRawBufferPointer {
+        let length = Int(UInt32(littleEndian: arena.loadUnaligned(fromByteOffset: start + 4, as: UInt32.self)))
+        return arena.slice((start + 8)..<(start + 8 + length))
+    }
+
+    /// The id of the record at `start` if its key is `key`.
+    @inline(__always)
+    private func match(_ start: UInt32, _ key: UnsafeRawBufferPointer) -> Int32? {
+        arena.withUnsafeBytes { arena in
+            let stored = ByteInterner.key(in: arena, record: Int(start))
+            guard stored.count == key.count else { return nil }
+            for k in 0..<ByteInterner.wordCount(key.count) where ByteInterner.word(stored, k) != keyWord(key, k) { return nil }
+            return Int32(littleEndian: arena.loadUnaligned(fromByteOffset: Int(start), as: Int32.self))
         }
     }
 
@@ -131,9 +141,9 @@ public struct ByteInterner: Sendable {
         let size = slots.count * 2
         slots = Array(repeating: Slot(), count: size)
         mask = size - 1
-        for s in old where s.id >= 0 {
+        for s in old where s.record != .max {
             var i = Int(truncatingIfNeeded: s.hash) & mask
-            while slots[i].id >= 0 { i = (i + 1) & mask }
+            while slots[i].record != .max { i = (i + 1) & mask }
             slots[i] = s
         }
     }
