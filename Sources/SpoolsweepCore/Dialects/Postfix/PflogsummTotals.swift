@@ -52,7 +52,13 @@ struct PflogsummTotals {
 
     private var senderNames = ByteInterner(foldCase: false)
     private var senderDomainNames = ByteInterner(foldCase: false)
-    private var recipientNames = ByteInterner(foldCase: false)
+    /// The sending domain of each sender with a domain part (by `senderNames` id; -1: without
+    /// one, the domain is where the message came from).
+    private var senderAddressDomain: [Int32] = []
+    /// The `to=` addresses of sent and deferred lines, and by their ids, their domain's id and
+    /// whether they were delivered: pflogsumm's recipients are the delivered ones.
+    private var deliveryAddresses = ByteInterner(foldCase: false)
+    private var deliveryAddressFacts: [(domain: Int32, isRecipient: Bool)] = []
     /// Domains of `to=` addresses on sent and deferred lines; the rows are indexed by their ids.
     private var deliveryDomainNames = ByteInterner(foldCase: false)
     /// Client domains (`gimme_domain`) of messages received, for a sender without `@`.
@@ -60,7 +66,7 @@ struct PflogsummTotals {
 
     var senders: Int { senderNames.count }
     var sendingDomains: Int { senderDomainNames.count }
-    var recipients: Int { recipientNames.count }
+    private(set) var recipients = 0
     /// Domains with a delivery (pflogsumm's `$recipDomCnt`; deferral-only rows are not counted).
     private(set) var recipientDomains = 0
 
@@ -219,10 +225,17 @@ struct PflogsummTotals {
         // The sender: as written, the domain part lower-cased; "from=<>" for the null sender.
         normalise(address.count == 0 ? nil : address)
         let domain: Int32 = scratch.withUnsafeBytes { s in
-            _ = senderNames.id(s)
+            let sender = Int(senderNames.id(s))
             // Its domain: after the first "@" (with something before it), else where it came from.
-            if let at = s.index(of: 0x40), at > 0, at + 1 < s.count {
-                return senderDomainNames.id(s.dropFirst(at + 1))
+            if sender == senderAddressDomain.count {
+                if let at = s.index(of: 0x40), at > 0, at + 1 < s.count {
+                    senderAddressDomain.append(senderDomainNames.id(s.dropFirst(at + 1)))
+                } else {
+                    senderAddressDomain.append(-1)
+                }
+            }
+            if senderAddressDomain[sender] >= 0 {
+                return senderAddressDomain[sender]
             } else if whenceID == -2 {
                 return senderDomainNames.id(s)
             } else {
@@ -283,13 +296,20 @@ struct PflogsummTotals {
     /// address among the recipients.
     private mutating func deliveryDomain(_ address: UnsafeRawBufferPointer, isDelivery: Bool) -> Int {
         normalise(address)
-        let id: Int32 = scratch.withUnsafeBytes { s in
-            if isDelivery { _ = recipientNames.id(s) }
-            if let at = s.index(of: 0x40), at > 0 { return deliveryDomainNames.id(s.dropFirst(at + 1)) }
-            return deliveryDomainNames.id(s)
+        let id = Int(scratch.withUnsafeBytes { deliveryAddresses.id($0) })
+        if id == deliveryAddressFacts.count {
+            let domain: Int32 = scratch.withUnsafeBytes { s in
+                if let at = s.index(of: 0x40), at > 0 { return deliveryDomainNames.id(s.dropFirst(at + 1)) }
+                return deliveryDomainNames.id(s)
+            }
+            if Int(domain) == deliveryRows.count { deliveryRows.append(DeliveryRow()) }
+            deliveryAddressFacts.append((domain, false))
         }
-        if Int(id) == deliveryRows.count { deliveryRows.append(DeliveryRow()) }
-        return Int(id)
+        if isDelivery, !deliveryAddressFacts[id].isRecipient {
+            deliveryAddressFacts[id].isRecipient = true
+            recipients += 1
+        }
+        return Int(deliveryAddressFacts[id].domain)
     }
 
     /// Whether a `sent` reply names (`queued as NEWID`) a message received in this log: a content
@@ -337,10 +357,10 @@ struct PflogsummTotals {
     private mutating func normalise(_ address: UnsafeRawBufferPointer?) {
         scratch.removeAll(keepingCapacity: true)
         guard let address else { scratch.append(contentsOf: Self.nullSender); return }
-        var lower = false
-        for b in address {
-            if b == 0x40 { lower = true }
-            scratch.append(lower ? asciiLower(b) : b)
+        scratch.append(contentsOf: address)
+        guard let at = address.index(of: 0x40) else { return }
+        scratch.withUnsafeMutableBufferPointer { s in
+            for i in at..<s.count { s[i] = asciiLower(s[i]) }
         }
     }
 
