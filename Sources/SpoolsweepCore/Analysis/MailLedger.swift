@@ -20,8 +20,8 @@ public enum DeliveryClass: Int, Sendable {
         return .bounced
     }
 
-    private static let deliveredWord = "delivered".bytes, sentWord = "sent".bytes
-    private static let deferWord = "defer".bytes, retryWord = "retry".bytes, tempWord = "temp".bytes
+    private static let deliveredWord: StaticString = "delivered", sentWord: StaticString = "sent"
+    private static let deferWord: StaticString = "defer", retryWord: StaticString = "retry", tempWord: StaticString = "temp"
 }
 
 /// Counters for one hour or one day.

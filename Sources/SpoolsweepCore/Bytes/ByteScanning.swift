@@ -22,36 +22,41 @@ extension UnsafeRawBufferPointer {
         return UnsafeRawPointer(p) - base
     }
 
-    /// Index of the first occurrence of `needle` at or after `from`.
-    @inline(__always) public func index(of needle: [UInt8], from: Int = 0) -> Int? {
+    // Literals are `StaticString`s: their bytes and length are known when this is compiled, so a
+    // comparison is a few loads, with no call and no lazily initialised array.
+
+    /// Whether the bytes at `at` equal `literal` exactly.
+    @inline(__always) public func matches(_ literal: StaticString, at: Int = 0) -> Bool {
+        guard at >= 0, at + literal.count <= count else { return false }
+        return memcmp(baseAddress! + at, literal.utf8Start, literal.count) == 0
+    }
+
+    /// Index of the first occurrence of `literal` at or after `from`.
+    @inline(__always) public func index(of literal: StaticString, from: Int = 0) -> Int? {
         guard from < count, let base = baseAddress else { return nil }
-        guard let first = needle.first else { return from }
+        guard literal.count > 0 else { return from }
+        let first = literal.utf8Start.pointee
         var i = from
-        while i + needle.count <= count {
-            guard let p = memchr(base + i, Int32(first), count - i - needle.count + 1) else { return nil }
+        while i + literal.count <= count {
+            guard let p = memchr(base + i, Int32(first), count - i - literal.count + 1) else { return nil }
             i = UnsafeRawPointer(p) - base
-            if matches(needle, at: i) { return i }
+            if matches(literal, at: i) { return i }
             i += 1
         }
         return nil
     }
 
-    /// Whether the bytes at `at` equal `literal` exactly.
-    @inline(__always) public func matches(_ literal: [UInt8], at: Int = 0) -> Bool {
-        guard at >= 0, at + literal.count <= count else { return false }
-        return literal.withUnsafeBytes { memcmp(baseAddress! + at, $0.baseAddress!, literal.count) == 0 }
-    }
-
     /// Whether the bytes at `at` equal `literal` ignoring ASCII case (`literal` is lower-case).
-    @inline(__always) public func matchesIgnoringCase(_ literal: [UInt8], at: Int = 0) -> Bool {
+    @inline(__always) public func matchesIgnoringCase(_ literal: StaticString, at: Int = 0) -> Bool {
         guard at >= 0, at + literal.count <= count else { return false }
-        for i in 0..<literal.count where asciiLower(self[at + i]) != literal[i] { return false }
+        for i in 0..<literal.count where asciiLower(self[at + i]) != literal.utf8Start[i] { return false }
         return true
     }
 
     /// Index of the first occurrence of the lower-case `literal` ignoring ASCII case.
-    public func indexIgnoringCase(of literal: [UInt8], from: Int = 0) -> Int? {
-        guard let first = literal.first, literal.count <= count else { return nil }
+    public func indexIgnoringCase(of literal: StaticString, from: Int = 0) -> Int? {
+        guard literal.count > 0, literal.count <= count else { return nil }
+        let first = literal.utf8Start.pointee
         var i = from
         let upper = first >= 0x61 && first <= 0x7A ? first - 0x20 : first
         while i + literal.count <= count {
@@ -127,7 +132,7 @@ private let highBits: UInt64 = 0x80 &* ones
     return (digit | letter) & ~w & highBits == highBits
 }
 
-extension String {
-    /// The UTF-8 bytes of a literal, for the byte searches above.
-    var bytes: [UInt8] { Array(utf8) }
+extension StaticString {
+    /// Its length in bytes.
+    var count: Int { utf8CodeUnitCount }
 }

@@ -104,28 +104,28 @@ struct PflogsummTotals {
 
     init() { scratch.reserveCapacity(512) }
 
-    private static let client = "client=".bytes, fromSize = "from=<".bytes, sizeMark = ">, size=".bytes
-    private static let to = "to=<".bytes, origTo = "orig_to=<".bytes, relay = "relay=".bytes
-    private static let connUse = "conn_use=".bytes, delay = "delay=".bytes, delays = "delays=".bytes
-    private static let dsn = "dsn=".bytes, status = "status=".bytes, commaSpace = ", ".bytes
-    private static let sent = "sent".bytes, deferredWord = "deferred".bytes, bouncedWord = "bounced".bytes
-    private static let forwardedAs = "forwarded as ".bytes, queuedAs = "queued as ".bytes
-    private static let uid = "uid=".bytes, sender = "sender=".bytes, removed = "removed".bytes
-    private static let rejectWord = "reject".bytes, rejectWarningWord = "reject_warning".bytes
-    private static let holdWord = "hold".bytes, discardWord = "discard".bytes
-    private static let smtpd = "smtpd".bytes, postscreen = "postscreen".bytes, pickup = "pickup".bytes
-    private static let cleanup = "cleanup".bytes, qmgr = "qmgr".bytes
-    private static let smtpsPrefix = "smtps/".bytes, submissionPrefix = "submission/".bytes
-    private static let nullSender = "from=<>".bytes, unknown = "unknown".bytes
-    private static let cleanupKinds: [(word: [UInt8], kind: Int)] = [
-        ("milter-reject: ".bytes, 0), ("reject: ".bytes, 0), ("warning: ".bytes, 1), ("hold: ".bytes, 2), ("discard: ".bytes, 3),
+    private static let client: StaticString = "client=", fromSize: StaticString = "from=<", sizeMark: StaticString = ">, size="
+    private static let to: StaticString = "to=<", origTo: StaticString = "orig_to=<", relay: StaticString = "relay="
+    private static let connUse: StaticString = "conn_use=", delay: StaticString = "delay=", delays: StaticString = "delays="
+    private static let dsn: StaticString = "dsn=", status: StaticString = "status=", commaSpace: StaticString = ", "
+    private static let sent: StaticString = "sent", deferredWord: StaticString = "deferred", bouncedWord: StaticString = "bounced"
+    private static let forwardedAs: StaticString = "forwarded as ", queuedAs: StaticString = "queued as "
+    private static let uid: StaticString = "uid=", sender: StaticString = "sender=", removed: StaticString = "removed"
+    private static let rejectWord: StaticString = "reject", rejectWarningWord: StaticString = "reject_warning"
+    private static let holdWord: StaticString = "hold", discardWord: StaticString = "discard"
+    private static let smtpd: StaticString = "smtpd", postscreen: StaticString = "postscreen", pickup: StaticString = "pickup"
+    private static let cleanup: StaticString = "cleanup", qmgr: StaticString = "qmgr"
+    private static let smtpsPrefix: StaticString = "smtps/", submissionPrefix: StaticString = "submission/"
+    private static let nullSender: StaticString = "from=<>", unknown: StaticString = "unknown"
+    private static let cleanupKinds: [(word: StaticString, kind: Int)] = [
+        ("milter-reject: ", 0), ("reject: ", 0), ("warning: ", 1), ("hold: ", 2), ("discard: ", 3),
     ]
-    private static let smtpdKinds: [(word: [UInt8], kind: Int)] = [
-        ("reject: ".bytes, 0), ("reject_warning: ".bytes, 1), ("hold: ".bytes, 2), ("discard: ".bytes, 3),
+    private static let smtpdKinds: [(word: StaticString, kind: Int)] = [
+        ("reject: ", 0), ("reject_warning: ", 1), ("hold: ", 2), ("discard: ", 3),
     ]
-    private static let master = "master".bytes, warningWord = "warning".bytes, fatalWord = "fatal".bytes
-    private static let panicWord = "panic".bytes, colonRemoved = ": removed".bytes, colonSpace = ": ".bytes
-    private static let cleanupParts = ["header ".bytes, "body ".bytes, "END-OF-MESSAGE ".bytes]
+    private static let master: StaticString = "master", warningWord: StaticString = "warning", fatalWord: StaticString = "fatal"
+    private static let panicWord: StaticString = "panic", colonRemoved: StaticString = ": removed", colonSpace: StaticString = ": "
+    private static let cleanupParts: [StaticString] = ["header ", "body ", "END-OF-MESSAGE "]
 
     // MARK: - One line
 
@@ -356,7 +356,7 @@ struct PflogsummTotals {
     /// lower-cased; nil is the null sender, kept as `from=<>`.
     private mutating func normalise(_ address: UnsafeRawBufferPointer?) {
         scratch.removeAll(keepingCapacity: true)
-        guard let address else { scratch.append(contentsOf: Self.nullSender); return }
+        guard let address else { Self.nullSender.withUTF8Buffer { scratch.append(contentsOf: $0) }; return }
         scratch.append(contentsOf: address)
         guard let at = address.index(of: 0x40) else { return }
         scratch.withUnsafeMutableBufferPointer { s in
@@ -419,7 +419,7 @@ struct PflogsummTotals {
         }
         // relay=[^,]+, delay=[^,]+,
         var value = 0..<0
-        func field(_ name: [UInt8], optional: Bool) -> Bool {
+        func field(_ name: StaticString, optional: Bool) -> Bool {
             guard text.matches(name, at: i) else { return optional }
             var j = i + name.count
             let valueStart = j
@@ -557,7 +557,7 @@ struct PflogsummTotals {
     @inline(__always) private static func isWordByte(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) || c == 0x5F }
     @inline(__always) private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
     private static func isWord(_ s: UnsafeRawBufferPointer) -> Bool { s.allSatisfy(isWordByte) }
-    @inline(__always) private static func equal(_ s: UnsafeRawBufferPointer, _ literal: [UInt8]) -> Bool {
+    @inline(__always) private static func equal(_ s: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
         s.count == literal.count && s.matches(literal)
     }
 

@@ -13,8 +13,8 @@ struct PostfixEntry {
     let program: UnsafeRawBufferPointer
     let text: UnsafeRawBufferPointer
 
-    private static let postfix = "postfix".bytes
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map(\.bytes)
+    private static let postfix: StaticString = "postfix"
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] as [StaticString]
 
     /// Reads the lines of one file. Its classic timestamps take their year from `year`, or the
     /// year before for a month after `lastMonth` (a December line in a file written in January).
@@ -65,7 +65,7 @@ struct PostfixEntry {
     private init?(_ s: UnsafeRawBufferPointer, time: LocalTime, after i: Int) {
         // " host program[pid]: "
         guard i < s.count, let hostEnd = s.index(of: 0x20, from: i + 1),
-              let colon = s.index(of: [0x3A, 0x20], from: hostEnd + 1) else { return nil }
+              let colon = s.index(of: ": ", from: hostEnd + 1) else { return nil }
         var tag = s.slice((hostEnd + 1)..<colon)
         if let bracket = tag.index(of: 0x5B) { tag = tag.slice(0..<bracket) }
         guard tag.matchesIgnoringCase(PostfixEntry.postfix) else { return nil }
@@ -101,13 +101,13 @@ struct PostfixLogReader {
 
     init(countingTotals: Bool) { pflogsumm = countingTotals ? PflogsummTotals() : nil }
 
-    private static let client = "client=".bytes, saslUsername = "sasl_username=".bytes
-    private static let from = "from=<".bytes, size = "size=".bytes, to = "to=<".bytes
-    private static let status = "status=".bytes, relayLocal = "relay=local".bytes
-    private static let removed = "removed".bytes, reject = "reject: ".bytes, noqueue = "NOQUEUE: ".bytes
-    private static let saslFailed = "authentication failed".bytes, warning = "warning: ".bytes
-    private static let uid = "uid=".bytes
-    private static let pickup = "pickup".bytes, localDaemon = "local".bytes, virtual = "virtual".bytes, sent = "sent".bytes
+    private static let client: StaticString = "client=", saslUsername: StaticString = "sasl_username="
+    private static let from: StaticString = "from=<", size: StaticString = "size=", to: StaticString = "to=<"
+    private static let status: StaticString = "status=", relayLocal: StaticString = "relay=local"
+    private static let removed: StaticString = "removed", reject: StaticString = "reject: ", noqueue: StaticString = "NOQUEUE: "
+    private static let saslFailed: StaticString = "authentication failed", warning: StaticString = "warning: "
+    private static let uid: StaticString = "uid="
+    private static let pickup: StaticString = "pickup", localDaemon: StaticString = "local", virtual: StaticString = "virtual", sent: StaticString = "sent"
 
     mutating func read(_ e: PostfixEntry, into ledger: inout MailLedger) -> Bool {
         if ledger.range?.contains(e.time) ?? true { pflogsumm?.read(e) }
@@ -124,7 +124,7 @@ struct PostfixLogReader {
             }
             return true
         }
-        guard let colon = text.index(of: [0x3A, 0x20]), colon > 0 else { return true }
+        guard let colon = text.index(of: ": "), colon > 0 else { return true }
         let qid = UnsafeRawBufferPointer.QueueID(text.slice(0..<colon))
         guard qid.isValid else { return true }
         let rest = text.dropFirst(colon + 2)
