@@ -91,6 +91,15 @@ struct PostfixLogReader {
         var sender: Int32?
         var size = 0
         var recipients: [Int32] = []
+
+        mutating func sent(by sender: Int32, size: Int?) {
+            self.sender = sender
+            if let size { self.size = size }
+        }
+
+        mutating func add(recipient: Int32) {
+            if !recipients.contains(recipient) { recipients.append(recipient) }
+        }
     }
 
     private var messages = QueueTable<Message>()
@@ -147,18 +156,19 @@ struct PostfixLogReader {
             if let f = rest.index(of: Self.from) { m.sender = ledger.address(Self.angled(rest.dropFirst(f + Self.from.count - 1))) }
             messages[qid] = m
         } else if rest.matches(Self.from) {
-            guard messages[qid] != nil else { return true } // received before the log began
+            guard let m = messages[qid] else { return true } // received before the log began
             if let st = rest.index(of: Self.status) {
                 // "from=<...>, status=expired, returned to sender": a bounce of the whole message.
-                if let sender = messages[qid]!.sender {
+                if let sender = m.sender {
                     var word = rest.dropFirst(st + Self.status.count)
                     word = word.slice(0..<(word.index(of: 0x2C) ?? word.count))
                     ledger.delivery(at: e.time, sender: sender, recipient: sender, local: false, outcome: word)
                 }
                 return true
             }
-            messages[qid]!.sender = ledger.address(Self.angled(rest.dropFirst(Self.from.count - 1)))
-            if let sz = rest.index(of: Self.size), let (n, _) = rest.decimal(at: sz + Self.size.count) { messages[qid]!.size = n }
+            let sender = ledger.address(Self.angled(rest.dropFirst(Self.from.count - 1)))
+            let size = rest.index(of: Self.size).flatMap { rest.decimal(at: $0 + Self.size.count)?.value }
+            messages[qid]!.sent(by: sender, size: size)
         } else if rest.matches(Self.to), let st = rest.index(of: Self.status) {
             let recipient = ledger.address(Self.angled(rest.dropFirst(Self.to.count - 1)))
             var word = rest.dropFirst(st + Self.status.count)
@@ -168,7 +178,7 @@ struct PostfixLogReader {
             let local = rest.index(of: Self.relayLocal) != nil || e.daemon.matches(Self.localDaemon) || e.daemon.matches(Self.virtual)
             ledger.delivery(at: e.time, sender: messages[qid]?.sender, recipient: recipient,
                             local: local && word.matches(Self.sent), outcome: word)
-            if messages[qid] != nil, !messages[qid]!.recipients.contains(recipient) { messages[qid]!.recipients.append(recipient) }
+            messages[qid]?.add(recipient: recipient)
         } else if rest.matches(Self.removed) {
             flush(qid, into: &ledger)
         } else if rest.matches(Self.reject) {
