@@ -234,6 +234,8 @@ public struct MailLedger: Sendable {
     public private(set) var loginIPsByAccount: [Int32: Set<Int32>] = [:]
     public private(set) var breakIns: [Int32: BreakIn] = [:]
     public private(set) var blocks: [SecurityBlock] = []
+    /// The local domains of the message being counted (kept to reuse its storage).
+    private var seenDomains: [Int32] = []
     /// The dialect's own totals, when it keeps any (nil: none).
     public var serverTotals: ServerTotals?
     /// Earliest and latest fact time, for the report header.
@@ -325,7 +327,7 @@ public struct MailLedger: Sendable {
             domainTraffic[mailboxDomain, default: DomainTraffic()].addSent(recipients: recipients.count, size: size)
             mailboxes[mailbox, default: MailboxTraffic()].addSent(recipients: recipients, size: size, domainOf: domainOf)
         }
-        var seenDomains: [Int32] = []
+        seenDomains.removeAll(keepingCapacity: true)
         for r in recipients {
             MailLedger.bump(&recipientCounts, r)
             let d = domainOf[Int(r)]
