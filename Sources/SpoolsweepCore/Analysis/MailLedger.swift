@@ -14,11 +14,14 @@ public enum DeliveryClass: Int, Sendable {
 
     /// `Delivered` → delivered; `Deferred`, `Retry`... → deferred; anything else → bounced.
     static func of(outcome: UnsafeRawBufferPointer) -> DeliveryClass {
-        if outcome.matchesIgnoringCase("delivered".bytes) || outcome.matchesIgnoringCase("sent".bytes) { return .delivered }
-        if outcome.matchesIgnoringCase("defer".bytes) || outcome.matchesIgnoringCase("retry".bytes)
-            || outcome.matchesIgnoringCase("temp".bytes) { return .deferred }
+        if outcome.matchesIgnoringCase(deliveredWord) || outcome.matchesIgnoringCase(sentWord) { return .delivered }
+        if outcome.matchesIgnoringCase(deferWord) || outcome.matchesIgnoringCase(retryWord)
+            || outcome.matchesIgnoringCase(tempWord) { return .deferred }
         return .bounced
     }
+
+    private static let deliveredWord: StaticString = "delivered", sentWord: StaticString = "sent"
+    private static let deferWord: StaticString = "defer", retryWord: StaticString = "retry", tempWord: StaticString = "temp"
 }
 
 /// Counters for one hour or one day.
@@ -145,6 +148,17 @@ public struct LoginFacts: Sendable {
     public var failures = 0
     public var successes = 0
     public var lastFailure = LocalTime(seconds: 0)
+
+    /// Counts an attempt; returns the failures so far.
+    mutating func record(success: Bool, at t: LocalTime) -> Int {
+        if success {
+            successes += 1
+        } else {
+            failures += 1
+            lastFailure = t
+        }
+        return failures
+    }
 }
 
 /// Failed logins from one IP that ended in a successful login to an account.
@@ -244,6 +258,8 @@ public struct MailLedger: Sendable {
     public private(set) var loginIPsByAccount: [Int32: Set<Int32>] = [:]
     public private(set) var breakIns: [Int32: BreakIn] = [:]
     public private(set) var blocks: [SecurityBlock] = []
+    /// The local domains of the message being counted (kept to reuse its storage).
+    private var seenDomains: [Int32] = []
     /// The dialect's own totals, when it keeps any (nil: none).
     public var serverTotals: ServerTotals?
     /// Earliest and latest fact time, for the report header.
@@ -336,7 +352,7 @@ public struct MailLedger: Sendable {
             mailboxes[mailbox, default: MailboxTraffic()].addSent(
                 recipients: recipients, size: size, authenticated: account != nil, domainOf: domainOf)
         }
-        var seenDomains: [Int32] = []
+        seenDomains.removeAll(keepingCapacity: true)
         for r in recipients {
             MailLedger.bump(&recipientCounts, r)
             let d = domainOf[Int(r)]
@@ -379,13 +395,12 @@ public struct MailLedger: Sendable {
             }
         }
         if let sender {
-            var o = outcomesBySender[sender] ?? (0, 0, 0)
+            // Counted in place: one lookup.
             switch cls {
-            case .delivered: o.delivered += 1
-            case .deferred: o.deferred += 1
-            case .bounced: o.bounced += 1
+            case .delivered: outcomesBySender[sender, default: (0, 0, 0)].delivered += 1
+            case .deferred: outcomesBySender[sender, default: (0, 0, 0)].deferred += 1
+            case .bounced: outcomesBySender[sender, default: (0, 0, 0)].bounced += 1
             }
-            outcomesBySender[sender] = o
         }
     }
 
@@ -398,24 +413,20 @@ public struct MailLedger: Sendable {
     /// A login attempt over any protocol.
     public mutating func login(at t: LocalTime, ip: Int32, protocol proto: String, account: Int32?, success: Bool) {
         guard admit(t) else { return }
-        var facts = logins[ip] ?? LoginFacts()
+        let failures = logins[ip, default: LoginFacts()].record(success: success, at: t) // in place: one lookup
         if success {
-            facts.successes += 1
             if let account {
                 noteLocal(address: account)
                 loginIPsByAccount[account, default: []].insert(ip)
                 // Keep the strongest: the most failures from one IP before a success.
-                if facts.failures > (breakIns[account]?.failedBefore ?? 0) {
-                    breakIns[account] = BreakIn(ip: ip, failedBefore: facts.failures, at: t)
+                if failures > 0, failures > (breakIns[account]?.failedBefore ?? 0) {
+                    breakIns[account] = BreakIn(ip: ip, failedBefore: failures, at: t)
                 }
             }
         } else {
-            facts.failures += 1
-            facts.lastFailure = t
             failedLoginsByProtocol[proto, default: 0] += 1
             count(t) { $0.failedLogins += 1 }
         }
-        logins[ip] = facts
     }
 
     /// An IP the server's intrusion detection blocked.

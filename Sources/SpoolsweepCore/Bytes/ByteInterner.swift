@@ -6,18 +6,19 @@ import Glibc
 /// Keys are stored once in one growing arena. With `foldCase`, ASCII letters are lower-cased
 /// before hashing and storing: mail addresses and domains compare case-insensitively.
 ///
-/// A slot holds the key's hash beside its id, so a lookup of a known key touches three places
-/// in memory (its slot, its offsets, its bytes): with millions of keys, each is a cache miss.
+/// Each key is a record in the arena: its id and length (four bytes each), then its bytes. A
+/// slot holds the key's hash beside where its record starts, so a lookup of a known key touches
+/// two places in memory (its slot, its record): with millions of keys, each is a cache miss.
 public struct ByteInterner: Sendable {
     public let foldCase: Bool
     private var arena: [UInt8] = []
-    private var offsets: [UInt32] = [0]       // key i is arena[offsets[i]..<offsets[i+1]]
+    private var records: [UInt32] = []        // key i's record starts at arena[records[i]]
     private var slots: [Slot]
     private var mask: Int
 
     private struct Slot {
         var hash: UInt32 = 0
-        var id: Int32 = -1                    // -1: empty
+        var record: UInt32 = .max             // .max: empty
     }
 
     public init(foldCase: Bool) {
@@ -26,7 +27,7 @@ public struct ByteInterner: Sendable {
         mask = 63
     }
 
-    public var count: Int { offsets.count - 1 }
+    public var count: Int { records.count }
 
     /// The id of `key`, adding it when new.
     @inline(__always)
@@ -35,19 +36,22 @@ public struct ByteInterner: Sendable {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
-            if s.id < 0 { break }
-            if s.hash == h && equal(Int(s.id), key) { return s.id }
+            if s.record == .max { break }
+            if s.hash == h, let id = match(s.record, key) { return id }
             i = (i + 1) & mask
         }
         let id = Int32(count)
+        let start = arena.count
+        precondition(start + 8 + key.count < Int(UInt32.max), "interned keys exceed 4 GiB")
+        let header = UInt64(UInt32(bitPattern: id)) | UInt64(key.count) << 32   // id, then length
+        withUnsafeBytes(of: header.littleEndian) { arena.append(contentsOf: $0) }
         if foldCase {
             for b in key { arena.append(asciiLower(b)) }
         } else {
             arena.append(contentsOf: key)
         }
-        precondition(arena.count <= Int(UInt32.max), "interned keys exceed 4 GiB")
-        offsets.append(UInt32(arena.count))
-        slots[i] = Slot(hash: h, id: id)
+        records.append(UInt32(start))
+        slots[i] = Slot(hash: h, record: UInt32(start))
         if count * 2 > slots.count { grow() }
         return id
     }
@@ -63,45 +67,72 @@ public struct ByteInterner: Sendable {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
-            if s.id < 0 { return nil }
-            if s.hash == h && equal(Int(s.id), key) { return s.id }
+            if s.record == .max { return nil }
+            if s.hash == h, let id = match(s.record, key) { return id }
             i = (i + 1) & mask
         }
     }
 
     /// The stored bytes of `id` (case-folded when the interner folds case).
     public func withBytes<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
-        return arena.withUnsafeBytes { body($0.slice(lo..<hi)) }
+        arena.withUnsafeBytes { body(ByteInterner.key(in: $0, record: Int(records[Int(id)]))) }
     }
 
     public func string(_ id: Int32) -> String { withBytes(id) { $0.printable } }
 
     // MARK: - Internals
 
+    // Keys are hashed and compared eight bytes at a time: word k of a key is its bytes
+    // 8k..<8k+8, the last word its last eight bytes (overlapping the word before); a key shorter
+    // than eight is one word of its bytes.
+
+    @inline(__always)
+    private static func wordCount(_ n: Int) -> Int { n <= 8 ? 1 : (n + 7) / 8 }
+
+    @inline(__always)
+    private static func word(_ s: UnsafeRawBufferPointer, _ k: Int) -> UInt64 {
+        let n = s.count
+        guard n >= 8 else {
+            var w: UInt64 = 0
+            for j in 0..<n { w |= UInt64(s[j]) << (8 * j) }
+            return w
+        }
+        return s.loadUnaligned(fromByteOffset: Swift.min(8 * k, n - 8), as: UInt64.self)
+    }
+
+    /// Word k of `key` as stored: case-folded when folding.
+    @inline(__always)
+    private func keyWord(_ key: UnsafeRawBufferPointer, _ k: Int) -> UInt64 {
+        let w = ByteInterner.word(key, k)
+        return foldCase ? asciiLower(word: w) : w
+    }
+
     @inline(__always)
     private func hash(_ key: UnsafeRawBufferPointer) -> UInt32 {
-        // FNV-1a, over case-folded bytes when folding.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        if foldCase {
-            for b in key { h = (h ^ UInt64(asciiLower(b))) &* 0x100_0000_01b3 }
-        } else {
-            for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var h = UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15
+        for k in 0..<ByteInterner.wordCount(key.count) {
+            h = (h ^ keyWord(key, k)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 32
         }
         h ^= h >> 29
         return UInt32(truncatingIfNeeded: h ^ (h >> 32))
     }
 
+    /// The bytes of the record at `start`.
     @inline(__always)
-    private func equal(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
-        guard hi - lo == key.count else { return false }
-        return arena.withUnsafeBytes { stored in
-            if foldCase {
-                for j in 0..<key.count where stored[lo + j] != asciiLower(key[j]) { return false }
-                return true
-            }
-            return key.count == 0 || memcmp(stored.baseAddress! + lo, key.baseAddress!, key.count) == 0
+    private static func key(in arena: UnsafeRawBufferPointer, record start: Int) -> UnsafeRawBufferPointer {
+        let length = Int(UInt32(littleEndian: arena.loadUnaligned(fromByteOffset: start + 4, as: UInt32.self)))
+        return arena.slice((start + 8)..<(start + 8 + length))
+    }
+
+    /// The id of the record at `start` if its key is `key`.
+    @inline(__always)
+    private func match(_ start: UInt32, _ key: UnsafeRawBufferPointer) -> Int32? {
+        arena.withUnsafeBytes { arena in
+            let stored = ByteInterner.key(in: arena, record: Int(start))
+            guard stored.count == key.count else { return nil }
+            for k in 0..<ByteInterner.wordCount(key.count) where ByteInterner.word(stored, k) != keyWord(key, k) { return nil }
+            return Int32(littleEndian: arena.loadUnaligned(fromByteOffset: Int(start), as: Int32.self))
         }
     }
 
@@ -110,9 +141,9 @@ public struct ByteInterner: Sendable {
         let size = slots.count * 2
         slots = Array(repeating: Slot(), count: size)
         mask = size - 1
-        for s in old where s.id >= 0 {
+        for s in old where s.record != .max {
             var i = Int(truncatingIfNeeded: s.hash) & mask
-            while slots[i].id >= 0 { i = (i + 1) & mask }
+            while slots[i].record != .max { i = (i + 1) & mask }
             slots[i] = s
         }
     }

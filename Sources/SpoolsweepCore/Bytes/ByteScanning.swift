@@ -22,36 +22,41 @@ extension UnsafeRawBufferPointer {
         return UnsafeRawPointer(p) - base
     }
 
-    /// Index of the first occurrence of `needle` at or after `from`.
-    @inline(__always) public func index(of needle: [UInt8], from: Int = 0) -> Int? {
+    // Literals are `StaticString`s: their bytes and length are known when this is compiled, so a
+    // comparison is a few loads, with no call and no lazily initialised array.
+
+    /// Whether the bytes at `at` equal `literal` exactly.
+    @inline(__always) public func matches(_ literal: StaticString, at: Int = 0) -> Bool {
+        guard at >= 0, at + literal.count <= count else { return false }
+        return memcmp(baseAddress! + at, literal.utf8Start, literal.count) == 0
+    }
+
+    /// Index of the first occurrence of `literal` at or after `from`.
+    @inline(__always) public func index(of literal: StaticString, from: Int = 0) -> Int? {
         guard from < count, let base = baseAddress else { return nil }
-        guard let first = needle.first else { return from }
+        guard literal.count > 0 else { return from }
+        let first = literal.utf8Start.pointee
         var i = from
-        while i + needle.count <= count {
-            guard let p = memchr(base + i, Int32(first), count - i - needle.count + 1) else { return nil }
+        while i + literal.count <= count {
+            guard let p = memchr(base + i, Int32(first), count - i - literal.count + 1) else { return nil }
             i = UnsafeRawPointer(p) - base
-            if matches(needle, at: i) { return i }
+            if matches(literal, at: i) { return i }
             i += 1
         }
         return nil
     }
 
-    /// Whether the bytes at `at` equal `literal` exactly.
-    @inline(__always) public func matches(_ literal: [UInt8], at: Int = 0) -> Bool {
-        guard at >= 0, at + literal.count <= count else { return false }
-        return literal.withUnsafeBytes { memcmp(baseAddress! + at, $0.baseAddress!, literal.count) == 0 }
-    }
-
     /// Whether the bytes at `at` equal `literal` ignoring ASCII case (`literal` is lower-case).
-    @inline(__always) public func matchesIgnoringCase(_ literal: [UInt8], at: Int = 0) -> Bool {
+    @inline(__always) public func matchesIgnoringCase(_ literal: StaticString, at: Int = 0) -> Bool {
         guard at >= 0, at + literal.count <= count else { return false }
-        for i in 0..<literal.count where asciiLower(self[at + i]) != literal[i] { return false }
+        for i in 0..<literal.count where asciiLower(self[at + i]) != literal.utf8Start[i] { return false }
         return true
     }
 
     /// Index of the first occurrence of the lower-case `literal` ignoring ASCII case.
-    public func indexIgnoringCase(of literal: [UInt8], from: Int = 0) -> Int? {
-        guard let first = literal.first, literal.count <= count else { return nil }
+    public func indexIgnoringCase(of literal: StaticString, from: Int = 0) -> Int? {
+        guard literal.count > 0, literal.count <= count else { return nil }
+        let first = literal.utf8Start.pointee
         var i = from
         let upper = first >= 0x61 && first <= 0x7A ? first - 0x20 : first
         while i + literal.count <= count {
@@ -102,7 +107,32 @@ extension UnsafeRawBufferPointer {
 @inline(__always) func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
-extension String {
-    /// The UTF-8 bytes of a literal, for the byte searches above.
-    var bytes: [UInt8] { Array(utf8) }
+// Eight bytes at a time (SWAR): the high bit of each byte of a mask says whether that byte
+// passed a test. A byte's low seven bits plus (0x80 - c) carry into its high bit, never into the
+// next byte, exactly when they are at least c.
+
+private let ones: UInt64 = 0x0101_0101_0101_0101
+private let highBits: UInt64 = 0x80 &* ones
+
+/// High bit set in each byte of `low7` (high bits clear) that is at least `c` (1...0x80).
+@inline(__always) private func bytesAtLeast(_ low7: UInt64, _ c: UInt64) -> UInt64 { low7 &+ (0x80 - c) &* ones }
+
+/// `asciiLower` of each of the eight bytes.
+@inline(__always) func asciiLower(word w: UInt64) -> UInt64 {
+    let low7 = w & ~highBits
+    let capital = bytesAtLeast(low7, 0x41) & ~bytesAtLeast(low7, 0x5B) & ~w & highBits
+    return w | capital >> 2
+}
+
+/// Whether each of the eight bytes is an ASCII letter or digit.
+@inline(__always) func isAlphanumeric(word w: UInt64) -> Bool {
+    let low7 = w & ~highBits, folded = low7 | 0x20 &* ones
+    let digit = bytesAtLeast(low7, 0x30) & ~bytesAtLeast(low7, 0x3A)
+    let letter = bytesAtLeast(folded, 0x61) & ~bytesAtLeast(folded, 0x7B)
+    return (digit | letter) & ~w & highBits == highBits
+}
+
+extension StaticString {
+    /// Its length in bytes.
+    var count: Int { utf8CodeUnitCount }
 }

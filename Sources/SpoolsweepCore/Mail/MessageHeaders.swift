@@ -236,8 +236,8 @@ private func trimBlanks(_ value: [UInt8]) -> [UInt8] {
 private let LF: UInt8 = 0x0A
 private let CR: UInt8 = 0x0D
 private let COLON: UInt8 = 0x3A
-private let BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
-private let MBOX_FROM: [UInt8] = Array("From ".utf8)
+private let BOM: StaticString = "\u{FEFF}"  // EF BB BF
+private let MBOX_FROM: StaticString = "From "
 
 // MARK: - RFC 2047
 
@@ -285,7 +285,7 @@ public enum EncodedWords {
         convert(bytes, charset: normalizedCharset(charset))
     }
 
-    private static let start: [UInt8] = [0x3D, 0x3F]  // "=?"
+    private static let start: StaticString = "=?"
 
     /// The encoded word starting at `at` (which holds "=?"), decoded, and the index after it.
     private static func parseWord(

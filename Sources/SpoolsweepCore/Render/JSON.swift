@@ -49,21 +49,29 @@ public indirect enum JSON: Equatable, Sendable {
         }
     }
 
+    /// `s` in double quotes, escaped; the runs between escapes are appended whole (every byte
+    /// escaped is ASCII, so each run ends on a character boundary).
     static func quote(_ s: String, into out: inout String) {
         out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7F:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
+        var run = s.utf8.startIndex
+        for (i, b) in zip(s.utf8.indices, s.utf8) {
+            let escaped: String
+            switch b {
+            case 0x22: escaped = "\\\""
+            case 0x5C: escaped = "\\\\"
+            case 0x0A: escaped = "\\n"
+            case 0x0D: escaped = "\\r"
+            case 0x09: escaped = "\\t"
+            case _ where b < 0x20 || b == 0x7F:
+                let hex = String(b, radix: 16)
+                escaped = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: continue
             }
+            out += s[run..<i]
+            out += escaped
+            run = s.utf8.index(after: i)
         }
+        out += s[run...]
         out += "\""
     }
 }

@@ -35,10 +35,9 @@ private struct JSONParser {
         while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
     }
 
-    mutating func literal(_ word: String, _ value: JSON) -> JSON? {
-        let w = Array(word.utf8)
-        guard b.matches(w, at: i) else { return nil }
-        i += w.count
+    mutating func literal(_ word: StaticString, _ value: JSON) -> JSON? {
+        guard b.matches(word, at: i) else { return nil }
+        i += word.count
         return value
     }
 
@@ -130,7 +129,7 @@ private struct JSONParser {
             case 0x74: out.append(0x09)
             case 0x75:
                 guard var u = hex4() else { return nil }
-                if (0xD800..<0xDC00).contains(u), b.matches([0x5C, 0x75], at: i) {
+                if (0xD800..<0xDC00).contains(u), b.matches("\\u", at: i) {
                     i += 2
                     guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
                     u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)

@@ -48,6 +48,30 @@ private func existing(_ interner: ByteInterner, _ key: String) -> Int32? {
         #expect(interner.string(b) == "mÜller@example.test")
     }
 
+    /// Keys are hashed and compared eight bytes at a time: every byte value folds as
+    /// `asciiLower` folds it, at any position of keys of any length, and keys differing in one
+    /// byte anywhere stay apart.
+    @Test func wordAtATimeFoldingAndComparison() {
+        for foldCase in [true, false] {
+            var interner = ByteInterner(foldCase: foldCase)
+            var ids: [[UInt8]: Int32] = [:]
+            for length in 1...20 {
+                for position in 0..<length {
+                    for b in 0...255 {
+                        var key = [UInt8](repeating: 0x61, count: length)
+                        key[position] = UInt8(b)
+                        let id = key.withUnsafeBytes { interner.id($0) }
+                        let stored = foldCase ? key.map(asciiLower) : key
+                        if let seen = ids[stored] { #expect(seen == id) } else { ids[stored] = id }
+                        #expect(interner.withBytes(id) { Array($0) } == stored)
+                        #expect(stored.withUnsafeBytes { interner.existingID($0) } == id)
+                    }
+                }
+            }
+            #expect(interner.count == ids.count)
+        }
+    }
+
     @Test func growsPastTenThousandKeysKeepingEveryID() {
         var interner = ByteInterner(foldCase: true)
         for i in 0..<25_000 {

@@ -30,6 +30,16 @@ private func parse(_ bytes: [UInt8]) -> JSON? { bytes.withUnsafeBytes { JSON.par
         #expect(members.map(\.0) == ["null", "yes", "no", "ints", "doubles", "text", "unicode", "empty", "none", "", "nested", "dup", "dup"])
     }
 
+    /// Quoting: the escapes spelled out, everything else (non-ASCII too) copied as it is.
+    @Test func quotingEscapesExactly() {
+        var out = ""
+        JSON.quote("\"a\\b\nc\rd\te\u{07}\u{00}f\u{7F}\u{1F} Café 😀 e\u{301}\"\u{301}/", into: &out)
+        #expect(out == #""\"a\\b\nc\rd\te\u0007\u0000f\u007f\u001f Café 😀 e\#u{301}\"\#u{301}/""#)
+        out = ""
+        JSON.quote("", into: &out)
+        #expect(out == "\"\"")
+    }
+
     @Test func whitespaceAroundTokens() {
         #expect(parse(" \t\r\n{ \"a\" : [ 1 , 2 ] } \n") == .object([("a", .array([.int(1), .int(2)]))]))
     }

@@ -52,7 +52,13 @@ struct PflogsummTotals {
 
     private var senderNames = ByteInterner(foldCase: false)
     private var senderDomainNames = ByteInterner(foldCase: false)
-    private var recipientNames = ByteInterner(foldCase: false)
+    /// The sending domain of each sender with a domain part (by `senderNames` id; -1: without
+    /// one, the domain is where the message came from).
+    private var senderAddressDomain: [Int32] = []
+    /// The `to=` addresses of sent and deferred lines, and by their ids, their domain's id and
+    /// whether they were delivered: pflogsumm's recipients are the delivered ones.
+    private var deliveryAddresses = ByteInterner(foldCase: false)
+    private var deliveryAddressFacts: [(domain: Int32, isRecipient: Bool)] = []
     /// Domains of `to=` addresses on sent and deferred lines; the rows are indexed by their ids.
     private var deliveryDomainNames = ByteInterner(foldCase: false)
     /// Client domains (`gimme_domain`) of messages received, for a sender without `@`.
@@ -60,7 +66,7 @@ struct PflogsummTotals {
 
     var senders: Int { senderNames.count }
     var sendingDomains: Int { senderDomainNames.count }
-    var recipients: Int { recipientNames.count }
+    private(set) var recipients = 0
     /// Domains with a delivery (pflogsumm's `$recipDomCnt`; deferral-only rows are not counted).
     private(set) var recipientDomains = 0
 
@@ -87,7 +93,7 @@ struct PflogsummTotals {
         var deferred = false
         var reinjected = false
     }
-    private var tracks: [UnsafeRawBufferPointer.QueueID: Track] = [:]
+    private var tracks = QueueTable<Track>()
     /// Queue ids removed lately: a filtered copy can be delivered and removed before the filter's
     /// hand-off line naming it is logged.
     private var recentlyRemoved = [(UnsafeRawBufferPointer.QueueID, Track)]()
@@ -98,28 +104,28 @@ struct PflogsummTotals {
 
     init() { scratch.reserveCapacity(512) }
 
-    private static let client = "client=".bytes, fromSize = "from=<".bytes, sizeMark = ">, size=".bytes
-    private static let to = "to=<".bytes, origTo = "orig_to=<".bytes, relay = "relay=".bytes
-    private static let connUse = "conn_use=".bytes, delay = "delay=".bytes, delays = "delays=".bytes
-    private static let dsn = "dsn=".bytes, status = "status=".bytes, commaSpace = ", ".bytes
-    private static let sent = "sent".bytes, deferredWord = "deferred".bytes, bouncedWord = "bounced".bytes
-    private static let forwardedAs = "forwarded as ".bytes, queuedAs = "queued as ".bytes
-    private static let uid = "uid=".bytes, sender = "sender=".bytes, removed = "removed".bytes
-    private static let rejectWord = "reject".bytes, rejectWarningWord = "reject_warning".bytes
-    private static let holdWord = "hold".bytes, discardWord = "discard".bytes
-    private static let smtpd = "smtpd".bytes, postscreen = "postscreen".bytes, pickup = "pickup".bytes
-    private static let cleanup = "cleanup".bytes, qmgr = "qmgr".bytes
-    private static let smtpsPrefix = "smtps/".bytes, submissionPrefix = "submission/".bytes
-    private static let nullSender = "from=<>".bytes, unknown = "unknown".bytes
-    private static let cleanupKinds: [(word: [UInt8], kind: Int)] = [
-        ("milter-reject: ".bytes, 0), ("reject: ".bytes, 0), ("warning: ".bytes, 1), ("hold: ".bytes, 2), ("discard: ".bytes, 3),
+    private static let client: StaticString = "client=", fromSize: StaticString = "from=<", sizeMark: StaticString = ">, size="
+    private static let to: StaticString = "to=<", origTo: StaticString = "orig_to=<", relay: StaticString = "relay="
+    private static let connUse: StaticString = "conn_use=", delay: StaticString = "delay=", delays: StaticString = "delays="
+    private static let dsn: StaticString = "dsn=", status: StaticString = "status=", commaSpace: StaticString = ", "
+    private static let sent: StaticString = "sent", deferredWord: StaticString = "deferred", bouncedWord: StaticString = "bounced"
+    private static let forwardedAs: StaticString = "forwarded as ", queuedAs: StaticString = "queued as "
+    private static let uid: StaticString = "uid=", sender: StaticString = "sender=", removed: StaticString = "removed"
+    private static let rejectWord: StaticString = "reject", rejectWarningWord: StaticString = "reject_warning"
+    private static let holdWord: StaticString = "hold", discardWord: StaticString = "discard"
+    private static let smtpd: StaticString = "smtpd", postscreen: StaticString = "postscreen", pickup: StaticString = "pickup"
+    private static let cleanup: StaticString = "cleanup", qmgr: StaticString = "qmgr"
+    private static let smtpsPrefix: StaticString = "smtps/", submissionPrefix: StaticString = "submission/"
+    private static let nullSender: StaticString = "from=<>", unknown: StaticString = "unknown"
+    private static let cleanupKinds: [(word: StaticString, kind: Int)] = [
+        ("milter-reject: ", 0), ("reject: ", 0), ("warning: ", 1), ("hold: ", 2), ("discard: ", 3),
     ]
-    private static let smtpdKinds: [(word: [UInt8], kind: Int)] = [
-        ("reject: ".bytes, 0), ("reject_warning: ".bytes, 1), ("hold: ".bytes, 2), ("discard: ".bytes, 3),
+    private static let smtpdKinds: [(word: StaticString, kind: Int)] = [
+        ("reject: ", 0), ("reject_warning: ", 1), ("hold: ", 2), ("discard: ", 3),
     ]
-    private static let master = "master".bytes, warningWord = "warning".bytes, fatalWord = "fatal".bytes
-    private static let panicWord = "panic".bytes, colonRemoved = ": removed".bytes, colonSpace = ": ".bytes
-    private static let cleanupParts = ["header ".bytes, "body ".bytes, "END-OF-MESSAGE ".bytes]
+    private static let master: StaticString = "master", warningWord: StaticString = "warning", fatalWord: StaticString = "fatal"
+    private static let panicWord: StaticString = "panic", colonRemoved: StaticString = ": removed", colonSpace: StaticString = ": "
+    private static let cleanupParts: [StaticString] = ["header ", "body ", "END-OF-MESSAGE "]
 
     // MARK: - One line
 
@@ -219,10 +225,17 @@ struct PflogsummTotals {
         // The sender: as written, the domain part lower-cased; "from=<>" for the null sender.
         normalise(address.count == 0 ? nil : address)
         let domain: Int32 = scratch.withUnsafeBytes { s in
-            _ = senderNames.id(s)
+            let sender = Int(senderNames.id(s))
             // Its domain: after the first "@" (with something before it), else where it came from.
-            if let at = s.index(of: 0x40), at > 0, at + 1 < s.count {
-                return senderDomainNames.id(s.dropFirst(at + 1))
+            if sender == senderAddressDomain.count {
+                if let at = s.index(of: 0x40), at > 0, at + 1 < s.count {
+                    senderAddressDomain.append(senderDomainNames.id(s.dropFirst(at + 1)))
+                } else {
+                    senderAddressDomain.append(-1)
+                }
+            }
+            if senderAddressDomain[sender] >= 0 {
+                return senderAddressDomain[sender]
             } else if whenceID == -2 {
                 return senderDomainNames.id(s)
             } else {
@@ -283,13 +296,20 @@ struct PflogsummTotals {
     /// address among the recipients.
     private mutating func deliveryDomain(_ address: UnsafeRawBufferPointer, isDelivery: Bool) -> Int {
         normalise(address)
-        let id: Int32 = scratch.withUnsafeBytes { s in
-            if isDelivery { _ = recipientNames.id(s) }
-            if let at = s.index(of: 0x40), at > 0 { return deliveryDomainNames.id(s.dropFirst(at + 1)) }
-            return deliveryDomainNames.id(s)
+        let id = Int(scratch.withUnsafeBytes { deliveryAddresses.id($0) })
+        if id == deliveryAddressFacts.count {
+            let domain: Int32 = scratch.withUnsafeBytes { s in
+                if let at = s.index(of: 0x40), at > 0 { return deliveryDomainNames.id(s.dropFirst(at + 1)) }
+                return deliveryDomainNames.id(s)
+            }
+            if Int(domain) == deliveryRows.count { deliveryRows.append(DeliveryRow()) }
+            deliveryAddressFacts.append((domain, false))
         }
-        if Int(id) == deliveryRows.count { deliveryRows.append(DeliveryRow()) }
-        return Int(id)
+        if isDelivery, !deliveryAddressFacts[id].isRecipient {
+            deliveryAddressFacts[id].isRecipient = true
+            recipients += 1
+        }
+        return Int(deliveryAddressFacts[id].domain)
     }
 
     /// Whether a `sent` reply names (`queued as NEWID`) a message received in this log: a content
@@ -336,29 +356,29 @@ struct PflogsummTotals {
     /// lower-cased; nil is the null sender, kept as `from=<>`.
     private mutating func normalise(_ address: UnsafeRawBufferPointer?) {
         scratch.removeAll(keepingCapacity: true)
-        guard let address else { scratch.append(contentsOf: Self.nullSender); return }
-        var lower = false
-        for b in address {
-            if b == 0x40 { lower = true }
-            scratch.append(lower ? asciiLower(b) : b)
+        guard let address else { Self.nullSender.withUTF8Buffer { scratch.append(contentsOf: $0) }; return }
+        scratch.append(contentsOf: address)
+        guard let at = address.index(of: 0x40) else { return }
+        scratch.withUnsafeMutableBufferPointer { s in
+            for i in at..<s.count { s[i] = asciiLower(s[i]) }
         }
     }
 
     // MARK: - Line shapes
 
     /// cleanup's `...reject|milter-reject|warning|hold|discard: header|body|END-OF-MESSAGE ...`:
-    /// 0 reject, 1 warning, 2 hold, 3 discard.
+    /// 0 reject, 1 warning, 2 hold, 3 discard. pflogsumm's `.*?\b(...)` takes the leftmost match
+    /// at a word boundary; each word ends in its only colon, so that is the match ending at the
+    /// first colon that ends one.
     private static func cleanupAction(_ text: UnsafeRawBufferPointer) -> Int? {
-        var i = 0
-        while i < text.count {
-            // pflogsumm: `.*?\b(...)`: the leftmost match at a word boundary.
-            if i == 0 || !isWordByte(text[i - 1]) {
-                for (word, kind) in cleanupKinds where text.matches(word, at: i) {
-                    let after = i + word.count
-                    if cleanupParts.contains(where: { text.matches($0, at: after) }) { return kind }
-                }
+        var from = 0
+        while let colon = text.index(of: 0x3A, from: from) {
+            from = colon + 1
+            guard cleanupParts.contains(where: { text.matches($0, at: colon + 2) }), text.matches(colonSpace, at: colon) else { continue }
+            for (word, kind) in cleanupKinds {
+                let start = colon + 2 - word.count
+                if start >= 0, start == 0 || !isWordByte(text[start - 1]), text.matches(word, at: start) { return kind }
             }
-            i += 1
         }
         return nil
     }
@@ -399,7 +419,7 @@ struct PflogsummTotals {
         }
         // relay=[^,]+, delay=[^,]+,
         var value = 0..<0
-        func field(_ name: [UInt8], optional: Bool) -> Bool {
+        func field(_ name: StaticString, optional: Bool) -> Bool {
             guard text.matches(name, at: i) else { return optional }
             var j = i + name.count
             let valueStart = j
@@ -537,7 +557,7 @@ struct PflogsummTotals {
     @inline(__always) private static func isWordByte(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) || c == 0x5F }
     @inline(__always) private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
     private static func isWord(_ s: UnsafeRawBufferPointer) -> Bool { s.allSatisfy(isWordByte) }
-    @inline(__always) private static func equal(_ s: UnsafeRawBufferPointer, _ literal: [UInt8]) -> Bool {
+    @inline(__always) private static func equal(_ s: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
         s.count == literal.count && s.matches(literal)
     }
 

@@ -70,7 +70,10 @@ public struct PostfixDialect: MailServerDialect {
         }) ?? 0
         guard n > 0 else { return false }
         let firstLine = head[0..<(head[0..<n].firstIndex(of: 0x0A) ?? n)]
-        return firstLine.withUnsafeBytes { PostfixEntry($0, year: 2000, lastMonth: 12) != nil }
+        return firstLine.withUnsafeBytes {
+            var reader = PostfixEntry.Reader(year: 2000, lastMonth: 12)
+            return reader.entry($0) != nil
+        }
             || String(decoding: head[0..<n], as: UTF8.self).contains(" postfix/")
     }
 
@@ -116,11 +119,12 @@ public struct PostfixDialect: MailServerDialect {
             // Classic timestamps have no year: the file's modification time gives it.
             let stamp = LocalTime(unixTime: FileSystem.status(path)?.mtime ?? Int(time(nil)))
             let (year, month, _) = LocalTime.civil(stamp.day)
+            var entries = PostfixEntry.Reader(year: year, lastMonth: month)
             var unrecognised = 0
             do {
                 let stats = try reader.forEachLine(path: path) { line in
                     if line.isContinuation || line.bytes.isEmpty { return }
-                    guard let entry = PostfixEntry(line.bytes, year: year, lastMonth: month) else {
+                    guard let entry = entries.entry(line.bytes) else {
                         // Other programs share syslog's mail log: only unreadable lines count.
                         if !Self.isOtherProgram(line.bytes) { unrecognised += 1 }
                         return

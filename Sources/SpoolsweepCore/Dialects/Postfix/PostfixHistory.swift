@@ -6,8 +6,8 @@ struct PostfixHistoryReader {
     private var lastAttemptSecond: [String: Int64] = [:]
     private(set) var history: [String: MessageHistory] = [:]
 
-    private static let client = "client=".bytes, saslUsername = "sasl_username=".bytes
-    private static let status = "status=".bytes, to = "to=<".bytes
+    private static let client: StaticString = "client=", saslUsername: StaticString = "sasl_username="
+    private static let status: StaticString = "status=", to: StaticString = "to=<"
 
     init(_ messages: [QueuedMessage]) {
         for m in messages {
@@ -19,7 +19,7 @@ struct PostfixHistoryReader {
 
     mutating func read(_ e: PostfixEntry) {
         let text = e.text
-        guard let colon = text.index(of: [0x3A, 0x20]), colon > 0,
+        guard let colon = text.index(of: ": "), colon > 0,
               let id = wanted[UnsafeRawBufferPointer.QueueID(text.slice(0..<colon))] else { return }
         let rest = text.dropFirst(colon + 2)
         if rest.matches(Self.client) {

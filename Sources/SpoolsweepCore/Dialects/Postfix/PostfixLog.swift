@@ -13,36 +13,59 @@ struct PostfixEntry {
     let program: UnsafeRawBufferPointer
     let text: UnsafeRawBufferPointer
 
-    private static let postfix = "postfix".bytes
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].map(\.bytes)
+    private static let postfix: StaticString = "postfix"
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] as [StaticString]
 
-    /// - Parameters:
-    ///   - year: the year of a classic timestamp whose month is not after `lastMonth`; a later
-    ///     month belongs to the year before (a December line in a file written in January).
-    init?(_ s: UnsafeRawBufferPointer, year: Int, lastMonth: Int) {
-        var i: Int
-        let time: LocalTime
+    /// Reads the lines of one file. Its classic timestamps take their year from `year`, or the
+    /// year before for a month after `lastMonth` (a December line in a file written in January).
+    /// Lines come many to a second: a line stamped like the line before reuses its time.
+    struct Reader {
+        let year: Int, lastMonth: Int
+        /// The first 16 bytes of the last line whose classic stamp ends at byte 15, and its time.
+        private var stamp: (UInt64, UInt64) = (0, 0)
+        private var stampTime: LocalTime?
+
+        init(year: Int, lastMonth: Int) { self.year = year; self.lastMonth = lastMonth }
+
+        mutating func entry(_ s: UnsafeRawBufferPointer) -> PostfixEntry? {
+            if s.count > 16, let t = stampTime, s.loadUnaligned(as: UInt64.self) == stamp.0,
+               s.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == stamp.1 {
+                return PostfixEntry(s, time: t, after: 15)
+            }
+            guard let (time, end) = PostfixEntry.time(s, year: year, lastMonth: lastMonth) else { return nil }
+            if end == 15, s.count > 16, s[15] == 0x20 {
+                stamp = (s.loadUnaligned(as: UInt64.self), s.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                stampTime = time
+            }
+            return PostfixEntry(s, time: time, after: end)
+        }
+    }
+
+    /// The line's time and where its stamp ends (at the blank before the host).
+    private static func time(_ s: UnsafeRawBufferPointer, year: Int, lastMonth: Int) -> (LocalTime, Int)? {
         if s.count > 20, isDigit(s[0]), s[4] == 0x2D, s[10] == 0x54 {
             // RFC 3339
             guard let y = s.slice(0..<4).decimalValue, let mo = s.slice(5..<7).decimalValue,
                   let d = s.slice(8..<10).decimalValue, (1...12).contains(mo), (1...31).contains(d),
                   let (ms, end) = SmarterMailEntry.timeOfDay(s, at: 11) else { return nil }
-            i = s.index(of: 0x20, from: end) ?? s.count
-            time = LocalTime(milliseconds: LocalTime.days(year: y, month: mo, day: d) * 86_400_000 + ms)
-        } else {
-            guard s.count > 16, let m = PostfixEntry.months.firstIndex(where: { s.matchesIgnoringCase($0) }),
-                  s[3] == 0x20 else { return nil }
-            var j = 4
-            if s[j] == 0x20 { j += 1 } // "Nov  9"
-            guard let (d, afterDay) = s.decimal(at: j), (1...31).contains(d), afterDay < s.count, s[afterDay] == 0x20,
-                  let (ms, end) = SmarterMailEntry.timeOfDay(s, at: afterDay + 1) else { return nil }
-            let month = m + 1
-            time = LocalTime(milliseconds: LocalTime.days(year: month > lastMonth ? year - 1 : year, month: month, day: d) * 86_400_000 + ms)
-            i = end
+            return (LocalTime(milliseconds: LocalTime.days(year: y, month: mo, day: d) * 86_400_000 + ms),
+                    s.index(of: 0x20, from: end) ?? s.count)
         }
+        guard s.count > 16, let m = PostfixEntry.months.firstIndex(where: { s.matchesIgnoringCase($0) }),
+              s[3] == 0x20 else { return nil }
+        var j = 4
+        if s[j] == 0x20 { j += 1 } // "Nov  9"
+        guard let (d, afterDay) = s.decimal(at: j), (1...31).contains(d), afterDay < s.count, s[afterDay] == 0x20,
+              let (ms, end) = SmarterMailEntry.timeOfDay(s, at: afterDay + 1) else { return nil }
+        let month = m + 1
+        return (LocalTime(milliseconds: LocalTime.days(year: month > lastMonth ? year - 1 : year, month: month, day: d) * 86_400_000 + ms), end)
+    }
+
+    /// The rest of a line whose stamp ends at `i`.
+    private init?(_ s: UnsafeRawBufferPointer, time: LocalTime, after i: Int) {
         // " host program[pid]: "
         guard i < s.count, let hostEnd = s.index(of: 0x20, from: i + 1),
-              let colon = s.index(of: [0x3A, 0x20], from: hostEnd + 1) else { return nil }
+              let colon = s.index(of: ": ", from: hostEnd + 1) else { return nil }
         var tag = s.slice((hostEnd + 1)..<colon)
         if let bracket = tag.index(of: 0x5B) { tag = tag.slice(0..<bracket) }
         guard tag.matchesIgnoringCase(PostfixEntry.postfix) else { return nil }
@@ -68,9 +91,18 @@ struct PostfixLogReader {
         var sender: Int32?
         var size = 0
         var recipients: [Int32] = []
+
+        mutating func sent(by sender: Int32, size: Int?) {
+            self.sender = sender
+            if let size { self.size = size }
+        }
+
+        mutating func add(recipient: Int32) {
+            if !recipients.contains(recipient) { recipients.append(recipient) }
+        }
     }
 
-    private var messages: [UnsafeRawBufferPointer.QueueID: Message] = [:]
+    private var messages = QueueTable<Message>()
     private var pickupIP: Int32?
     /// The grand totals as pflogsumm counts them, for the ledger's `serverTotals` (nil: another
     /// thread counts them).
@@ -78,13 +110,13 @@ struct PostfixLogReader {
 
     init(countingTotals: Bool) { pflogsumm = countingTotals ? PflogsummTotals() : nil }
 
-    private static let client = "client=".bytes, saslUsername = "sasl_username=".bytes
-    private static let from = "from=<".bytes, size = "size=".bytes, to = "to=<".bytes
-    private static let status = "status=".bytes, relayLocal = "relay=local".bytes
-    private static let removed = "removed".bytes, reject = "reject: ".bytes, noqueue = "NOQUEUE: ".bytes
-    private static let saslFailed = "authentication failed".bytes, warning = "warning: ".bytes
-    private static let uid = "uid=".bytes
-    private static let pickup = "pickup".bytes, localDaemon = "local".bytes, virtual = "virtual".bytes, sent = "sent".bytes
+    private static let client: StaticString = "client=", saslUsername: StaticString = "sasl_username="
+    private static let from: StaticString = "from=<", size: StaticString = "size=", to: StaticString = "to=<"
+    private static let status: StaticString = "status=", relayLocal: StaticString = "relay=local"
+    private static let removed: StaticString = "removed", reject: StaticString = "reject: ", noqueue: StaticString = "NOQUEUE: "
+    private static let saslFailed: StaticString = "authentication failed", warning: StaticString = "warning: "
+    private static let uid: StaticString = "uid="
+    private static let pickup: StaticString = "pickup", localDaemon: StaticString = "local", virtual: StaticString = "virtual", sent: StaticString = "sent"
 
     mutating func read(_ e: PostfixEntry, into ledger: inout MailLedger) -> Bool {
         if ledger.range?.contains(e.time) ?? true { pflogsumm?.read(e) }
@@ -101,7 +133,7 @@ struct PostfixLogReader {
             }
             return true
         }
-        guard let colon = text.index(of: [0x3A, 0x20]), colon > 0 else { return true }
+        guard let colon = text.index(of: ": "), colon > 0 else { return true }
         let qid = UnsafeRawBufferPointer.QueueID(text.slice(0..<colon))
         guard qid.isValid else { return true }
         let rest = text.dropFirst(colon + 2)
@@ -124,18 +156,19 @@ struct PostfixLogReader {
             if let f = rest.index(of: Self.from) { m.sender = ledger.address(Self.angled(rest.dropFirst(f + Self.from.count - 1))) }
             messages[qid] = m
         } else if rest.matches(Self.from) {
-            guard messages[qid] != nil else { return true } // received before the log began
+            guard let m = messages[qid] else { return true } // received before the log began
             if let st = rest.index(of: Self.status) {
                 // "from=<...>, status=expired, returned to sender": a bounce of the whole message.
-                if let sender = messages[qid]!.sender {
+                if let sender = m.sender {
                     var word = rest.dropFirst(st + Self.status.count)
                     word = word.slice(0..<(word.index(of: 0x2C) ?? word.count))
                     ledger.delivery(at: e.time, sender: sender, recipient: sender, local: false, outcome: word)
                 }
                 return true
             }
-            messages[qid]!.sender = ledger.address(Self.angled(rest.dropFirst(Self.from.count - 1)))
-            if let sz = rest.index(of: Self.size), let (n, _) = rest.decimal(at: sz + Self.size.count) { messages[qid]!.size = n }
+            let sender = ledger.address(Self.angled(rest.dropFirst(Self.from.count - 1)))
+            let size = rest.index(of: Self.size).flatMap { rest.decimal(at: $0 + Self.size.count)?.value }
+            messages[qid]!.sent(by: sender, size: size)
         } else if rest.matches(Self.to), let st = rest.index(of: Self.status) {
             let recipient = ledger.address(Self.angled(rest.dropFirst(Self.to.count - 1)))
             var word = rest.dropFirst(st + Self.status.count)
@@ -145,7 +178,7 @@ struct PostfixLogReader {
             let local = rest.index(of: Self.relayLocal) != nil || e.daemon.matches(Self.localDaemon) || e.daemon.matches(Self.virtual)
             ledger.delivery(at: e.time, sender: messages[qid]?.sender, recipient: recipient,
                             local: local && word.matches(Self.sent), outcome: word)
-            if messages[qid] != nil, !messages[qid]!.recipients.contains(recipient) { messages[qid]!.recipients.append(recipient) }
+            messages[qid]?.add(recipient: recipient)
         } else if rest.matches(Self.removed) {
             flush(qid, into: &ledger)
         } else if rest.matches(Self.reject) {
@@ -162,7 +195,7 @@ struct PostfixLogReader {
 
     /// Messages still queued at the end of the input count too.
     mutating func finish(into ledger: inout MailLedger) {
-        for qid in messages.keys.sorted(by: { messages[$0]!.received < messages[$1]!.received }) { flush(qid, into: &ledger) }
+        for (qid, _) in messages.entries.sorted(by: { $0.value.received < $1.value.received }) { flush(qid, into: &ledger) }
         if let pflogsumm { ledger.serverTotals = pflogsumm.serverTotals }
     }
 
@@ -188,15 +221,34 @@ extension UnsafeRawBufferPointer {
         let isValid: Bool
 
         init(_ s: UnsafeRawBufferPointer) {
+            // Eight bytes or more: the first eight and the last eight, as words.
+            if s.count >= 8, s.count <= 16 {
+                let head = s.loadUnaligned(as: UInt64.self), tail = s.loadUnaligned(fromByteOffset: s.count - 8, as: UInt64.self)
+                if isAlphanumeric(word: head), isAlphanumeric(word: tail) {
+                    let restBits = 8 * (s.count - 8)
+                    a = UInt64(bigEndian: head)
+                    b = (restBits == 64 ? UInt64(bigEndian: tail) : UInt64(bigEndian: tail) & (1 << restBits - 1)) | UInt64(s.count) << 60
+                    isValid = true
+                    return
+                }
+            }
             var a: UInt64 = 0, b: UInt64 = 0
             var ok = s.count >= 6 && s.count <= 16
-            for (i, c) in s.enumerated() where ok {
+            var i = 0
+            while ok, i < s.count {
+                let c = s[i]
                 guard isDigit(c) || isLetter(c) else { ok = false; break }
                 if i < 8 { a = a << 8 | UInt64(c) } else { b = b << 8 | UInt64(c) }
+                i += 1
             }
             self.a = a
             self.b = b | UInt64(s.count) << 60
             isValid = ok
         }
+
+        private init() { a = 0; b = 0; isValid = false }
+
+        /// No queue id: what an empty slot of a table holds.
+        static let none = QueueID()
     }
 }

@@ -7,10 +7,10 @@ struct SmarterMailHistoryReader {
     private var bySpoolName: [String: String] = [:]
     private(set) var history: [String: MessageHistory] = [:]
 
-    private static let hasCompleted = "has completed (".bytes
-    private static let authenticatedAs = "Authenticated as ".bytes
-    private static let writingMail = "writing mail to ".bytes
-    private static let hdrPath = "Successfully wrote to the HDR file".bytes
+    private static let hasCompleted: StaticString = "has completed ("
+    private static let authenticatedAs: StaticString = "Authenticated as "
+    private static let writingMail: StaticString = "writing mail to "
+    private static let hdrPath: StaticString = "Successfully wrote to the HDR file"
 
     init(_ messages: [QueuedMessage]) {
         for m in messages {

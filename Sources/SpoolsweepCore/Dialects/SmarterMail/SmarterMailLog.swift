@@ -119,14 +119,14 @@ struct SmarterMailSMTPReader {
     private var sessions = IntTable<Session>()
     private var linesSinceSweep = 0
 
-    private static let cmd = "cmd: ".bytes, rsp = "rsp: ".bytes
-    private static let mailFrom = "mail from:".bytes, rcptTo = "rcpt to:".bytes
-    private static let authCmd = "auth".bytes, dataCmd = "data".bytes, quit = "quit".bytes, rset = "rset".bytes
-    private static let authenticatedAs = "Authenticated as ".bytes
-    private static let sizeLine = "Received message size: ".bytes
-    private static let wroteData = "Data transfer succeeded".bytes
-    private static let wroteHdr = "Successfully wrote to the HDR file".bytes
-    private static let failurePhrases = ["login failed", "authentication failed", "too many authentication failures"].map(\.bytes)
+    private static let cmd: StaticString = "cmd: ", rsp: StaticString = "rsp: "
+    private static let mailFrom: StaticString = "mail from:", rcptTo: StaticString = "rcpt to:"
+    private static let authCmd: StaticString = "auth", dataCmd: StaticString = "data", quit: StaticString = "quit", rset: StaticString = "rset"
+    private static let authenticatedAs: StaticString = "Authenticated as "
+    private static let sizeLine: StaticString = "Received message size: "
+    private static let wroteData: StaticString = "Data transfer succeeded"
+    private static let wroteHdr: StaticString = "Successfully wrote to the HDR file"
+    private static let failurePhrases = ["login failed", "authentication failed", "too many authentication failures"] as [StaticString]
 
     /// Handles one entry; returns false when the line is not an SMTP session line.
     mutating func read(_ entry: SmarterMailEntry, into ledger: inout MailLedger) -> Bool {
@@ -263,10 +263,10 @@ struct SmarterMailSMTPReader {
 
 /// Reads delivery outcomes: local deliveries, and remote completions with their outcome word.
 struct SmarterMailDeliveryReader {
-    private static let localDelivery = "Starting local delivery to ".bytes
-    private static let deliveryFor = "Delivery for ".bytes
-    private static let hasCompleted = "has completed (".bytes
-    private static let to = " to ".bytes
+    private static let localDelivery: StaticString = "Starting local delivery to "
+    private static let deliveryFor: StaticString = "Delivery for "
+    private static let hasCompleted: StaticString = "has completed ("
+    private static let to: StaticString = " to "
 
     func read(_ entry: SmarterMailEntry, into ledger: inout MailLedger) -> Bool {
         let s = entry.text
@@ -293,7 +293,7 @@ struct SmarterMailDeliveryReader {
         return true
     }
 
-    private func lastIndex(of needle: [UInt8], in s: UnsafeRawBufferPointer) -> Int? {
+    private func lastIndex(of needle: StaticString, in s: UnsafeRawBufferPointer) -> Int? {
         var found: Int?
         var from = 0
         while let i = s.index(of: needle, from: from) { found = i; from = i + 1 }
@@ -311,13 +311,13 @@ struct SmarterMailAdminReader {
     /// AUTH attempts, so they are not counted twice.
     var daysWithSMTPLog: Set<Int64> = []
 
-    private static let loginSuccessful = " Login successful".bytes
-    private static let loginFailed = " Login failed".bytes
-    private static let withUser = "With user ".bytes
-    private static let userBracket = "User [".bytes
-    private static let idsBlock = "Added to IDS block list for violating rule ".bytes
-    private static let type = "Type: ".bytes
-    private static let smtp = "smtp".bytes
+    private static let loginSuccessful: StaticString = " Login successful"
+    private static let loginFailed: StaticString = " Login failed"
+    private static let withUser: StaticString = "With user "
+    private static let userBracket: StaticString = "User ["
+    private static let idsBlock: StaticString = "Added to IDS block list for violating rule "
+    private static let type: StaticString = "Type: "
+    private static let smtp: StaticString = "smtp"
 
     /// Handles one entry; continuation lines carry details only, never a second login.
     func read(_ entry: SmarterMailEntry, into ledger: inout MailLedger) -> Bool {
