@@ -93,7 +93,7 @@ struct PflogsummTotals {
         var deferred = false
         var reinjected = false
     }
-    private var tracks = QueueTable<Track>()
+    private var tracks = KeyTable<UnsafeRawBufferPointer.QueueID, Track>()
     /// Queue ids removed lately: a filtered copy can be delivered and removed before the filter's
     /// hand-off line naming it is logged.
     private var recentlyRemoved = [(UnsafeRawBufferPointer.QueueID, Track)]()

@@ -102,7 +102,7 @@ struct PostfixLogReader {
         }
     }
 
-    private var messages = QueueTable<Message>()
+    private var messages = KeyTable<UnsafeRawBufferPointer.QueueID, Message>()
     private var pickupIP: Int32?
     /// The grand totals as pflogsumm counts them, for the ledger's `serverTotals` (nil: another
     /// thread counts them).
@@ -216,7 +216,7 @@ struct PostfixLogReader {
 
 extension UnsafeRawBufferPointer {
     /// A Postfix queue id (short hex `8377DA1094` or long `4jcXTb0VD8z7lvy`), packed for hashing.
-    struct QueueID: Hashable {
+    struct QueueID: Hashable, TableKey {
         let a: UInt64, b: UInt64
         let isValid: Bool
 
@@ -249,6 +249,13 @@ extension UnsafeRawBufferPointer {
         private init() { a = 0; b = 0; isValid = false }
 
         /// No queue id: what an empty slot of a table holds.
-        static let none = QueueID()
+        static let unused = QueueID()
+
+        /// The two words mixed (Fibonacci hashing: the high bits are the best mixed). Only
+        /// valid ids are keys.
+        var tableHash: UInt64 {
+            precondition(isValid)
+            return (a ^ (b &* 0x9E37_79B9_7F4A_7C15)) &* 0x9E37_79B9_7F4A_7C15
+        }
     }
 }

@@ -116,7 +116,7 @@ struct SmarterMailSMTPReader {
         var acceptedAt = LocalTime(seconds: 0)
     }
 
-    private var sessions = IntTable<Session>()
+    private var sessions = KeyTable<Int, Session>()
     private var linesSinceSweep = 0
 
     private static let cmd: StaticString = "cmd: ", rsp: StaticString = "rsp: "
@@ -143,8 +143,8 @@ struct SmarterMailSMTPReader {
         linesSinceSweep += 1
         if linesSinceSweep >= 65_536 { sweep(before: t.seconds - 3600, into: &ledger) }
 
-        let session = sessions.index(of: sid) { Session(ip: ledger.ip(ipBytes), lastSeen: t.seconds) }
-        Self.handle(text, at: t, session: &sessions.values[session], into: &ledger)
+        if sessions[sid] == nil { sessions[sid] = Session(ip: ledger.ip(ipBytes), lastSeen: t.seconds) }
+        Self.handle(text, at: t, session: &sessions[sid]!, into: &ledger)
         return true
     }
 
@@ -246,10 +246,10 @@ struct SmarterMailSMTPReader {
     /// Ends sessions idle since `before` (connections dropped without QUIT), keeping memory bounded.
     private mutating func sweep(before: Int64, into ledger: inout MailLedger) {
         linesSinceSweep = 0
-        sessions.removeAll { _, s in
-            guard s.lastSeen < before else { return false }
+        for (sid, s) in sessions.entries where s.lastSeen < before {
+            var s = s
+            sessions[sid] = nil
             Self.flush(&s, into: &ledger)
-            return true
         }
     }
 

@@ -97,3 +97,31 @@ import Testing
 private extension String {
     func replacingAll(_ a: String, _ b: String) -> String { split(separator: a, omittingEmptySubsequences: false).joined(separator: b) }
 }
+
+@Suite struct QueueIDTests {
+    /// Queue ids of eight bytes or more are packed a word at a time: the same key, and the same
+    /// validity, as packing them byte by byte.
+    @Test func queueIDsPackAsByteByByte() {
+        func reference(_ s: [UInt8]) -> (UInt64, UInt64, Bool) {
+            var a: UInt64 = 0, b: UInt64 = 0
+            var ok = s.count >= 6 && s.count <= 16
+            for (i, c) in s.enumerated() where ok {
+                guard isDigit(c) || isLetter(c) else { ok = false; break }
+                if i < 8 { a = a << 8 | UInt64(c) } else { b = b << 8 | UInt64(c) }
+            }
+            return (a, b | UInt64(s.count) << 60, ok)
+        }
+        let alphabet = Array("0123456789ABCDEFabcdefzZ".utf8)
+        for length in 1...18 {
+            for position in 0..<length {
+                for c in 0...255 {
+                    var s = (0..<length).map { alphabet[($0 * 7 + length) % alphabet.count] }
+                    s[position] = UInt8(c)
+                    let id = s.withUnsafeBytes { UnsafeRawBufferPointer.QueueID($0) }
+                    let (a, b, ok) = reference(s)
+                    #expect(id.a == a && id.b == b && id.isValid == ok)
+                }
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 import Testing
 @testable import SpoolsweepCore
 
-@Suite struct QueueTableTests {
+@Suite struct KeyTableTests {
     static func id(_ n: Int) -> UnsafeRawBufferPointer.QueueID {
         Array(String(n * 7919, radix: 16, uppercase: true).utf8).withUnsafeBytes { s in
             Array(repeating: UInt8(ascii: "0"), count: max(0, 10 - s.count)).withUnsafeBytes { pad in
@@ -13,7 +13,7 @@ import Testing
     /// Inserts, modifies in place, and removes in an order that breaks probe runs; every lookup
     /// agrees with a Dictionary doing the same.
     @Test func agreesWithADictionary() {
-        var table = QueueTable<[Int]>()
+        var table = KeyTable<UnsafeRawBufferPointer.QueueID, [Int]>()
         var reference: [UnsafeRawBufferPointer.QueueID: [Int]] = [:]
         for n in 0..<5000 {
             let k = Self.id(n)
@@ -30,29 +30,25 @@ import Testing
         for (k, v) in table.entries { #expect(reference[k] == v) }
     }
 
-    /// Queue ids of eight bytes or more are packed a word at a time: the same key, and the same
-    /// validity, as packing them byte by byte.
-    @Test func queueIDsPackAsByteByByte() {
-        func reference(_ s: [UInt8]) -> (UInt64, UInt64, Bool) {
-            var a: UInt64 = 0, b: UInt64 = 0
-            var ok = s.count >= 6 && s.count <= 16
-            for (i, c) in s.enumerated() where ok {
-                guard isDigit(c) || isLetter(c) else { ok = false; break }
-                if i < 8 { a = a << 8 | UInt64(c) } else { b = b << 8 | UInt64(c) }
+    /// Int keys (SMTP session ids), negative and huge ones too; entries removed while walking a
+    /// copy of the entries, as the SMTP reader's sweep does.
+    @Test func intKeysAgreeWithADictionary() {
+        var rng = SystemRandomNumberGenerator()
+        var table = KeyTable<Int, Int>(), reference: [Int: Int] = [:]
+        for round in 0..<40 {
+            for _ in 0..<500 {
+                let key = Int.random(in: -2_000...(round.isMultiple(of: 2) ? 3_000 : Int.max / 2), using: &rng)
+                if table[key] == nil { table[key] = 0 }
+                table[key]! += 1
+                reference[key, default: 0] += 1
             }
-            return (a, b | UInt64(s.count) << 60, ok)
-        }
-        let alphabet = Array("0123456789ABCDEFabcdefzZ".utf8)
-        for length in 1...18 {
-            for position in 0..<length {
-                for c in 0...255 {
-                    var s = (0..<length).map { alphabet[($0 * 7 + length) % alphabet.count] }
-                    s[position] = UInt8(c)
-                    let id = s.withUnsafeBytes { UnsafeRawBufferPointer.QueueID($0) }
-                    let (a, b, ok) = reference(s)
-                    #expect(id.a == a && id.b == b && id.isValid == ok)
-                }
+            for (key, value) in table.entries where key % 3 == 0 {
+                #expect(reference[key] == value)
+                table[key] = nil
             }
+            reference = reference.filter { $0.key % 3 != 0 }
+            #expect(table.count == reference.count)
+            for (key, value) in reference { #expect(table[key] == value) }
         }
     }
 }

@@ -1,22 +1,29 @@
-/// What the log readers remember per queue id, looked up on most lines: open addressing with
-/// linear probing on the packed id (no `Hasher`), removal by shifting the probe run back.
-/// Only valid ids are keys.
-struct QueueTable<Value> {
-    private typealias QueueID = UnsafeRawBufferPointer.QueueID
+/// A key of a `KeyTable`: a word or two, compared whole, hashed by multiplication.
+protocol TableKey: Equatable {
+    /// A key that fills empty slots (never looked up).
+    static var unused: Self { get }
+    /// The key mixed into one word; its high bits pick the slot.
+    var tableHash: UInt64 { get }
+}
+
+/// What a reader remembers per key, looked up on most lines (Postfix queue ids, SmarterMail
+/// SMTP sessions): open addressing with linear probing (no `Hasher`), values changed in place,
+/// removal by shifting the probe run back.
+struct KeyTable<Key: TableKey, Value> {
     /// Parallel arrays; a slot is empty when its value is nil.
-    private var keys: [QueueID]
+    private var keys: [Key]
     private var values: [Value?]
     private var mask: Int
     private(set) var count = 0
 
     init() {
-        keys = Array(repeating: QueueID.none, count: 64)
+        keys = Array(repeating: Key.unused, count: 64)
         values = Array(repeating: nil, count: 64)
         mask = 63
     }
 
     /// The value of `key`; setting nil removes it. Modified in place (no copy of the value).
-    subscript(key: UnsafeRawBufferPointer.QueueID) -> Value? {
+    subscript(key: Key) -> Value? {
         get {
             let (i, found) = slot(key)
             return found ? values[i] : nil
@@ -34,7 +41,7 @@ struct QueueTable<Value> {
         }
     }
 
-    mutating func removeValue(forKey key: UnsafeRawBufferPointer.QueueID) -> Value? {
+    mutating func removeValue(forKey key: Key) -> Value? {
         let (i, found) = slot(key)
         guard found else { return nil }
         let v = values[i]
@@ -43,21 +50,18 @@ struct QueueTable<Value> {
     }
 
     /// Every key and value, in no particular order.
-    var entries: [(key: UnsafeRawBufferPointer.QueueID, value: Value)] {
+    var entries: [(key: Key, value: Value)] {
         values.indices.compactMap { i in values[i].map { (keys[i], $0) } }
     }
 
     // MARK: - Internals
 
-    @inline(__always) private static func home(_ key: QueueID, _ mask: Int) -> Int {
-        // Fibonacci hashing of the two words mixed: the high bits are the best mixed.
-        let h = (key.a ^ (key.b &* 0x9E37_79B9_7F4A_7C15)) &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: h >> 32) & mask
+    @inline(__always) private static func home(_ key: Key, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: key.tableHash >> 32) & mask
     }
 
     /// The slot holding `key`, or the empty slot where it would go.
-    @inline(__always) private func slot(_ key: QueueID) -> (Int, found: Bool) {
-        precondition(key.isValid)
+    @inline(__always) private func slot(_ key: Key) -> (Int, found: Bool) {
         var i = Self.home(key, mask)
         while values[i] != nil {
             if keys[i] == key { return (i, true) }
@@ -66,7 +70,7 @@ struct QueueTable<Value> {
         return (i, false)
     }
 
-    private mutating func insert(_ key: QueueID, _ value: Value, at i: Int) {
+    private mutating func insert(_ key: Key, _ value: Value, at i: Int) {
         keys[i] = key
         values[i] = value
         count += 1
@@ -97,7 +101,7 @@ struct QueueTable<Value> {
     private mutating func grow() {
         let oldKeys = keys, oldValues = values
         let size = values.count * 2
-        keys = Array(repeating: QueueID.none, count: size)
+        keys = Array(repeating: Key.unused, count: size)
         values = Array(repeating: nil, count: size)
         mask = size - 1
         for (k, v) in zip(oldKeys, oldValues) {
@@ -108,4 +112,9 @@ struct QueueTable<Value> {
             values[i] = v
         }
     }
+}
+
+extension Int: TableKey {
+    static var unused: Int { 0 }
+    var tableHash: UInt64 { UInt64(bitPattern: Int64(self)) &* 0x9E37_79B9_7F4A_7C15 }
 }
