@@ -49,6 +49,23 @@ struct KeyTable<Key: TableKey, Value> {
         return v
     }
 
+    /// Removes, in place, the entries `shouldRemove` picks; it sees each entry once and may
+    /// change a value before saying yes (the value then goes).
+    mutating func removeAll(where shouldRemove: (Key, inout Value) -> Bool) {
+        guard count > 0, let empty = values.firstIndex(where: { $0 == nil }) else { return }
+        // From an empty slot round to it: no probe run crosses it, so an entry moved back by a
+        // removal lands in the slot just examined, which is examined again.
+        var step = 1
+        while step < values.count {
+            let i = (empty + step) & mask
+            if values[i] != nil, shouldRemove(keys[i], &values[i]!) {
+                remove(at: i)
+            } else {
+                step += 1
+            }
+        }
+    }
+
     /// Every key and value, in no particular order.
     var entries: [(key: Key, value: Value)] {
         values.indices.compactMap { i in values[i].map { (keys[i], $0) } }

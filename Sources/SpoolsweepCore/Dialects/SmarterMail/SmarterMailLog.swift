@@ -246,10 +246,10 @@ struct SmarterMailSMTPReader {
     /// Ends sessions idle since `before` (connections dropped without QUIT), keeping memory bounded.
     private mutating func sweep(before: Int64, into ledger: inout MailLedger) {
         linesSinceSweep = 0
-        for (sid, s) in sessions.entries where s.lastSeen < before {
-            var s = s
-            sessions[sid] = nil
+        sessions.removeAll { _, s in
+            guard s.lastSeen < before else { return false }
             Self.flush(&s, into: &ledger)
+            return true
         }
     }
 
