@@ -57,10 +57,7 @@ public struct IDSet: Sendable, Equatable {
             j = (j + 1) & mask
             let s = slots[j]
             if s < 0 { break }
-            // `s` may fill the hole unless its start lies cyclically in (hole, j].
-            let start = IDSet.start(s, mask)
-            let startsAfterHole = hole < j ? (start > hole && start <= j) : (start > hole || start <= j)
-            if !startsAfterHole {
+            if mayFillHole(home: IDSet.start(s, mask), hole: hole, from: j) {
                 slots[hole] = s
                 hole = j
             }

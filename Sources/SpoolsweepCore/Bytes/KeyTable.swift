@@ -102,10 +102,7 @@ struct KeyTable<Key: TableKey, Value> {
         while true {
             j = (j + 1) & mask
             guard values[j] != nil else { break }
-            let home = Self.home(keys[j], mask)
-            // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
-            let stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
-            if !stays {
+            if mayFillHole(home: Self.home(keys[j], mask), hole: hole, from: j) {
                 keys[hole] = keys[j]
                 values[hole] = values[j]
                 hole = j
@@ -129,6 +126,14 @@ struct KeyTable<Key: TableKey, Value> {
             values[i] = v
         }
     }
+}
+
+/// In linear probing, whether the entry at slot `j`, whose probe starts at `home`, may move back
+/// into the emptied slot `hole` (before it in the same run): unless `home` lies cyclically in
+/// (hole, j], where the entry would no longer be found. Removal by shifting back uses it.
+@inline(__always) func mayFillHole(home: Int, hole: Int, from j: Int) -> Bool {
+    let between = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j)
+    return !between
 }
 
 extension Int: TableKey {
