@@ -132,14 +132,42 @@ public enum Spoolsweep {
         return (ledger, dialect.name, diagnostics, layout, dialect)
     }
 
+    /// The ledger of the logs: read in one part per thread (the dialect's own totals, if it
+    /// keeps any, on a thread of their own), merged, finished.
     static func readLogs(
         _ dialect: any MailServerDialect, _ layout: ServerLayout, input: InputSelection, range: TimeRange?, rateWindow: Int64
     ) -> (MailLedger, Diagnostics) {
-        var ledger = MailLedger(range: range, rateWindow: rateWindow)
-        for d in input.localDomains { ledger.noteLocal(domain: d) }
-        var diagnostics = Diagnostics()
-        dialect.readLogs(layout, threads: Parallel.threads(input.threads), into: &ledger, diagnostics: &diagnostics)
+        var seeded = MailLedger(range: range, rateWindow: rateWindow)
+        for d in input.localDomains { seeded.noteLocal(domain: d) }
+        let template = seeded
+        let threads = Parallel.threads(input.threads)
+        let hasTotals = dialect.keepsServerTotals
+        let parts = max(1, hasTotals && threads > 1 ? threads - 1 : threads)
+        let facts = { @Sendable () in
+            LogReading.ledger(parts: parts, template: template) { share, ledger, diagnostics in
+                dialect.readFacts(layout, range: range, share: share, into: &ledger, diagnostics: &diagnostics)
+            }
+        }
+        let totals = { @Sendable () in hasTotals ? dialect.serverTotals(layout, range: range) : nil }
+        var (ledger, diagnostics) = (MailLedger(), Diagnostics())
+        var serverTotals: ServerTotals?
+        if hasTotals && threads > 1 {
+            ((ledger, diagnostics), serverTotals) = Parallel.both(facts, beside: totals)
+        } else {
+            (ledger, diagnostics) = facts()
+            serverTotals = totals()
+        }
+        ledger.serverTotals = serverTotals
         return (ledger, diagnostics)
+    }
+
+    /// The facts the logs under `input` hold, copied, in reading order.
+    public static func facts(_ input: InputSelection, range: TimeRange? = nil) throws(SpoolsweepError) -> (facts: [OwnedMailFact], diagnostics: Diagnostics) {
+        let (dialect, layout) = try input.locate()
+        var recorder = FactRecorder()
+        var diagnostics = Diagnostics()
+        dialect.readFacts(layout, range: range, share: .all, into: &recorder, diagnostics: &diagnostics)
+        return (recorder.facts, diagnostics)
     }
 
     /// Every queued message of the spool under `input`, envelope only.

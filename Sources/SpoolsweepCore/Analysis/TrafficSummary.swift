@@ -60,7 +60,7 @@ public struct TrafficSummary: Sendable {
             .sorted { $0.domain < $1.domain }
         let allMailboxes = ledger.mailboxes.map { (id, m) in
             MailboxRow(mailbox: ledger.addresses.string(id), sent: m.sent, sentRecipients: m.sentRecipients,
-                       sentBytes: m.sentBytes, recipientDomains: m.recipientDomains.count,
+                       sentBytes: m.sentBytes, recipientDomains: m.recipientDomains,
                        received: m.received, receivedBytes: m.receivedBytes)
         }.sorted { ($1.sent, $1.received, $0.mailbox) < ($0.sent, $0.received, $1.mailbox) }
         mailboxCount = allMailboxes.count

@@ -29,8 +29,8 @@ public struct LayoutError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// One mail server's formats behind one interface: finding its files, reading its logs into a
-/// `MailLedger`, and reading its spool as `QueuedMessage`s. Adding a server is adding a folder
+/// One mail server's formats behind one interface: finding its files, reading its logs as
+/// `MailFact`s, and reading its spool as `QueuedMessage`s. Adding a server is adding a folder
 /// with one type conforming to this protocol, and listing it in `Dialects.all`.
 public protocol MailServerDialect: Sendable {
     /// The name `--server` takes, e.g. `smartermail`.
@@ -45,9 +45,15 @@ public protocol MailServerDialect: Sendable {
     /// files is safe (SmarterMail), else through the server's own command (Postfix: postsuper).
     /// `--offline` (a copy no server runs on) moves the files instead.
     func queueControl(spoolRoot: String, settings: QueueToolSettings) -> (any QueueControl)?
-    /// Reads the layout's log files (those overlapping `ledger.range`) into `ledger`, with up to
-    /// `threads` threads; the result does not depend on them.
-    func readLogs(_ layout: ServerLayout, threads: Int, into ledger: inout MailLedger, diagnostics: inout Diagnostics)
+    /// Reads the layout's log files (those overlapping `range`, when given) and hands the facts
+    /// `share` owns to `sink`, in reading order. The shares of one count together hand over
+    /// every fact once; `.all` is the whole. Only the first share reports on the files.
+    func readFacts<Sink: MailFactSink>(
+        _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics)
+    /// Whether `serverTotals` counts anything (a pass over the logs of its own).
+    var keepsServerTotals: Bool { get }
+    /// The dialect's own totals of the logs, counted its reference tool's way (nil: it keeps none).
+    func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals?
     /// What the logs say about each queued message (keyed by `QueuedMessage.id`): the SMTP
     /// session that received it and its delivery attempts.
     func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory]

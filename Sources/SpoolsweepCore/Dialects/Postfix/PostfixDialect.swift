@@ -91,29 +91,31 @@ public struct PostfixDialect: MailServerDialect {
 
     // MARK: - Logs
 
-    /// pflogsumm's totals are a count of their own over the same lines: with two threads or
-    /// more, a second thread reads the files for them while this one fills the ledger.
-    public func readLogs(_ layout: ServerLayout, threads: Int, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
-        func fillLedger(countingTotals: Bool) {
-            var log = PostfixLogReader(countingTotals: countingTotals)
-            forEachEntry(layout, diagnostics: &diagnostics) { _ = log.read($0, into: &ledger) }
-            log.finish(into: &ledger)
+    /// Every share reads every line and keeps its own keys' facts: a message's by queue id, a
+    /// login's by client IP.
+    @_specialize(where Sink == MailLedger)
+    public func readFacts<Sink: MailFactSink>(
+        _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics
+    ) {
+        var log = PostfixLogReader()
+        forEachEntry(layout, share: share, diagnostics: &diagnostics) { log.read($0, share: share, into: &sink) }
+        log.finish(into: &sink)
+    }
+
+    public var keepsServerTotals: Bool { true }
+
+    /// pflogsumm's grand totals, per-hour and per-domain tables, counted pflogsumm's way.
+    public func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals? {
+        var totals = PflogsummTotals()
+        var unused = Diagnostics() // the same files as the facts': their problems are reported there
+        forEachEntry(layout, share: .all, diagnostics: &unused) { e in
+            if range?.contains(e.time) ?? true { totals.read(e) }
         }
-        guard threads > 1 else { return fillLedger(countingTotals: true) }
-        let range = ledger.range
-        let (_, totals) = Parallel.both({ fillLedger(countingTotals: false) }, beside: {
-            var totals = PflogsummTotals()
-            var unused = Diagnostics() // the same files: their problems are reported once, above
-            self.forEachEntry(layout, diagnostics: &unused) { e in
-                if range?.contains(e.time) ?? true { totals.read(e) }
-            }
-            return totals.serverTotals
-        })
-        ledger.serverTotals = totals
+        return totals.serverTotals
     }
 
     /// Calls `body` with every Postfix entry of the layout's logs, oldest file first.
-    private func forEachEntry(_ layout: ServerLayout, diagnostics: inout Diagnostics, _ body: (PostfixEntry) -> Void) {
+    private func forEachEntry(_ layout: ServerLayout, share: LogShare, diagnostics: inout Diagnostics, _ body: (PostfixEntry) -> Void) {
         let reader = LineReader()
         for path in layout.logFiles {
             // Classic timestamps have no year: the file's modification time gives it.
@@ -126,14 +128,14 @@ public struct PostfixDialect: MailServerDialect {
                     if line.isContinuation || line.bytes.isEmpty { return }
                     guard let entry = entries.entry(line.bytes) else {
                         // Other programs share syslog's mail log: only unreadable lines count.
-                        if !Self.isOtherProgram(line.bytes) { unrecognised += 1 }
+                        if share.reportsFiles && !Self.isOtherProgram(line.bytes) { unrecognised += 1 }
                         return
                     }
                     body(entry)
                 }
-                diagnostics.report(stats, path: path, unrecognised: unrecognised)
+                if share.reportsFiles { diagnostics.report(stats, path: path, unrecognised: unrecognised) }
             } catch {
-                diagnostics.warn(path, error.reason)
+                if share.reportsFiles { diagnostics.warn(path, error.reason) }
             }
         }
     }
@@ -145,7 +147,7 @@ public struct PostfixDialect: MailServerDialect {
 
     public func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory] {
         var reader = PostfixHistoryReader(messages)
-        forEachEntry(layout, diagnostics: &diagnostics) { reader.read($0) }
+        forEachEntry(layout, share: .all, diagnostics: &diagnostics) { reader.read($0) }
         return reader.history
     }
 

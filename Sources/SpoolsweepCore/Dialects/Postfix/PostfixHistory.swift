@@ -24,7 +24,7 @@ struct PostfixHistoryReader {
         let rest = text.dropFirst(colon + 2)
         if rest.matches(Self.client) {
             history[id, default: MessageHistory()].received = e.time
-            history[id, default: MessageHistory()].clientIP = PostfixLogReader.bracketedIP(rest)?.printable
+            history[id, default: MessageHistory()].clientIP = LogFields.firstBracketed(rest)?.printable
             if let u = rest.index(of: Self.saslUsername) {
                 var name = rest.dropFirst(u + Self.saslUsername.count)
                 if let comma = name.index(of: 0x2C) { name = name.slice(0..<comma) }

@@ -47,7 +47,7 @@ struct PostfixEntry {
             // RFC 3339
             guard let y = s.slice(0..<4).decimalValue, let mo = s.slice(5..<7).decimalValue,
                   let d = s.slice(8..<10).decimalValue, (1...12).contains(mo), (1...31).contains(d),
-                  let (ms, end) = SmarterMailEntry.timeOfDay(s, at: 11) else { return nil }
+                  let (ms, end) = LogFields.timeOfDay(s, at: 11) else { return nil }
             return (LocalTime(milliseconds: LocalTime.days(year: y, month: mo, day: d) * 86_400_000 + ms),
                     s.index(of: 0x20, from: end) ?? s.count)
         }
@@ -56,7 +56,7 @@ struct PostfixEntry {
         var j = 4
         if s[j] == 0x20 { j += 1 } // "Nov  9"
         guard let (d, afterDay) = s.decimal(at: j), (1...31).contains(d), afterDay < s.count, s[afterDay] == 0x20,
-              let (ms, end) = SmarterMailEntry.timeOfDay(s, at: afterDay + 1) else { return nil }
+              let (ms, end) = LogFields.timeOfDay(s, at: afterDay + 1) else { return nil }
         let month = m + 1
         return (LocalTime(milliseconds: LocalTime.days(year: month > lastMonth ? year - 1 : year, month: month, day: d) * 86_400_000 + ms), end)
     }
@@ -77,141 +77,214 @@ struct PostfixEntry {
     }
 }
 
-/// Follows messages through a Postfix log by queue id and reports them to the ledger.
+/// Follows messages through a Postfix log by queue id and reports their facts.
 ///
-/// A message counts once, when it leaves the queue (`removed`) or at the end of the input, with
-/// the recipients its delivery lines named; its time is when it was received (`client=` or
-/// pickup). Logins come from `sasl_username=` on `client=` lines, failures from smtpd's
-/// `SASL ... authentication failed` warnings; rejections from `reject:` lines.
+/// A message is reported accepted once, when it leaves the queue (`removed`) or at the end of
+/// the input, with the recipients its delivery lines named; its time is when it was received
+/// (`client=` or pickup). Logins come from `sasl_username=` on `client=` lines, failures from
+/// smtpd's `SASL ... authentication failed` warnings; rejections from `reject:` lines. With the
+/// work shared, a message's lines are its queue id's share, and a login is its client IP's.
 struct PostfixLogReader {
     private struct Message {
         var received: LocalTime
-        var clientIP: Int32
-        var account: Int32?
-        var sender: Int32?
+        /// The queue id, the client IP, the account, then the envelope sender.
+        var text: [UInt8] = []
+        let keyLength: Int, ipEnd: Int, accountEnd: Int
+        var hasAccount: Bool
+        var senderStart = -1
         var size = 0
-        var recipients: [Int32] = []
+        var recipients: [UInt8] = []
+        var ends: [Int32] = []
 
-        mutating func sent(by sender: Int32, size: Int?) {
-            self.sender = sender
+        init(key: UnsafeRawBufferPointer, received: LocalTime, clientIP: UnsafeRawBufferPointer, account: UnsafeRawBufferPointer?) {
+            self.received = received
+            text.append(contentsOf: key)
+            keyLength = key.count
+            text.append(contentsOf: clientIP)
+            ipEnd = text.count
+            if let account { text.append(contentsOf: account) }
+            accountEnd = text.count
+            hasAccount = account != nil
+        }
+
+        mutating func sent(by sender: UnsafeRawBufferPointer, size: Int?) {
+            text.removeSubrange(accountEnd...)
+            senderStart = text.count
+            text.append(contentsOf: sender)
             if let size { self.size = size }
         }
 
-        mutating func add(recipient: Int32) {
-            if !recipients.contains(recipient) { recipients.append(recipient) }
+        /// Adds a recipient not named before (addresses compare without case).
+        mutating func add(recipient r: UnsafeRawBufferPointer) {
+            let known = recipients.withUnsafeBytes { all in
+                var start = 0
+                for end in ends {
+                    if equalIgnoringCase(all.slice(start..<Int(end)), r) { return true }
+                    start = Int(end)
+                }
+                return false
+            }
+            if !known { recipients.append(contentsOf: r); ends.append(Int32(recipients.count)) }
+        }
+
+        func withSender<R>(_ body: (UnsafeRawBufferPointer?) -> R) -> R {
+            guard senderStart >= 0 else { return body(nil) }
+            return text.withUnsafeBytes { body($0.dropFirst(senderStart)) }
         }
     }
 
     private var messages = KeyTable<UnsafeRawBufferPointer.QueueID, Message>()
-    private var pickupIP: Int32?
-    /// The grand totals as pflogsumm counts them, for the ledger's `serverTotals` (nil: another
-    /// thread counts them).
-    private var pflogsumm: PflogsummTotals?
-
-    init(countingTotals: Bool) { pflogsumm = countingTotals ? PflogsummTotals() : nil }
 
     private static let client: StaticString = "client=", saslUsername: StaticString = "sasl_username="
     private static let from: StaticString = "from=<", size: StaticString = "size=", to: StaticString = "to=<"
     private static let status: StaticString = "status=", relayLocal: StaticString = "relay=local"
     private static let removed: StaticString = "removed", reject: StaticString = "reject: ", noqueue: StaticString = "NOQUEUE: "
     private static let saslFailed: StaticString = "authentication failed", warning: StaticString = "warning: "
-    private static let uid: StaticString = "uid="
+    private static let uid: StaticString = "uid=", rcptFrom: StaticString = "RCPT from "
     private static let pickup: StaticString = "pickup", localDaemon: StaticString = "local", virtual: StaticString = "virtual", sent: StaticString = "sent"
+    private static let smtpAuth: StaticString = "SMTP AUTH", esmtp: StaticString = "SMTP", pickupProtocol: StaticString = "pickup"
 
-    mutating func read(_ e: PostfixEntry, into ledger: inout MailLedger) -> Bool {
-        if ledger.range?.contains(e.time) ?? true { pflogsumm?.read(e) }
+    mutating func read<Sink: MailFactSink>(_ e: PostfixEntry, share: LogShare, into sink: inout Sink) {
         let text = e.text
         if text.matches(Self.noqueue) {
-            if text.dropFirst(Self.noqueue.count).matches(Self.reject) { ledger.rejection(at: e.time) }
-            return true
+            let rest = text.dropFirst(Self.noqueue.count)
+            guard rest.matches(Self.reject) else { return }
+            let ip = LogFields.firstBracketed(rest) ?? rest.slice(0..<0)
+            guard share.owns(ip) else { return }
+            // "NOQUEUE: reject: RCPT from host[ip]: 554 5.7.1 <x>: ...; from=<s> to=<r> proto=..."
+            if rest.dropFirst(Self.reject.count).matches(Self.rcptFrom), let r = rest.index(of: Self.to) {
+                sink.take(.recipientRejected(RecipientRejection(
+                    time: e.time, clientIP: ip, recipient: Self.angled(rest.dropFirst(r + Self.to.count - 1)), code: Self.replyCode(rest))))
+            } else {
+                sink.take(.rejection(Rejection(time: e.time, clientIP: ip, code: Self.replyCode(rest))))
+            }
+            return
         }
         if text.matches(Self.warning) {
             // warning: host[ip]: SASL LOGIN authentication failed: ..., sasl_username=user
             // (The sasl_username there is the name tried, not an account that logged in.)
-            if text.index(of: Self.saslFailed) != nil, let ip = Self.bracketedIP(text) {
-                ledger.login(at: e.time, ip: ledger.ip(ip), protocol: "SMTP AUTH", account: nil, success: false)
+            if text.index(of: Self.saslFailed) != nil, let ip = LogFields.firstBracketed(text), share.owns(ip) {
+                Self.smtpAuth.withUTF8Buffer { proto in
+                    sink.take(.login(LoginAttempt(time: e.time, ip: ip, protocolName: UnsafeRawBufferPointer(proto), account: nil, success: false)))
+                }
             }
-            return true
+            return
         }
-        guard let colon = text.index(of: ": "), colon > 0 else { return true }
-        let qid = UnsafeRawBufferPointer.QueueID(text.slice(0..<colon))
-        guard qid.isValid else { return true }
+        guard let colon = text.index(of: ": "), colon > 0 else { return }
+        let qidBytes = text.slice(0..<colon)
+        let qid = UnsafeRawBufferPointer.QueueID(qidBytes)
+        guard qid.isValid else { return }
         let rest = text.dropFirst(colon + 2)
 
         if rest.matches(Self.client) {
-            guard let ip = Self.bracketedIP(rest) else { return true }
-            var m = Message(received: e.time, clientIP: ledger.ip(ip))
+            guard let ip = LogFields.firstBracketed(rest) else { return }
+            var account: UnsafeRawBufferPointer?
             if let u = rest.index(of: Self.saslUsername) {
                 var name = rest.dropFirst(u + Self.saslUsername.count)
                 if let comma = name.index(of: 0x2C) { name = name.slice(0..<comma) }
-                let account = ledger.address(name.trimmed)
-                m.account = account
-                ledger.login(at: e.time, ip: m.clientIP, protocol: "SMTP AUTH", account: account, success: true)
+                account = EnvelopeAddress.normalised(name)
+                if share.owns(ip) {
+                    Self.smtpAuth.withUTF8Buffer { proto in
+                        sink.take(.login(LoginAttempt(time: e.time, ip: ip, protocolName: UnsafeRawBufferPointer(proto),
+                                                      account: account, success: true)))
+                    }
+                }
             }
-            messages[qid] = m
-        } else if rest.matches(Self.uid), e.daemon.matches(Self.pickup) {
+            if share.owns(qidBytes) { messages[qid] = Message(key: qidBytes, received: e.time, clientIP: ip, account: account) }
+            return
+        }
+        guard share.owns(qidBytes) else { return }
+        if rest.matches(Self.uid), e.daemon.matches(Self.pickup) {
             // Local submission (sendmail, a web script): "uid=33 from=<www-data>".
             let uidEnd = rest.index(of: 0x20) ?? rest.count
-            var m = Message(received: e.time, clientIP: ledger.ip(rest.slice(0..<uidEnd)))
-            if let f = rest.index(of: Self.from) { m.sender = ledger.address(Self.angled(rest.dropFirst(f + Self.from.count - 1))) }
+            var m = Message(key: qidBytes, received: e.time, clientIP: rest.slice(0..<uidEnd), account: nil)
+            if let f = rest.index(of: Self.from) { m.sent(by: Self.angled(rest.dropFirst(f + Self.from.count - 1)), size: nil) }
             messages[qid] = m
         } else if rest.matches(Self.from) {
-            guard let m = messages[qid] else { return true } // received before the log began
+            guard messages[qid] != nil else { return } // received before the log began
             if let st = rest.index(of: Self.status) {
                 // "from=<...>, status=expired, returned to sender": a bounce of the whole message.
-                if let sender = m.sender {
-                    var word = rest.dropFirst(st + Self.status.count)
-                    word = word.slice(0..<(word.index(of: 0x2C) ?? word.count))
-                    ledger.delivery(at: e.time, sender: sender, recipient: sender, local: false, outcome: word)
+                var word = rest.dropFirst(st + Self.status.count)
+                word = word.slice(0..<(word.index(of: 0x2C) ?? word.count))
+                messages[qid]!.withSender { sender in
+                    guard let sender else { return }
+                    sink.take(.delivery(DeliveryAttempt(time: e.time, key: qidBytes, sender: sender, recipient: sender, isLocal: false,
+                                                        outcome: DeliveryClass.of(outcome: word), word: word,
+                                                        detail: rest.dropFirst(st + Self.status.count), attempt: 0)))
                 }
-                return true
+                return
             }
-            let sender = ledger.address(Self.angled(rest.dropFirst(Self.from.count - 1)))
             let size = rest.index(of: Self.size).flatMap { rest.decimal(at: $0 + Self.size.count)?.value }
-            messages[qid]!.sent(by: sender, size: size)
+            messages[qid]!.sent(by: Self.angled(rest.dropFirst(Self.from.count - 1)), size: size)
         } else if rest.matches(Self.to), let st = rest.index(of: Self.status) {
-            let recipient = ledger.address(Self.angled(rest.dropFirst(Self.to.count - 1)))
-            var word = rest.dropFirst(st + Self.status.count)
+            let recipient = Self.angled(rest.dropFirst(Self.to.count - 1))
+            let detail = rest.dropFirst(st + Self.status.count)
             var end = 0
-            while end < word.count, isLetter(word[end]) { end += 1 }
-            word = word.slice(0..<end)
+            while end < detail.count, isLetter(detail[end]) { end += 1 }
+            let word = detail.slice(0..<end)
             let local = rest.index(of: Self.relayLocal) != nil || e.daemon.matches(Self.localDaemon) || e.daemon.matches(Self.virtual)
-            ledger.delivery(at: e.time, sender: messages[qid]?.sender, recipient: recipient,
-                            local: local && word.matches(Self.sent), outcome: word)
-            messages[qid]?.add(recipient: recipient)
+            let fact = { (sender: UnsafeRawBufferPointer?) in
+                DeliveryAttempt(time: e.time, key: qidBytes, sender: sender, recipient: recipient,
+                                isLocal: local && word.matches(Self.sent), outcome: DeliveryClass.of(outcome: word),
+                                word: word, detail: detail, attempt: 0)
+            }
+            if messages[qid] == nil {
+                sink.take(.delivery(fact(nil)))
+            } else {
+                messages[qid]!.withSender { sink.take(.delivery(fact($0))) }
+                messages[qid]!.add(recipient: recipient)
+            }
         } else if rest.matches(Self.removed) {
-            flush(qid, into: &ledger)
+            flush(qid, into: &sink)
+            sink.take(.removed(MessageRemoved(time: e.time, key: qidBytes)))
         } else if rest.matches(Self.reject) {
-            ledger.rejection(at: e.time)
+            let ip = messages[qid].map { m in m.text.withUnsafeBytes { Array($0.slice(m.keyLength..<m.ipEnd)) } } ?? []
+            ip.withUnsafeBytes { ip in sink.take(.rejection(Rejection(time: e.time, clientIP: ip, code: Self.replyCode(rest)))) }
         }
-        return true
     }
 
-    private mutating func flush(_ qid: UnsafeRawBufferPointer.QueueID, into ledger: inout MailLedger) {
-        guard let m = messages.removeValue(forKey: qid), let sender = m.sender else { return }
-        ledger.message(at: m.received, clientIP: m.clientIP, account: m.account, sender: sender,
-                       recipients: m.recipients, size: m.size)
+    private mutating func flush<Sink: MailFactSink>(_ qid: UnsafeRawBufferPointer.QueueID, into sink: inout Sink) {
+        guard let m = messages.removeValue(forKey: qid), m.senderStart >= 0 else { return }
+        m.text.withUnsafeBytes { text in
+            m.recipients.withUnsafeBytes { r in
+                m.ends.withUnsafeBufferPointer { ends in
+                    let ip = text.slice(m.keyLength..<m.ipEnd)
+                    (ip.matches(Self.uid) ? Self.pickupProtocol : Self.esmtp).withUTF8Buffer { proto in
+                        sink.take(.accepted(AcceptedMessage(
+                            time: m.received, key: text.slice(0..<m.keyLength), clientIP: ip,
+                            account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
+                            sender: text.dropFirst(m.senderStart), recipients: RecipientList(bytes: r, ends: ends), size: m.size,
+                            protocolName: UnsafeRawBufferPointer(proto), spoolName: nil)))
+                    }
+                }
+            }
+        }
     }
 
-    /// Messages still queued at the end of the input count too.
-    mutating func finish(into ledger: inout MailLedger) {
-        for (qid, _) in messages.entries.sorted(by: { $0.value.received < $1.value.received }) { flush(qid, into: &ledger) }
-        if let pflogsumm { ledger.serverTotals = pflogsumm.serverTotals }
+    /// Messages still queued at the end of the input count too, oldest first.
+    mutating func finish<Sink: MailFactSink>(into sink: inout Sink) {
+        for (qid, _) in messages.entries.sorted(by: { $0.value.received < $1.value.received }) { flush(qid, into: &sink) }
     }
 
-    /// The last `[...]` group's contents before the first `]: ` or `,` — the client's IP in
-    /// `host[ip]`; the host name before it is the client's to choose, the IP is not.
-    static func bracketedIP(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        guard let open = s.index(of: 0x5B), let close = s.index(of: 0x5D, from: open + 1) else { return nil }
-        return s.slice((open + 1)..<close)
+    /// The reply code after the first `]: ` of a reject line (0 when there is none).
+    static func replyCode(_ s: UnsafeRawBufferPointer) -> Int {
+        guard let i = s.index(of: "]: "), let (code, _) = s.decimal(at: i + 3), (200..<600).contains(code) else { return 0 }
+        return code
     }
 
     /// The address inside `<...>` at the start of `s`.
     static func angled(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        guard s.first == 0x3C else { return envelopeAddress(s) }
+        guard s.first == 0x3C else { return EnvelopeAddress.normalised(s) }
         let close = s.index(of: 0x3E) ?? s.count
         return s.slice(1..<close)
     }
+}
+
+/// Whether two byte strings are equal without regard to ASCII case.
+func equalIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    for i in 0..<a.count where asciiLower(a[i]) != asciiLower(b[i]) { return false }
+    return true
 }
 
 extension UnsafeRawBufferPointer {

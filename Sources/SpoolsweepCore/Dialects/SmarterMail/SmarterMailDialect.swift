@@ -89,27 +89,36 @@ public struct SmarterMailDialect: MailServerDialect {
 
     // MARK: - Logs
 
-    /// One thread: every fact depends on those before it (sessions, local domains).
-    public func readLogs(_ layout: ServerLayout, threads _: Int, into ledger: inout MailLedger, diagnostics: inout Diagnostics) {
-        let files = logFiles(layout, range: ledger.range, diagnostics: &diagnostics)
+    /// Every share reads every log line and keeps its own keys' facts: SMTP sessions and logins by
+    /// client IP, deliveries by delivery id.
+    @_specialize(where Sink == MailLedger)
+    public func readFacts<Sink: MailFactSink>(
+        _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics
+    ) {
+        var seen = Diagnostics()
+        let files = logFiles(layout, range: range, diagnostics: &seen)
+        if share.reportsFiles { diagnostics.append(seen) }
         var smtp = SmarterMailSMTPReader()
-        let delivery = SmarterMailDeliveryReader()
+        var delivery = SmarterMailDeliveryReader()
         var admin = SmarterMailAdminReader()
         admin.daysWithSMTPLog = Set(files.filter { $0.kind == .smtp }.map(\.day))
-        forEachEntry(files, diagnostics: &diagnostics) { kind, entry in
+        forEachEntry(files, share: share, diagnostics: &diagnostics) { kind, entry in
             switch kind {
-            case .smtp: return smtp.read(entry, into: &ledger)
-            case .delivery: return delivery.read(entry, into: &ledger)
-            case .administrative: return admin.read(entry, into: &ledger)
+            case .smtp: return smtp.read(entry, share: share, into: &sink)
+            case .delivery: return delivery.read(entry, share: share, into: &sink)
+            case .administrative: return admin.read(entry, share: share, into: &sink)
             }
         }
-        smtp.finish(into: &ledger)
+        smtp.finish(into: &sink)
     }
+
+    public var keepsServerTotals: Bool { false }
+    public func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals? { nil }
 
     public func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory] {
         let files = logFiles(layout, range: nil, diagnostics: &diagnostics).filter { $0.kind != .administrative }
         var reader = SmarterMailHistoryReader(messages)
-        forEachEntry(files, diagnostics: &diagnostics) { kind, entry in
+        forEachEntry(files, share: .all, diagnostics: &diagnostics) { kind, entry in
             if kind == .smtp { reader.readSMTP(entry) } else { reader.readDelivery(entry) }
             return true
         }
@@ -118,8 +127,8 @@ public struct SmarterMailDialect: MailServerDialect {
 
     private typealias LogFile = (path: String, kind: SmarterMailLogKind, day: Int64)
 
-    /// The layout's log files overlapping `range`, in reading order: deliveries first (they teach
-    /// the local domains), then logins, then SMTP; days in order.
+    /// The layout's log files overlapping `range`, in reading order: deliveries, then logins, then
+    /// SMTP; days in order.
     private func logFiles(_ layout: ServerLayout, range: TimeRange?, diagnostics: inout Diagnostics) -> [LogFile] {
         var files: [LogFile] = []
         for path in layout.logFiles {
@@ -141,9 +150,10 @@ public struct SmarterMailDialect: MailServerDialect {
     }
 
     /// Calls `body` with every entry of `files` (continuation lines belong to the entry above and
-    /// are skipped); `body` returns false for an entry it does not recognise.
+    /// are skipped); `body` returns false for an entry it does not recognise. Only `share`'s
+    /// first part reports on the files.
     private func forEachEntry(
-        _ files: [LogFile], diagnostics: inout Diagnostics, _ body: (SmarterMailLogKind, SmarterMailEntry) -> Bool
+        _ files: [LogFile], share: LogShare, diagnostics: inout Diagnostics, _ body: (SmarterMailLogKind, SmarterMailEntry) -> Bool
     ) {
         let reader = LineReader()
         for file in files {
@@ -151,14 +161,15 @@ public struct SmarterMailDialect: MailServerDialect {
             do {
                 let stats = try reader.forEachLine(path: file.path) { line in
                     if line.isContinuation || line.bytes.isEmpty { return }
-                    guard let entry = SmarterMailEntry(line.bytes, day: file.day), body(file.kind, entry) else {
-                        unrecognised += 1
+                    guard let entry = SmarterMailEntry(line.bytes, day: file.day) else {
+                        if share.reportsFiles { unrecognised += 1 }
                         return
                     }
+                    if !body(file.kind, entry) { unrecognised += 1 }
                 }
-                diagnostics.report(stats, path: file.path, unrecognised: unrecognised)
+                if share.reportsFiles { diagnostics.report(stats, path: file.path, unrecognised: unrecognised) }
             } catch {
-                diagnostics.warn(file.path, error.reason)
+                if share.reportsFiles { diagnostics.warn(file.path, error.reason) }
             }
         }
     }
@@ -368,9 +379,9 @@ struct SmarterMailSpoolWalker {
                 // headers, and so does spoolsweep.
                 message.state = "Drop"
                 if let headers = try? MessageHeaders.read(path: eml!, buffer: &buffer) {
-                    message.sender = headers.first("From").map { envelopeAddress($0.decoded) } ?? ""
+                    message.sender = headers.first("From").map { EnvelopeAddress.normalised($0.decoded) } ?? ""
                     message.recipients = (headers.all("To") + headers.all("Cc")).flatMap { field in
-                        field.decoded.split(separator: ",").map { envelopeAddress(String($0)) }.filter { !$0.isEmpty }
+                        field.decoded.split(separator: ",").map { EnvelopeAddress.normalised(String($0)) }.filter { !$0.isEmpty }
                     }
                 }
             } else {

@@ -28,10 +28,10 @@ enum SmarterMailEnvelope {
             // A state line alone: the server has only begun writing it.
             return state.lowercased() == "writing" ? nil : "envelope (.hdr) cut short: no sender and recipient lines"
         }
-        let sender = envelopeAddress(lines[1]).printable
+        let sender = EnvelopeAddress.normalised(lines[1]).printable
         message.sender = sender == "<>" ? "" : sender
         message.recipients = lines[2].split(separator: 0x2C).compactMap { part in
-            let a = envelopeAddress(part).printable
+            let a = EnvelopeAddress.normalised(part).printable
             return a.isEmpty ? nil : a
         }
         for line in lines.dropFirst(3) {

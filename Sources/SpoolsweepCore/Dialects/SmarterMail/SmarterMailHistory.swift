@@ -21,7 +21,7 @@ struct SmarterMailHistoryReader {
     }
 
     mutating func readDelivery(_ entry: SmarterMailEntry) {
-        guard let (idBytes, after) = bracketGroup(entry.text, at: 0) else { return }
+        guard let (idBytes, after) = LogFields.bracketGroup(entry.text, at: 0) else { return }
         let dash = idBytes.index(of: 0x2D)
         let key = idBytes.slice(0..<(dash ?? idBytes.count)).printable.lowercased()
         guard let ids = byDeliveryID[key] else { return }
@@ -40,10 +40,10 @@ struct SmarterMailHistoryReader {
 
     mutating func readSMTP(_ entry: SmarterMailEntry) {
         let s = entry.text
-        guard let (ip, afterIP) = bracketGroup(s, at: 0) else { return }
+        guard let (ip, afterIP) = LogFields.bracketGroup(s, at: 0) else { return }
         var i = afterIP
         if i < s.count, s[i] == 0x20 { i += 1 }
-        guard let (idBytes, afterID) = bracketGroup(s, at: i), let sid = idBytes.decimalValue,
+        guard let (idBytes, afterID) = LogFields.bracketGroup(s, at: i), let sid = idBytes.decimalValue,
               let ids = bySession[sid] else { return }
         let text = s.dropFirst(afterID).trimmed
         for id in ids {

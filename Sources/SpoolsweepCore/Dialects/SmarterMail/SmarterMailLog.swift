@@ -1,7 +1,9 @@
+import Glibc
+
 /// The kinds of SmarterMail daily log spoolsweep reads.
 enum SmarterMailLogKind: Int, CaseIterable, Sendable {
-    // Read in this order: deliveries first teach which domains are local, so that the SMTP log
-    // can tell inbound from relayed mail.
+    // Read in this order. Nothing depends on it but the order of one IP's logins, which the
+    // administrative log and the SMTP log both report.
     case delivery, administrative, smtp
 
     /// From a file name `YYYY.MM.DD-<kind>.log`: the kind and the day (days since 1970).
@@ -40,81 +42,74 @@ struct SmarterMailEntry {
             day = LocalTime.days(year: y, month: m, day: d)
             s = s.dropFirst(13)
         }
-        if let (ms, end) = SmarterMailEntry.timeOfDay(s, at: 0), end < s.count, s[end] == 0x20 {
+        if let (ms, end) = LogFields.timeOfDay(s, at: 0), end < s.count, s[end] == 0x20 {
             time = LocalTime(milliseconds: day * 86_400_000 + ms)
             text = s.dropFirst(end + 1)
             return
         }
         // Time at the end of the line.
         guard s.first == 0x5B, let space = s.lastIndex(of: 0x20),
-              let (ms, end) = SmarterMailEntry.timeOfDay(s, at: space + 1), end == s.count else { return nil }
+              let (ms, end) = LogFields.timeOfDay(s, at: space + 1), end == s.count else { return nil }
         time = LocalTime(milliseconds: day * 86_400_000 + ms)
         text = s.slice(0..<space)
     }
-
-    /// `HH:mm:ss` with an optional fraction at `at`: milliseconds of the day and the index after it.
-    static func timeOfDay(_ s: UnsafeRawBufferPointer, at i: Int) -> (Int64, Int)? {
-        guard i + 8 <= s.count, s[i + 2] == 0x3A, s[i + 5] == 0x3A,
-              let h = s.slice(i..<(i + 2)).decimalValue, let m = s.slice((i + 3)..<(i + 5)).decimalValue,
-              let sec = s.slice((i + 6)..<(i + 8)).decimalValue, h < 24, m < 60, sec < 61 else { return nil }
-        var end = i + 8
-        var fraction = 0, scale = 1000
-        if end < s.count, s[end] == 0x2E {
-            end += 1
-            while end < s.count, isDigit(s[end]) {
-                if scale > 1 { scale /= 10; fraction += Int(s[end] - 0x30) * scale }
-                end += 1
-            }
-        }
-        return (Int64((h * 3600 + m * 60 + min(sec, 59)) * 1000 + fraction), end)
-    }
-}
-
-/// Reads a `[...]` group at `at`: its contents and the index after the `]`.
-func bracketGroup(_ s: UnsafeRawBufferPointer, at: Int) -> (UnsafeRawBufferPointer, Int)? {
-    guard at < s.count, s[at] == 0x5B, let close = s.index(of: 0x5D, from: at + 1) else { return nil }
-    return (s.slice((at + 1)..<close), close + 1)
-}
-
-/// The address inside `<...>` in `s`, or the first word when there are no angle brackets.
-func envelopeAddress(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-    let t = s.trimmed
-    if let lt = t.index(of: 0x3C) {
-        let gt = t.index(of: 0x3E, from: lt + 1) ?? t.count
-        return t.slice((lt + 1)..<gt).trimmed
-    }
-    let end = t.index(of: 0x20) ?? t.count
-    return t.slice(0..<end)
-}
-
-/// `envelopeAddress` of a header value.
-func envelopeAddress(_ s: String) -> String {
-    var s = s
-    return s.withUTF8 { envelopeAddress(UnsafeRawBufferPointer($0)).printable }
 }
 
 // MARK: - SMTP log
 
 /// Follows SMTP sessions through the SMTP log and reports accepted messages, logins and
-/// rejections to the ledger.
+/// rejections. A session is one client IP's: with the work shared, one share keeps all the
+/// sessions of an IP, so its logins stay in order.
 struct SmarterMailSMTPReader {
     private enum Command { case other, auth, mail, rcpt, data }
 
     private struct Session {
-        var ip: Int32
         var lastSeen: Int64
-        var account: Int32?
+        /// The client IP, the session id, then the transaction's envelope sender and spool file.
+        var text: [UInt8]
+        let ipLength: Int, idEnd: Int
+        var account: [UInt8]?
         var lastCommand = Command.other
         var authPending = false
         var failureJustCounted = false
         var dataStarted = false
         // The transaction under way.
-        var sender: Int32?
-        var recipients: [Int32] = []
+        var hasSender = false
+        var recipients: [UInt8] = []
+        var ends: [Int32] = []
         var size = 0
         var accepted = false
         var acceptedAt = LocalTime(seconds: 0)
+        var spoolName: Range<Int>?
+
+        init(ip: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, at t: Int64) {
+            lastSeen = t
+            text = Array(ip)
+            text.append(contentsOf: id)
+            ipLength = ip.count
+            idEnd = text.count
+        }
+
+        mutating func startTransaction(sender: UnsafeRawBufferPointer) {
+            endTransaction()
+            text.append(contentsOf: sender)
+            hasSender = true
+        }
+
+        mutating func endTransaction() {
+            text.removeSubrange(idEnd...)
+            hasSender = false
+            recipients.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            size = 0
+            accepted = false
+            dataStarted = false
+            spoolName = nil
+        }
     }
+
+    /// A session idle this long is over (a connection dropped without QUIT).
+    static let idleSeconds: Int64 = 3600
 
     private var sessions = KeyTable<Int, Session>()
     private var linesSinceSweep = 0
@@ -126,41 +121,53 @@ struct SmarterMailSMTPReader {
     private static let sizeLine: StaticString = "Received message size: "
     private static let wroteData: StaticString = "Data transfer succeeded"
     private static let wroteHdr: StaticString = "Successfully wrote to the HDR file"
+    private static let writingMail: StaticString = "writing mail to "
     private static let failurePhrases = ["login failed", "authentication failed", "too many authentication failures"] as [StaticString]
+    private static let smtpAuth: StaticString = "SMTP AUTH", smtp: StaticString = "SMTP"
 
     /// Handles one entry; returns false when the line is not an SMTP session line.
-    mutating func read(_ entry: SmarterMailEntry, into ledger: inout MailLedger) -> Bool {
+    mutating func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, share: LogShare, into sink: inout Sink) -> Bool {
         let s = entry.text
-        guard let (ipBytes, afterIP) = bracketGroup(s, at: 0) else {
+        guard let (ipBytes, afterIP) = LogFields.bracketGroup(s, at: 0) else {
             return true // service lifecycle line ("smtp started at ...")
         }
         var i = afterIP
         if i < s.count, s[i] == 0x20, i + 1 < s.count, s[i + 1] == 0x5B { i += 1 }
-        guard let (idBytes, afterID) = bracketGroup(s, at: i), let sid = idBytes.decimalValue else { return false }
+        guard let (idBytes, afterID) = LogFields.bracketGroup(s, at: i), let sid = idBytes.decimalValue else {
+            return !share.reportsFiles // not a session line: counted once, by the first part
+        }
+        guard share.owns(ipBytes) else { return true }
         let text = s.dropFirst(afterID).trimmed
         let t = entry.time
 
         linesSinceSweep += 1
-        if linesSinceSweep >= 65_536 { sweep(before: t.seconds - 3600, into: &ledger) }
+        if linesSinceSweep >= 65_536 { sweep(before: t.seconds - Self.idleSeconds, into: &sink) }
 
-        if sessions[sid] == nil { sessions[sid] = Session(ip: ledger.ip(ipBytes), lastSeen: t.seconds) }
-        Self.handle(text, at: t, session: &sessions[sid]!, into: &ledger)
+        if let last = sessions[sid]?.lastSeen, t.seconds - last > Self.idleSeconds {
+            // The same id after an idle hour: the old session ended unseen (whether or not a
+            // sweep has removed it yet).
+            Self.flush(&sessions[sid]!, into: &sink)
+            sessions[sid] = nil
+        }
+        if sessions[sid] == nil { sessions[sid] = Session(ip: ipBytes, id: idBytes, at: t.seconds) }
+        Self.handle(text, at: t, session: &sessions[sid]!, into: &sink)
         return true
     }
 
     /// Applies one session line to its session, in place (no copy of the recipient list).
-    private static func handle(_ text: UnsafeRawBufferPointer, at t: LocalTime, session: inout Session, into ledger: inout MailLedger) {
+    private static func handle<Sink: MailFactSink>(_ text: UnsafeRawBufferPointer, at t: LocalTime, session: inout Session, into sink: inout Sink) {
         session.lastSeen = t.seconds
         if text.matches(Self.cmd) {
             let c = text.dropFirst(Self.cmd.count)
             session.failureJustCounted = false
             if c.matchesIgnoringCase(Self.mailFrom) {
-                flush(&session, into: &ledger)
-                session.sender = ledger.address(envelopeAddress(c.dropFirst(Self.mailFrom.count)))
+                flush(&session, into: &sink)
+                session.startTransaction(sender: EnvelopeAddress.normalised(c.dropFirst(Self.mailFrom.count)))
                 session.lastCommand = .mail
             } else if c.matchesIgnoringCase(Self.rcptTo) {
-                if session.sender != nil {
-                    session.recipients.append(ledger.address(envelopeAddress(c.dropFirst(Self.rcptTo.count))))
+                if session.hasSender {
+                    session.recipients.append(contentsOf: EnvelopeAddress.normalised(c.dropFirst(Self.rcptTo.count)))
+                    session.ends.append(Int32(session.recipients.count))
                 }
                 session.lastCommand = .rcpt
             } else if c.matchesIgnoringCase(Self.dataCmd) {
@@ -169,143 +176,229 @@ struct SmarterMailSMTPReader {
                 session.lastCommand = .auth
                 session.authPending = true
             } else if c.matchesIgnoringCase(Self.quit) || c.matchesIgnoringCase(Self.rset) {
-                flush(&session, into: &ledger)
+                flush(&session, into: &sink)
                 session.lastCommand = .other
             } else {
                 if session.lastCommand != .auth { session.lastCommand = .other }
             }
         } else if text.matches(Self.rsp) {
             guard let (code, _) = text.decimal(at: Self.rsp.count), code >= 200, code < 600 else { return }
-            reply(code, &session, at: t, into: &ledger)
+            reply(code, &session, at: t, into: &sink)
         } else if text.matches(Self.authenticatedAs) {
-            let account = ledger.address(text.dropFirst(Self.authenticatedAs.count))
-            session.account = account
+            let account = EnvelopeAddress.normalised(text.dropFirst(Self.authenticatedAs.count))
+            session.account = Array(account)
             session.authPending = false
-            ledger.login(at: t, ip: session.ip, protocol: "SMTP AUTH", account: account, success: true)
+            login(session, at: t, account: account, success: true, into: &sink)
         } else if text.matches(Self.sizeLine) {
             if let (n, _) = text.decimal(at: Self.sizeLine.count) { session.size = n }
             accept(&session, at: t)
-        } else if text.matches(Self.wroteData) || text.matches(Self.wroteHdr) {
+        } else if text.matches(Self.wroteHdr) {
+            // "... HDR file. (C:/SmarterMail/Spool/SubSpool3/706173251002.hdr)"
+            if let slash = text.lastIndex(of: 0x2F) ?? text.lastIndex(of: 0x5C) { noteSpool(text.dropFirst(slash + 1), &session) }
+            accept(&session, at: t)
+        } else if text.matches(Self.wroteData) {
+            if let w = text.index(of: Self.writingMail) { noteSpool(text.dropFirst(w + Self.writingMail.count), &session) }
             accept(&session, at: t)
         } else if !session.failureJustCounted,
                   Self.failurePhrases.contains(where: { text.indexIgnoringCase(of: $0) != nil }) {
-            authFailed(&session, at: t, into: &ledger)
+            authFailed(&session, at: t, into: &sink)
         }
     }
 
-    private static func reply(_ code: Int, _ session: inout Session, at t: LocalTime, into ledger: inout MailLedger) {
+    /// The spool file's base name (up to its first `.`), kept with the transaction.
+    private static func noteSpool(_ name: UnsafeRawBufferPointer, _ session: inout Session) {
+        guard session.hasSender, session.spoolName == nil else { return }
+        let end = name.index(of: 0x2E) ?? name.index(of: 0x20) ?? name.count
+        let start = session.text.count
+        session.text.append(contentsOf: name.slice(0..<end))
+        session.spoolName = start..<session.text.count
+    }
+
+    private static func reply<Sink: MailFactSink>(_ code: Int, _ session: inout Session, at t: LocalTime, into sink: inout Sink) {
         if session.authPending || session.lastCommand == .auth {
             if code == 235 { session.authPending = false }
-            else if code >= 400 && !session.failureJustCounted { authFailed(&session, at: t, into: &ledger) }
+            else if code >= 400 && !session.failureJustCounted { authFailed(&session, at: t, into: &sink) }
             session.lastCommand = code == 334 ? .auth : .other
             return
         }
+        let permanent = code >= 500
         switch session.lastCommand {
         case .rcpt where code >= 400:
-            if !session.recipients.isEmpty { session.recipients.removeLast() }
+            if let last = session.ends.popLast() {
+                let start = session.ends.last.map(Int.init) ?? 0
+                session.recipients.withUnsafeBytes { r in
+                    session.text.withUnsafeBytes { ip in
+                        sink.take(.recipientRejected(RecipientRejection(
+                            time: t, clientIP: ip.slice(0..<session.ipLength), recipient: r.slice(start..<Int(last)), code: code)))
+                    }
+                }
+                session.recipients.removeSubrange(start...)
+            } else if permanent {
+                rejected(session, code, at: t, into: &sink)
+            }
+            return
         case .mail where code >= 400:
-            session.sender = nil
-            session.recipients.removeAll(keepingCapacity: true)
+            session.endTransaction()
         case .data:
             if code == 354 { session.dataStarted = true }
             else if code < 300 && (session.dataStarted || session.accepted) { accept(&session, at: t) }
             else if code >= 400 { session.accepted = false; session.dataStarted = false }
         default: break
         }
-        if code >= 500 { ledger.rejection(at: t) }
+        if permanent { rejected(session, code, at: t, into: &sink) }
+    }
+
+    private static func rejected<Sink: MailFactSink>(_ session: Session, _ code: Int, at t: LocalTime, into sink: inout Sink) {
+        session.text.withUnsafeBytes { ip in
+            sink.take(.rejection(Rejection(time: t, clientIP: ip.slice(0..<session.ipLength), code: code)))
+        }
     }
 
     /// Marks the transaction accepted. Each later sign of acceptance (the size line, the spool
     /// file written, the final 250) moves the time on: a message counts when the server last
     /// confirmed it, normally the final `250` after DATA.
     private static func accept(_ session: inout Session, at t: LocalTime) {
-        guard session.sender != nil, !session.recipients.isEmpty else { return }
+        guard session.hasSender, !session.ends.isEmpty else { return }
         session.accepted = true
         session.acceptedAt = t
     }
 
-    private static func authFailed(_ session: inout Session, at t: LocalTime, into ledger: inout MailLedger) {
+    private static func authFailed<Sink: MailFactSink>(_ session: inout Session, at t: LocalTime, into sink: inout Sink) {
         session.authPending = false
         session.failureJustCounted = true
-        ledger.login(at: t, ip: session.ip, protocol: "SMTP AUTH", account: nil, success: false)
+        login(session, at: t, account: nil, success: false, into: &sink)
     }
 
-    /// Records the transaction under way if the server accepted it, and starts a new one.
-    private static func flush(_ session: inout Session, into ledger: inout MailLedger) {
-        if session.accepted, let sender = session.sender {
-            ledger.message(at: session.acceptedAt, clientIP: session.ip, account: session.account,
-                           sender: sender, recipients: session.recipients, size: session.size)
+    private static func login<Sink: MailFactSink>(
+        _ session: Session, at t: LocalTime, account: UnsafeRawBufferPointer?, success: Bool, into sink: inout Sink
+    ) {
+        session.text.withUnsafeBytes { ip in
+            Self.smtpAuth.withUTF8Buffer { proto in
+                sink.take(.login(LoginAttempt(time: t, ip: ip.slice(0..<session.ipLength), protocolName: UnsafeRawBufferPointer(proto),
+                                              account: account, success: success)))
+            }
         }
-        session.sender = nil
-        session.recipients.removeAll(keepingCapacity: true)
-        session.size = 0
-        session.accepted = false
-        session.dataStarted = false
     }
 
-    /// Ends sessions idle since `before` (connections dropped without QUIT), keeping memory bounded.
-    private mutating func sweep(before: Int64, into ledger: inout MailLedger) {
+    /// Reports the transaction under way if the server accepted it, and starts a new one.
+    private static func flush<Sink: MailFactSink>(_ session: inout Session, into sink: inout Sink) {
+        if session.accepted {
+            session.text.withUnsafeBytes { text in
+                session.recipients.withUnsafeBytes { r in
+                    session.ends.withUnsafeBufferPointer { ends in
+                        Self.smtp.withUTF8Buffer { proto in
+                            withOptionalBytes(session.account) { account in
+                                sink.take(.accepted(AcceptedMessage(
+                                    time: session.acceptedAt, key: text.slice(session.ipLength..<session.idEnd), clientIP: text.slice(0..<session.ipLength),
+                                    account: account, sender: text.slice(session.idEnd..<(session.spoolName?.lowerBound ?? text.count)),
+                                    recipients: RecipientList(bytes: r, ends: ends), size: session.size,
+                                    protocolName: UnsafeRawBufferPointer(proto), spoolName: session.spoolName.map { text.slice($0) })))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        session.endTransaction()
+    }
+
+    /// Ends sessions idle since `before`, keeping memory bounded.
+    private mutating func sweep<Sink: MailFactSink>(before: Int64, into sink: inout Sink) {
         linesSinceSweep = 0
         sessions.removeAll { _, s in
             guard s.lastSeen < before else { return false }
-            Self.flush(&s, into: &ledger)
+            Self.flush(&s, into: &sink)
             return true
         }
     }
 
     /// Ends every session (end of input).
-    mutating func finish(into ledger: inout MailLedger) {
-        sweep(before: .max, into: &ledger)
+    mutating func finish<Sink: MailFactSink>(into sink: inout Sink) {
+        sweep(before: .max, into: &sink)
     }
+}
+
+private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
 }
 
 // MARK: - Delivery log
 
 /// Reads delivery outcomes: local deliveries, and remote completions with their outcome word.
+/// Lines are owned by delivery id, so one share sees a message's whole delivery.
 struct SmarterMailDeliveryReader {
     private static let localDelivery: StaticString = "Starting local delivery to "
     private static let deliveryFor: StaticString = "Delivery for "
     private static let hasCompleted: StaticString = "has completed ("
-    private static let to: StaticString = " to "
+    private static let to: StaticString = " to ", local: StaticString = "local"
 
-    func read(_ entry: SmarterMailEntry, into ledger: inout MailLedger) -> Bool {
+    /// Local deliveries of the last hours, by delivery id and recipient: the completion line of
+    /// a local delivery (if the server writes one) is not a remote delivery.
+    private var localRecipients = KeyTable<PackedKey, Int64>()
+    private var linesSinceSweep = 0
+
+    mutating func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, share: LogShare, into sink: inout Sink) -> Bool {
         let s = entry.text
-        guard let (_, afterID) = bracketGroup(s, at: 0) else { return true } // service line
+        guard let (idBytes, afterID) = LogFields.bracketGroup(s, at: 0) else { return true } // service line
+        let dash = idBytes.index(of: 0x2D)
+        let base = idBytes.slice(0..<(dash ?? idBytes.count))
+        guard share.owns(base) else { return true }
+        let attempt = dash.flatMap { idBytes.dropFirst($0 + 1).decimalValue } ?? 0
         var text = s.dropFirst(afterID)
         if text.first == 0x20 { text = text.dropFirst(1) }
+        let t = entry.time
+        linesSinceSweep += 1
+        if linesSinceSweep >= 65_536 {
+            linesSinceSweep = 0
+            localRecipients.removeAll { _, at in at < t.milliseconds - 7_200_000 }
+        }
         if text.matches(Self.localDelivery) {
-            let r = ledger.address(envelopeAddress(text.dropFirst(Self.localDelivery.count)))
-            ledger.delivery(at: entry.time, sender: nil, recipient: r, local: true, outcome: text.slice(0..<0))
-        } else if text.matches(Self.deliveryFor), let done = lastIndex(of: Self.hasCompleted, in: text) {
+            let r = EnvelopeAddress.normalised(text.dropFirst(Self.localDelivery.count))
+            localRecipients[PackedKey(base, r)] = t.milliseconds
+            Self.local.withUTF8Buffer { word in
+                let word = UnsafeRawBufferPointer(word)
+                sink.take(.delivery(DeliveryAttempt(time: t, key: idBytes, sender: nil, recipient: r, isLocal: true,
+                                                    outcome: .delivered, word: word, detail: word, attempt: attempt)))
+            }
+        } else if text.matches(Self.deliveryFor), let done = LogFields.lastIndex(of: Self.hasCompleted, in: text) {
             // "Delivery for S to R<TAB>has completed (Outcome...)": S is the remote party's text,
             // so R is taken from the right, before the server's fixed words.
             let pair = text.slice(Self.deliveryFor.count..<done).trimmed
-            guard let split = lastIndex(of: Self.to, in: pair) else { return true }
-            let sender = ledger.address(pair.slice(0..<split))
-            let recipient = ledger.address(pair.dropFirst(split + Self.to.count))
-            if ledger.isLocal(address: recipient) { return true } // completion of a local delivery
-            let inside = text.dropFirst(done + Self.hasCompleted.count)
+            guard let split = LogFields.lastIndex(of: Self.to, in: pair) else { return true }
+            let sender = EnvelopeAddress.normalised(pair.slice(0..<split))
+            let recipient = EnvelopeAddress.normalised(pair.dropFirst(split + Self.to.count))
+            if let at = localRecipients[PackedKey(base, recipient)], t.milliseconds - at <= 3_600_000 { return true }
+            var inside = text.dropFirst(done + Self.hasCompleted.count)
+            if let close = inside.lastIndex(of: 0x29) { inside = inside.slice(0..<close) }
             var end = 0
             while end < inside.count, isLetter(inside[end]) { end += 1 }
-            ledger.delivery(at: entry.time, sender: sender, recipient: recipient, local: false,
-                            outcome: inside.slice(0..<end))
+            let word = inside.slice(0..<end)
+            sink.take(.delivery(DeliveryAttempt(time: t, key: idBytes, sender: sender, recipient: recipient, isLocal: false,
+                                                outcome: DeliveryClass.of(outcome: word), word: word, detail: inside, attempt: attempt)))
         }
         return true
     }
 
-    private func lastIndex(of needle: StaticString, in s: UnsafeRawBufferPointer) -> Int? {
-        var found: Int?
-        var from = 0
-        while let i = s.index(of: needle, from: from) { found = i; from = i + 1 }
-        return found
+    /// A delivery id and a recipient, hashed into one word (case-folded).
+    struct PackedKey: TableKey {
+        let value: UInt64
+        init(_ id: UnsafeRawBufferPointer, _ recipient: UnsafeRawBufferPointer) {
+            var h: UInt64 = 0xCBF2_9CE4_8422_2325
+            for b in id { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+            h = (h ^ 0x40) &* 0x100_0000_01B3
+            for b in recipient { h = (h ^ UInt64(asciiLower(b))) &* 0x100_0000_01B3 }
+            value = h == .max ? 0 : h
+        }
+        private init(value: UInt64) { self.value = value }
+        static let unused = PackedKey(value: .max)
+        var tableHash: UInt64 { value &* 0x9E37_79B9_7F4A_7C15 }
     }
 }
 
-@inline(__always) func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
-
 // MARK: - Administrative log
 
-/// Reads logins per protocol and IP, and intrusion-detection blocks.
+/// Reads logins per protocol and IP, and intrusion-detection blocks; lines are owned by IP.
 struct SmarterMailAdminReader {
     /// Days whose SMTP log is read too: the administrative log's SMTP logins repeat that log's
     /// AUTH attempts, so they are not counted twice.
@@ -314,43 +407,42 @@ struct SmarterMailAdminReader {
     private static let loginSuccessful: StaticString = " Login successful"
     private static let loginFailed: StaticString = " Login failed"
     private static let withUser: StaticString = "With user "
-    private static let userBracket: StaticString = "User ["
     private static let idsBlock: StaticString = "Added to IDS block list for violating rule "
     private static let type: StaticString = "Type: "
     private static let smtp: StaticString = "smtp"
 
     /// Handles one entry; continuation lines carry details only, never a second login.
-    func read(_ entry: SmarterMailEntry, into ledger: inout MailLedger) -> Bool {
+    func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, share: LogShare, into sink: inout Sink) -> Bool {
         let s = entry.text
-        guard var (ipBytes, after) = bracketGroup(s, at: 0) else { return true }
+        guard var (ipBytes, after) = LogFields.bracketGroup(s, at: 0) else { return true }
         if !ipBytes.isEmpty, !isDigit(ipBytes[0]), ipBytes.index(of: 0x3A) == nil {
             // "[IpBruteForceDetector] [ip] ...": a detector name first, then the IP.
-            guard after < s.count, s[after] == 0x20, let (ip2, after2) = bracketGroup(s, at: after + 1) else { return true }
+            guard after < s.count, s[after] == 0x20, let (ip2, after2) = LogFields.bracketGroup(s, at: after + 1) else { return true }
             ipBytes = ip2; after = after2
         }
+        guard share.owns(ipBytes) else { return true }
         let text = s.dropFirst(after).trimmed
-        let ip = ledger.ip(ipBytes)
+        let t = entry.time
         if text.matches(Self.idsBlock) {
             var rule = text.dropFirst(Self.idsBlock.count)
             if rule.matches(Self.type) { rule = rule.dropFirst(Self.type.count) }
             let end = rule.index(of: 0x2C) ?? rule.count
-            ledger.block(at: entry.time, ip: ip, rule: rule.slice(0..<end).trimmed.printable)
+            sink.take(.securityBlock(SecurityBlockFact(time: t, ip: ipBytes, rule: rule.slice(0..<end).trimmed)))
             return true
         }
         let k = text.index(of: Self.loginSuccessful) ?? text.index(of: Self.loginFailed)
-        if let k, daysWithSMTPLog.contains(entry.time.day), text.slice(0..<k).trimmed.matchesIgnoringCase(Self.smtp) {
-            return true
-        }
-        if let k = text.index(of: Self.loginSuccessful) {
-            let proto = text.slice(0..<k).trimmed.printable
-            var account: Int32?
+        guard let k else { return true }
+        let proto = text.slice(0..<k).trimmed
+        if daysWithSMTPLog.contains(t.day), proto.matchesIgnoringCase(Self.smtp) { return true }
+        if text.matches(Self.loginSuccessful, at: k) {
+            var account: UnsafeRawBufferPointer?
             if let u = text.index(of: Self.withUser, from: k) {
                 let user = text.dropFirst(u + Self.withUser.count).trimmed
-                if !user.isEmpty { account = ledger.address(user) }
+                if !user.isEmpty { account = EnvelopeAddress.normalised(user) }
             }
-            ledger.login(at: entry.time, ip: ip, protocol: proto, account: account, success: true)
-        } else if let k = text.index(of: Self.loginFailed) {
-            ledger.login(at: entry.time, ip: ip, protocol: text.slice(0..<k).trimmed.printable, account: nil, success: false)
+            sink.take(.login(LoginAttempt(time: t, ip: ipBytes, protocolName: proto, account: account, success: true)))
+        } else {
+            sink.take(.login(LoginAttempt(time: t, ip: ipBytes, protocolName: proto, account: nil, success: false)))
         }
         return true
     }

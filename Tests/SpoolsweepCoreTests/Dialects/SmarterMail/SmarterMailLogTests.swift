@@ -391,10 +391,27 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         #expect([o.delivered, o.deferred, o.bounced] == [1, 1, 1])
         let null = try #require(addressID(run.ledger, ""))
         #expect(run.ledger.outcomesBySender[null]?.deferred == 1)
-        // The recipient is taken from the right: the sender's text cannot move it.
-        let attacker = try #require(addressID(run.ledger, "\"evil to victim@own.test has completed (Failed)\"@spam.test"))
-        #expect(run.ledger.outcomesBySender[attacker]?.delivered == 1)
-        #expect(addressID(run.ledger, "real@target.test") != nil)
+        // The facts the reader emits. The recipient is taken from the right: the sender's text
+        // cannot move it. A local delivery's completion line is not a remote delivery.
+        let facts = try Spoolsweep.facts(InputSelection(paths: [dir.path])).facts
+        func attempt(_ time: LocalTime, _ key: String, _ sender: String?, _ recipient: String, local: Bool = false,
+                      _ outcome: DeliveryClass, _ word: String, _ detail: String, attempt: Int) -> OwnedMailFact {
+            .delivery(time: time, key: key, sender: sender, recipient: recipient, isLocal: local, outcome: outcome,
+                      word: word, detail: detail, attempt: attempt)
+        }
+        #expect(facts == [
+            attempt(t(0, 4, 31, 836), "20324046-3", "", "events@tailspin.test", .deferred, "Deferred",
+                     "Deferred: 421 4.4.0 Unable to connect to remote server", attempt: 3),
+            attempt(t(2, 40, 9, 617), "83747891-1", "jane@northwind.test", "nina.farid@northmail.test", .delivered,
+                     "Delivered", "Delivered", attempt: 1),
+            attempt(t(2, 41, 0), "83747892-1", "jane@northwind.test", "a@b.test", .bounced, "Failed",
+                     "Failed: 550 5.1.1 User unknown", attempt: 1),
+            attempt(t(2, 42, 0), "83747893-2", "jane@northwind.test", "c@d.test", .deferred, "Deferred",
+                     "Deferred: 451 4.7.1 try later", attempt: 2),
+            attempt(t(2, 43, 0), "83747894-1", "\"evil to victim@own.test has completed (Failed)\"@spam.test", "real@target.test",
+                     .delivered, "Delivered", "Delivered", attempt: 1),
+            attempt(t(23, 59, 59, 117), "72495970", nil, "andy@northwind.test", local: true, .delivered, "local", "local", attempt: 0),
+        ])
     }
 
     @Test func outcomesAreCountedByTheirFirstWord() throws {
@@ -653,7 +670,8 @@ private extension String {
         unlink(dir.at("2026.11.28-smtpLog.log")) // rotated away after the listing
         var ledger = MailLedger()
         var diagnostics = Diagnostics()
-        dialect.readLogs(layout, threads: 1, into: &ledger, diagnostics: &diagnostics)
+        dialect.readFacts(layout, range: nil, share: .all, into: &ledger, diagnostics: &diagnostics)
+        ledger.finish()
         #expect(diagnostics.warnings == [InputWarning(path: dir.at("2026.11.28-smtpLog.log"), reason: "vanished before it could be read")])
         #expect(ledger.totals.localDeliveries == 1)
         #expect(diagnostics.filesRead == 1)

@@ -1,0 +1,77 @@
+/// Field shapes more than one server's logs share: the time of day, `[...]` groups, envelope
+/// addresses. One reading of each, for every dialect.
+enum LogFields {
+    /// `HH:mm:ss` with an optional fraction at `at`: milliseconds of the day and the index after it.
+    static func timeOfDay(_ s: UnsafeRawBufferPointer, at i: Int) -> (Int64, Int)? {
+        guard i + 8 <= s.count, s[i + 2] == 0x3A, s[i + 5] == 0x3A,
+              let h = s.slice(i..<(i + 2)).decimalValue, let m = s.slice((i + 3)..<(i + 5)).decimalValue,
+              let sec = s.slice((i + 6)..<(i + 8)).decimalValue, h < 24, m < 60, sec < 61 else { return nil }
+        var end = i + 8
+        var fraction = 0, scale = 1000
+        if end < s.count, s[end] == 0x2E {
+            end += 1
+            while end < s.count, isDigit(s[end]) {
+                if scale > 1 { scale /= 10; fraction += Int(s[end] - 0x30) * scale }
+                end += 1
+            }
+        }
+        return (Int64((h * 3600 + m * 60 + min(sec, 59)) * 1000 + fraction), end)
+    }
+
+    /// A `[...]` group at `at`: its contents and the index after the `]`.
+    static func bracketGroup(_ s: UnsafeRawBufferPointer, at: Int) -> (UnsafeRawBufferPointer, Int)? {
+        guard at < s.count, s[at] == 0x5B, let close = s.index(of: 0x5D, from: at + 1) else { return nil }
+        return (s.slice((at + 1)..<close), close + 1)
+    }
+
+    /// The contents of the first `[...]` in `s`: the client's IP in Postfix's `host[ip]` (the
+    /// host name before it is the client's to choose, the IP is not).
+    static func firstBracketed(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard let open = s.index(of: 0x5B), let close = s.index(of: 0x5D, from: open + 1) else { return nil }
+        return s.slice((open + 1)..<close)
+    }
+
+    /// Where `needle` last occurs in `s`.
+    static func lastIndex(of needle: StaticString, in s: UnsafeRawBufferPointer) -> Int? {
+        var found: Int?
+        var from = 0
+        while let i = s.index(of: needle, from: from) { found = i; from = i + 1 }
+        return found
+    }
+}
+
+/// The one normaliser of envelope addresses, for every reader and the ledger.
+public enum EnvelopeAddress {
+    /// The address inside `<...>` in `s` (up to the `>`, or the end), trimmed; without angle
+    /// brackets, the first word (a blank inside a quoted local part, `"a b"@x`, is not the end).
+    /// `<>` (the null sender) is empty.
+    public static func normalised(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let t = s.trimmed
+        if let lt = t.index(of: 0x3C) {
+            let gt = t.index(of: 0x3E, from: lt + 1) ?? t.count
+            return t.slice((lt + 1)..<gt).trimmed
+        }
+        var end = 0, quoted = false
+        while end < t.count {
+            let c = t[end]
+            if c == 0x22 { quoted.toggle() } else if !quoted && (c == 0x20 || c == 0x09) { break }
+            end += 1
+        }
+        return t.slice(0..<end)
+    }
+
+    /// `normalised` of a header value.
+    public static func normalised(_ s: String) -> String {
+        var s = s
+        return s.withUTF8 { normalised(UnsafeRawBufferPointer($0)).printable }
+    }
+
+    /// The part after the last `@` (all of it when there is none).
+    static func domain(_ address: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var i = address.count - 1
+        while i >= 0, address[i] != 0x40 { i -= 1 }
+        return address.dropFirst(i + 1)
+    }
+}
+
+@inline(__always) func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }

@@ -1,0 +1,71 @@
+extension MailLedger {
+    /// Adds the facts of `later`, a ledger of the same range and window filled from the input
+    /// that follows this one's (or from other hosts), exactly as if they had been taken here:
+    /// its ids are mapped to this ledger's, distinct sets are united, counters added, rate
+    /// windows joined, and its break-ins count this ledger's failures from the same IP first.
+    /// Call `finish()` after the last merge.
+    public mutating func merge(_ later: MailLedger) {
+        let address = (0..<later.addresses.count).map { i in later.addresses.withBytes(Int32(i)) { normalisedAddress($0) } }
+        let domain = MailLedger.map(later.domains, into: &domains)
+        let ip = MailLedger.map(later.ips, into: &ips)
+        let outcome = MailLedger.map(later.outcomeNames, into: &outcomeNames)
+        let proto = MailLedger.map(later.protocolNames, into: &protocolNames)
+        let domainSet = (0..<later.domainSets.count).map { i in
+            var ids = later.domainSets.withBytes(Int32(i)) { set in
+                set.withMemoryRebound(to: Int32.self) { $0.map { domain[Int($0)] } }
+            }
+            ids.sort()
+            return ids.withUnsafeBytes { domainSets.id($0) }
+        }
+
+        for d in later.localDomains.elements { localDomains.insert(domain[Int(d)]) }
+        calendar.add(later.calendar)
+        for (k, n) in later.outcomeCounts { outcomeCounts[outcome[Int(k)], default: 0] += n }
+        for (k, n) in later.failedLoginCounts { failedLoginCounts[proto[Int(k)], default: 0] += n }
+        for (d, t) in later.allDomainTraffic { allDomainTraffic[domain[Int(d)], default: DomainTraffic()].add(t) }
+        for (m, s) in later.sentByMailbox { sentByMailbox[address[Int(m)], default: SentTraffic()].add(s) }
+        for (i, n) in later.envelopeSenderCounts.enumerated() where n > 0 {
+            MailLedger.add(&envelopeSenderCounts, address[i], n)
+        }
+        for (i, n) in later.recipientCounts.enumerated() where n > 0 {
+            MailLedger.add(&recipientCounts, address[i], n)
+            MailLedger.add(&recipientBytes, address[i], later.recipientBytes[i])
+        }
+        later.mailboxDomains.forEach { m, d in mailboxDomains.insert(address[Int(m)], domain[Int(d)]) }
+        later.accountDomains.forEach { a, d in accountDomains.insert(address[Int(a)], domain[Int(d)]) }
+        for (a, e) in later.accountEvidence {
+            accountEvidence[address[Int(a)], default: SenderEvidence()].add(e) { address[Int($0)] }
+        }
+        undecided.reserveCapacity(undecided.count + later.undecided.count)
+        for var m in later.undecided {
+            m.clientIP = ip[Int(m.clientIP)]
+            m.domains = domainSet[Int(m.domains)]
+            m.sender = address[Int(m.sender)]
+            undecided.append(m)
+        }
+        for (s, o) in later.outcomesBySender { outcomesBySender[address[Int(s)], default: DeliveryOutcomes()].add(o) }
+        // The later part's successes come after every failure counted here.
+        for (key, s) in later.strongestSuccess {
+            let mapped = AccountIP(account: address[Int(key.account)], ip: ip[Int(key.ip)])
+            let failedBefore = s.failedBefore + (logins[mapped.ip]?.failures ?? 0)
+            if let kept = strongestSuccess[mapped], kept.failedBefore >= failedBefore { continue }
+            strongestSuccess[mapped] = BreakIn(ip: mapped.ip, failedBefore: failedBefore, at: s.at)
+        }
+        for (i, l) in later.logins { logins[ip[Int(i)], default: LoginFacts()].add(l) }
+        blockList += later.blockList.map { SecurityBlock(at: $0.at, ip: ip[Int($0.ip)], rule: $0.rule) }
+        if serverTotals == nil { serverTotals = later.serverTotals }
+        if later.firstFact < firstFact { firstFact = later.firstFact }
+        if later.lastFact > lastFact { lastFact = later.lastFact }
+    }
+
+    /// The id in `target` of each id of `source`.
+    private static func map(_ source: ByteInterner, into target: inout ByteInterner) -> [Int32] {
+        (0..<source.count).map { i in source.withBytes(Int32(i)) { target.id($0) } }
+    }
+
+    @inline(__always) static func add(_ counts: inout [Int32], _ id: Int32, _ n: Int32) {
+        let i = Int(id)
+        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i + 1 - counts.count)) }
+        counts[i] &+= n
+    }
+}

@@ -1,0 +1,361 @@
+import Glibc
+
+/// The aggregate of a run's log facts behind `summary` and `suspects`: a `MailFactSink`.
+///
+/// Every table is keyed by interned ids, so memory grows with the number of distinct
+/// addresses, not with the size of the logs. Nothing in it depends on the order facts arrive
+/// in: whatever depends on which domains are local (a message's direction, which mailboxes and
+/// domains are the server's own) and the peak rates are settled by `finish()`, once every fact
+/// is in. Two ledgers combine exactly with `merge(_:)`, so logs are read on every core, each
+/// part into its own ledger.
+///
+/// The one order it keeps is the order of logins from one IP: a break-in is failures from an
+/// IP reported before a success from it. Readers that split the work keep each IP's logins in
+/// one part, and `merge` takes its argument as the later part.
+public struct MailLedger: MailFactSink, Sendable {
+    /// Only facts inside this range count (nil: everything).
+    public var range: TimeRange?
+    /// The sliding window for peak rates, in seconds.
+    public var rateWindow: Int64
+
+    public internal(set) var addresses = ByteInterner(foldCase: true)
+    public internal(set) var domains = ByteInterner(foldCase: true)
+    public internal(set) var ips = ByteInterner(foldCase: false)
+    public internal(set) var outcomeNames = ByteInterner(foldCase: false)
+    var protocolNames = ByteInterner(foldCase: false)
+    var domainOfAddress: [Int32] = []
+    /// Domains this server hosts: named by `--local-domain`, an account's, or one a local
+    /// delivery went to.
+    public internal(set) var localDomains = IDSet()
+
+    // What the facts said, before `finish()`.
+    var calendar = DayHourCounts()
+    var outcomeCounts: [Int32: Int] = [:]
+    var failedLoginCounts: [Int32: Int] = [:]
+    /// Every domain's traffic, local or not (which are local is known at the end).
+    var allDomainTraffic: [Int32: DomainTraffic] = [:]
+    /// What each mailbox sent, local or not.
+    var sentByMailbox: [Int32: SentTraffic] = [:]
+    /// Messages per envelope sender and per recipient, and the recipients' bytes, indexed by
+    /// address id (flat arrays: one counter per distinct address, however many there are).
+    public internal(set) var envelopeSenderCounts: [Int32] = []
+    public internal(set) var recipientCounts: [Int32] = []
+    var recipientBytes: [Int] = []
+    /// (mailbox, recipient domain) of every message, and (account, recipient domain) of the
+    /// authenticated ones.
+    var mailboxDomains = PairSet(), accountDomains = PairSet()
+    var accountEvidence: [Int32: SenderEvidence] = [:]
+    /// Unauthenticated messages whose recipients were not all known to be local when they
+    /// arrived: inbound or relayed is decided at the end.
+    var undecided: [UndecidedMessage] = []
+    /// The recipient domains of undecided messages, each set a sorted list of domain ids.
+    var domainSets = ByteInterner(foldCase: false)
+    /// Remote delivery outcomes per envelope sender.
+    public internal(set) var outcomesBySender: [Int32: DeliveryOutcomes] = [:]
+    public internal(set) var logins: [Int32: LoginFacts] = [:]
+    /// Per account and IP, the success with the most failures from that IP before it.
+    var strongestSuccess: [AccountIP: BreakIn] = [:]
+    var blockList: [SecurityBlock] = []
+    /// The last delivery's sender and its id: a message's delivery lines come together.
+    private var lastSender: (bytes: [UInt8], id: Int32) = ([], -1)
+    /// The local domains of the message being counted (kept to reuse its storage).
+    private var seenDomains: [Int32] = []
+    /// The dialect's own totals, when it keeps any (nil: none).
+    public var serverTotals: ServerTotals?
+    /// Earliest and latest fact time, for the report header.
+    public internal(set) var firstFact = LocalTime(milliseconds: .max), lastFact = LocalTime(milliseconds: .min)
+
+    // Settled by `finish()`.
+    public private(set) var days: [Int64: TrafficCounts] = [:]
+    public private(set) var hours = [TrafficCounts](repeating: TrafficCounts(), count: 24)
+    public private(set) var outcomes: [Int32: Int] = [:]
+    public private(set) var failedLoginsByProtocol: [String: Int] = [:]
+    public private(set) var domainTraffic: [Int32: DomainTraffic] = [:]
+    public private(set) var mailboxes: [Int32: MailboxTraffic] = [:]
+    public private(set) var evidence: [SenderKey: SenderEvidence] = [:]
+    public private(set) var loginIPsByAccount: [Int32: Set<Int32>] = [:]
+    public private(set) var breakIns: [Int32: BreakIn] = [:]
+    public private(set) var blocks: [SecurityBlock] = []
+
+    public init(range: TimeRange? = nil, rateWindow: Int64 = 600) {
+        self.range = range
+        self.rateWindow = rateWindow
+    }
+
+    // MARK: - Addresses and domains
+
+    /// The id of an address (normalised, case-folded).
+    public mutating func address(_ raw: UnsafeRawBufferPointer) -> Int32 { normalisedAddress(EnvelopeAddress.normalised(raw)) }
+
+    /// The id of an address already normalised.
+    mutating func normalisedAddress(_ a: UnsafeRawBufferPointer) -> Int32 {
+        let id = addresses.id(a)
+        if Int(id) >= domainOfAddress.count { domainOfAddress.append(domains.id(EnvelopeAddress.domain(a))) }
+        return id
+    }
+
+    public mutating func address(_ s: String) -> Int32 {
+        var s = s
+        return s.withUTF8 { address(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always) public func domain(ofAddress id: Int32) -> Int32 { domainOfAddress[Int(id)] }
+
+    public func isLocal(address id: Int32) -> Bool { localDomains.contains(domainOfAddress[Int(id)]) }
+
+    /// Marks the domain of `address` as one this server hosts.
+    public mutating func noteLocal(address id: Int32) { localDomains.insert(domainOfAddress[Int(id)]) }
+
+    public mutating func noteLocal(domain: String) {
+        var d = domain
+        let id = d.withUTF8 { domains.id(UnsafeRawBufferPointer($0)) }
+        localDomains.insert(id)
+    }
+
+    public mutating func ip(_ raw: UnsafeRawBufferPointer) -> Int32 { ips.id(raw) }
+
+    // MARK: - Facts
+
+    public mutating func take(_ fact: MailFact) {
+        guard admit(fact.time) else { return }
+        switch fact {
+        case .accepted(let m): accepted(m)
+        case .recipientRejected(let r):
+            if r.code >= 500 { calendar.count(r.time) { $0.rejected += 1 } }
+        case .rejection(let r):
+            if r.isPermanent { calendar.count(r.time) { $0.rejected += 1 } }
+        case .delivery(let d): delivery(d)
+        case .login(let l): login(l)
+        case .securityBlock(let b):
+            blockList.append(SecurityBlock(at: b.time, ip: ip(b.ip), rule: b.rule.printable))
+        case .removed: break
+        }
+    }
+
+    @inline(__always) private mutating func admit(_ t: LocalTime) -> Bool {
+        if let range, !range.contains(t) { return false }
+        if t < firstFact { firstFact = t }
+        if t > lastFact { lastFact = t }
+        return true
+    }
+
+    private mutating func accepted(_ m: AcceptedMessage) {
+        let t = m.time, size = m.size, n = m.recipients.count
+        let sender = address(m.sender)
+        let account = m.account.map { address($0) }
+        if let account { noteLocal(address: account) }
+        calendar.count(t) { c in
+            if account != nil { c.authenticated += 1 }
+            c.recipients += n
+            c.bytes &+= size
+        }
+        MailLedger.bump(&envelopeSenderCounts, sender)
+        // The mailbox that sent it: the account when authenticated, else the envelope sender.
+        let mailbox = account ?? sender
+        sentByMailbox[mailbox, default: SentTraffic()].add(SentTraffic(messages: 1, recipients: n, bytes: size))
+        allDomainTraffic[domain(ofAddress: mailbox), default: DomainTraffic()].addSent(recipients: n, size: size)
+        seenDomains.removeAll(keepingCapacity: true)
+        var allLocal = true
+        for raw in m.recipients {
+            let r = address(raw)
+            MailLedger.bump(&recipientCounts, r)
+            MailLedger.add(&recipientBytes, r, size)
+            let d = domainOfAddress[Int(r)]
+            mailboxDomains.insert(mailbox, d)
+            if let account { accountDomains.insert(account, d) }
+            let first = !seenDomains.contains(d)
+            if first {
+                seenDomains.append(d)
+                if !localDomains.contains(d) { allLocal = false }
+            }
+            allDomainTraffic[d, default: DomainTraffic()].addReceived(firstForMessage: first, size: size)
+        }
+        if let account {
+            accountEvidence[account, default: SenderEvidence()].record(at: t, sender: sender, recipients: n)
+        } else if allLocal {
+            calendar.count(t) { $0.inbound += 1 } // local domains only ever grow: inbound for good
+        } else {
+            seenDomains.sort()
+            let set = seenDomains.withUnsafeBytes { domainSets.id($0) }
+            undecided.append(UndecidedMessage(time: t.milliseconds, clientIP: ip(m.clientIP), domains: set,
+                                              sender: sender, recipients: Int32(clamping: n)))
+        }
+    }
+
+    private mutating func delivery(_ d: DeliveryAttempt) {
+        if d.isLocal {
+            localDomains.insert(domains.id(EnvelopeAddress.domain(EnvelopeAddress.normalised(d.recipient))))
+            calendar.count(d.time) { $0.localDeliveries += 1 }
+            return
+        }
+        outcomeCounts[outcomeNames.id(d.word), default: 0] += 1
+        calendar.count(d.time) { $0.add(d.outcome) }
+        if let raw = d.sender {
+            let sender = senderID(raw)
+            outcomesBySender[sender, default: DeliveryOutcomes()].add(d.outcome) // in place: one lookup
+        }
+    }
+
+    /// The id of a delivery's sender; the same as the last delivery's is not looked up again.
+    private mutating func senderID(_ raw: UnsafeRawBufferPointer) -> Int32 {
+        let same = lastSender.id >= 0 && lastSender.bytes.count == raw.count
+            && lastSender.bytes.withUnsafeBytes { memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }
+        if same { return lastSender.id }
+        let id = address(raw)
+        lastSender.bytes.removeAll(keepingCapacity: true)
+        lastSender.bytes.append(contentsOf: raw)
+        lastSender.id = id
+        return id
+    }
+
+    private mutating func login(_ l: LoginAttempt) {
+        let ipID = ip(l.ip)
+        let failures = logins[ipID, default: LoginFacts()].record(success: l.success, at: l.time) // in place: one lookup
+        if l.success {
+            guard let raw = l.account, !raw.trimmed.isEmpty else { return }
+            let account = address(raw)
+            noteLocal(address: account)
+            let candidate = BreakIn(ip: ipID, failedBefore: failures, at: l.time)
+            let key = AccountIP(account: account, ip: ipID)
+            // One IP's failures only grow: a later success is stronger only with more of them.
+            if let kept = strongestSuccess[key], kept.failedBefore >= failures { return }
+            strongestSuccess[key] = candidate
+        } else {
+            failedLoginCounts[protocolNames.id(l.protocolName), default: 0] += 1
+            calendar.count(l.time) { $0.failedLogins += 1 }
+        }
+    }
+
+    @inline(__always) static func bump(_ counts: inout [Int32], _ id: Int32) {
+        let i = Int(id)
+        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i + 1 - counts.count)) }
+        counts[i] &+= 1
+    }
+
+    @inline(__always) static func add(_ sums: inout [Int], _ id: Int32, _ n: Int) {
+        let i = Int(id)
+        if i >= sums.count { sums.append(contentsOf: repeatElement(0, count: i + 1 - sums.count)) }
+        sums[i] &+= n
+    }
+
+    // MARK: - The end
+
+    /// Settles everything that depends on all the facts: each undecided message's direction,
+    /// which mailboxes and domains are local, the relays' and accounts' evidence with their exact
+    /// peak rates, the break-ins. May be called again after more facts or a merge.
+    public mutating func finish() {
+        var settled = calendar
+        var relays: [Int32: SenderEvidence] = [:]
+        var relayDomains: [Int32: IDSet] = [:]
+        for m in undecided {
+            let t = LocalTime(milliseconds: m.time)
+            let relayed = domainSets.withBytes(m.domains) { set in
+                set.withMemoryRebound(to: Int32.self) { ds in ds.contains { !localDomains.contains($0) } }
+            }
+            settled.count(t) { $0.add(relayed ? .relayed : .inbound) }
+            guard relayed else { continue }
+            relays[m.clientIP, default: SenderEvidence()].record(at: t, sender: m.sender, recipients: Int(m.recipients))
+            domainSets.withBytes(m.domains) { set in
+                set.withMemoryRebound(to: Int32.self) { ds in for d in ds { relayDomains[m.clientIP, default: IDSet()].insert(d) } }
+            }
+        }
+        days = settled.days
+        hours = settled.hours
+        outcomes = outcomeCounts
+        failedLoginsByProtocol = Dictionary(uniqueKeysWithValues: failedLoginCounts.map { (protocolNames.string($0.key), $0.value) })
+
+        domainTraffic = allDomainTraffic.filter { localDomains.contains($0.key) }
+        var domainsOfMailbox: [Int32: Int] = [:], domainsOfAccount: [Int32: Int] = [:]
+        mailboxDomains.forEach { mailbox, _ in domainsOfMailbox[mailbox, default: 0] += 1 }
+        accountDomains.forEach { account, _ in domainsOfAccount[account, default: 0] += 1 }
+        mailboxes = [:]
+        for (mailbox, s) in sentByMailbox where isLocal(address: mailbox) {
+            mailboxes[mailbox] = MailboxTraffic(sent: s.messages, sentRecipients: s.recipients, sentBytes: s.bytes,
+                                                recipientDomains: domainsOfMailbox[mailbox] ?? 0)
+        }
+        for r in recipientCounts.indices where recipientCounts[r] > 0 && isLocal(address: Int32(r)) {
+            mailboxes[Int32(r), default: MailboxTraffic()].received = Int(recipientCounts[r])
+            mailboxes[Int32(r)]!.receivedBytes = recipientBytes[r]
+        }
+
+        evidence = [:]
+        for (account, var e) in accountEvidence {
+            e.recipientDomains = domainsOfAccount[account] ?? 0
+            e.computePeak(window: rateWindow * 1000)
+            evidence[.account(account)] = e
+        }
+        for (ipID, var e) in relays {
+            e.recipientDomains = relayDomains[ipID]?.count ?? 0
+            e.computePeak(window: rateWindow * 1000)
+            evidence[.relayIP(ipID)] = e
+        }
+
+        loginIPsByAccount = [:]
+        breakIns = [:]
+        for (key, s) in strongestSuccess {
+            loginIPsByAccount[key.account, default: []].insert(key.ip)
+            guard s.failedBefore > 0 else { continue }
+            if let kept = breakIns[key.account], !s.isStronger(than: kept, ipName: ips.string) { continue }
+            breakIns[key.account] = s
+        }
+        blocks = blockList.sorted { a, b in
+            if a.at != b.at { return a.at < b.at }
+            let (ia, ib) = (ips.string(a.ip), ips.string(b.ip))
+            return ia != ib ? ia < ib : a.rule < b.rule
+        }
+    }
+
+    /// Totals over every day read (after `finish()`).
+    public var totals: TrafficCounts {
+        var all = TrafficCounts()
+        for c in days.values { all.add(c) }
+        return all
+    }
+
+    /// The `top` addresses with the highest counts (0: all), most first, ties in address order;
+    /// only the winners are turned into strings.
+    public func topAddresses(_ counts: [Int32], top: Int) -> [(address: Int32, count: Int)] {
+        let before = { (a: Int32, b: Int32) -> Bool in
+            let ca = counts[Int(a)], cb = counts[Int(b)]
+            if ca != cb { return ca > cb }
+            return addresses.withBytes(a) { x in addresses.withBytes(b) { y in x.lexicographicallyPrecedes(y) } }
+        }
+        let seen = counts.indices.lazy.filter { counts[$0] > 0 }.map { Int32($0) }
+        guard top > 0 else { return seen.sorted(by: before).map { ($0, Int(counts[Int($0)])) } }
+        // Keep the best `top` in order; most candidates lose to the worst kept at once.
+        var best: [Int32] = []
+        for candidate in seen {
+            if best.count == top {
+                guard before(candidate, best[top - 1]) else { continue }
+                best.removeLast()
+            }
+            best.insert(candidate, at: best.firstIndex { before(candidate, $0) } ?? best.count)
+        }
+        return best.map { ($0, Int(counts[Int($0)])) }
+    }
+}
+
+/// An unauthenticated message whose direction waits for the end (24 bytes).
+struct UndecidedMessage: Sendable {
+    var time: Int64
+    var clientIP: Int32
+    /// Its recipient domains, as a set id of `MailLedger.domainSets`.
+    var domains: Int32
+    var sender: Int32
+    var recipients: Int32
+}
+
+/// Remote delivery attempts of one envelope sender, by outcome.
+public struct DeliveryOutcomes: Sendable, Equatable {
+    public var delivered = 0, deferred = 0, bounced = 0
+
+    mutating func add(_ c: DeliveryClass) {
+        switch c {
+        case .delivered: delivered += 1
+        case .deferred: deferred += 1
+        case .bounced: bounced += 1
+        }
+    }
+
+    mutating func add(_ o: DeliveryOutcomes) { delivered += o.delivered; deferred += o.deferred; bounced += o.bounced }
+}
