@@ -3,9 +3,9 @@
 enum LogFields {
     /// `HH:mm:ss` with an optional fraction at `at`: milliseconds of the day and the index after it.
     static func timeOfDay(_ s: UnsafeRawBufferPointer, at i: Int) -> (Int64, Int)? {
-        guard i + 8 <= s.count, s[i + 2] == 0x3A, s[i + 5] == 0x3A,
-              let h = s.slice(i..<(i + 2)).decimalValue, let m = s.slice((i + 3)..<(i + 5)).decimalValue,
-              let sec = s.slice((i + 6)..<(i + 8)).decimalValue, h < 24, m < 60, sec < 61 else { return nil }
+        guard i >= 0, i + 8 <= s.count, s[i + 2] == 0x3A, s[i + 5] == 0x3A,
+              let h = twoDigits(s, i), let m = twoDigits(s, i + 3), let sec = twoDigits(s, i + 6),
+              h < 24, m < 60, sec < 61 else { return nil }
         var end = i + 8
         var fraction = 0, scale = 1000
         if end < s.count, s[end] == 0x2E {
@@ -16,6 +16,11 @@ enum LogFields {
             }
         }
         return (Int64((h * 3600 + m * 60 + min(sec, 59)) * 1000 + fraction), end)
+    }
+
+    @inline(__always) private static func twoDigits(_ s: UnsafeRawBufferPointer, _ i: Int) -> Int? {
+        let a = s[i] &- 0x30, b = s[i + 1] &- 0x30
+        return a < 10 && b < 10 ? Int(a) * 10 + Int(b) : nil
     }
 
     /// A `[...]` group at `at`: its contents and the index after the `]`.
@@ -50,6 +55,9 @@ public enum EnvelopeAddress {
         if let lt = t.index(of: 0x3C) {
             let gt = t.index(of: 0x3E, from: lt + 1) ?? t.count
             return t.slice((lt + 1)..<gt).trimmed
+        }
+        if t.index(of: 0x22) == nil { // no quoted local part: up to the first blank
+            return t.slice(0..<min(t.index(of: 0x20) ?? t.count, t.index(of: 0x09) ?? t.count))
         }
         var end = 0, quoted = false
         while end < t.count {

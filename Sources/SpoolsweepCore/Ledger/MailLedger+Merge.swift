@@ -22,7 +22,11 @@ extension MailLedger {
         calendar.add(later.calendar)
         for (k, n) in later.outcomeCounts { outcomeCounts[outcome[Int(k)], default: 0] += n }
         for (k, n) in later.failedLoginCounts { failedLoginCounts[proto[Int(k)], default: 0] += n }
-        for (d, t) in later.allDomainTraffic { allDomainTraffic[domain[Int(d)], default: DomainTraffic()].add(t) }
+        for (d, t) in later.allDomainTraffic.enumerated() where t != DomainTraffic() {
+            let mapped = Int(domain[d])
+            growDomainTraffic(mapped)
+            allDomainTraffic[mapped].add(t)
+        }
         for (m, s) in later.sentByMailbox { sentByMailbox[address[Int(m)], default: SentTraffic()].add(s) }
         for (i, n) in later.envelopeSenderCounts.enumerated() where n > 0 {
             MailLedger.add(&envelopeSenderCounts, address[i], n)
@@ -31,8 +35,7 @@ extension MailLedger {
             MailLedger.add(&recipientCounts, address[i], n)
             MailLedger.add(&recipientBytes, address[i], later.recipientBytes[i])
         }
-        later.mailboxDomains.forEach { m, d in mailboxDomains.insert(address[Int(m)], domain[Int(d)]) }
-        later.accountDomains.forEach { a, d in accountDomains.insert(address[Int(a)], domain[Int(d)]) }
+        later.mailboxDomains.forEach { m, d, flag in mailboxDomains.insert(address[Int(m)], domain[Int(d)], flag: flag) }
         for (a, e) in later.accountEvidence {
             accountEvidence[address[Int(a)], default: SenderEvidence()].add(e) { address[Int($0)] }
         }

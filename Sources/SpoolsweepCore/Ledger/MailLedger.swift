@@ -32,8 +32,8 @@ public struct MailLedger: MailFactSink, Sendable {
     var calendar = DayHourCounts()
     var outcomeCounts: [Int32: Int] = [:]
     var failedLoginCounts: [Int32: Int] = [:]
-    /// Every domain's traffic, local or not (which are local is known at the end).
-    var allDomainTraffic: [Int32: DomainTraffic] = [:]
+    /// Every domain's traffic by domain id, local or not (which are local is known at the end).
+    var allDomainTraffic: [DomainTraffic] = []
     /// What each mailbox sent, local or not.
     var sentByMailbox: [Int32: SentTraffic] = [:]
     /// Messages per envelope sender and per recipient, and the recipients' bytes, indexed by
@@ -41,9 +41,9 @@ public struct MailLedger: MailFactSink, Sendable {
     public internal(set) var envelopeSenderCounts: [Int32] = []
     public internal(set) var recipientCounts: [Int32] = []
     var recipientBytes: [Int] = []
-    /// (mailbox, recipient domain) of every message, and (account, recipient domain) of the
-    /// authenticated ones.
-    var mailboxDomains = PairSet(), accountDomains = PairSet()
+    /// (mailbox, recipient domain) of every message, flagged when an authenticated message (its
+    /// mailbox the account) reached that domain.
+    var mailboxDomains = PairSet()
     var accountEvidence: [Int32: SenderEvidence] = [:]
     /// Unauthenticated messages whose recipients were not all known to be local when they
     /// arrived: inbound or relayed is decided at the end.
@@ -141,8 +141,8 @@ public struct MailLedger: MailFactSink, Sendable {
 
     private mutating func accepted(_ m: AcceptedMessage) {
         let t = m.time, size = m.size, n = m.recipients.count
-        let sender = address(m.sender)
-        let account = m.account.map { address($0) }
+        let sender = normalisedAddress(m.sender)
+        let account = m.account.map { normalisedAddress($0) }
         if let account { noteLocal(address: account) }
         calendar.count(t) { c in
             if account != nil { c.authenticated += 1 }
@@ -153,22 +153,24 @@ public struct MailLedger: MailFactSink, Sendable {
         // The mailbox that sent it: the account when authenticated, else the envelope sender.
         let mailbox = account ?? sender
         sentByMailbox[mailbox, default: SentTraffic()].add(SentTraffic(messages: 1, recipients: n, bytes: size))
-        allDomainTraffic[domain(ofAddress: mailbox), default: DomainTraffic()].addSent(recipients: n, size: size)
+        let mailboxDomain = Int(domain(ofAddress: mailbox))
+        growDomainTraffic(mailboxDomain)
+        allDomainTraffic[mailboxDomain].addSent(recipients: n, size: size)
         seenDomains.removeAll(keepingCapacity: true)
         var allLocal = true
         for raw in m.recipients {
-            let r = address(raw)
+            let r = normalisedAddress(raw)
             MailLedger.bump(&recipientCounts, r)
             MailLedger.add(&recipientBytes, r, size)
             let d = domainOfAddress[Int(r)]
-            mailboxDomains.insert(mailbox, d)
-            if let account { accountDomains.insert(account, d) }
+            mailboxDomains.insert(mailbox, d, flag: account != nil)
             let first = !seenDomains.contains(d)
             if first {
                 seenDomains.append(d)
                 if !localDomains.contains(d) { allLocal = false }
             }
-            allDomainTraffic[d, default: DomainTraffic()].addReceived(firstForMessage: first, size: size)
+            growDomainTraffic(Int(d))
+            allDomainTraffic[Int(d)].addReceived(firstForMessage: first, size: size)
         }
         if let account {
             accountEvidence[account, default: SenderEvidence()].record(at: t, sender: sender, recipients: n)
@@ -184,7 +186,7 @@ public struct MailLedger: MailFactSink, Sendable {
 
     private mutating func delivery(_ d: DeliveryAttempt) {
         if d.isLocal {
-            localDomains.insert(domains.id(EnvelopeAddress.domain(EnvelopeAddress.normalised(d.recipient))))
+            localDomains.insert(domains.id(EnvelopeAddress.domain(d.recipient)))
             calendar.count(d.time) { $0.localDeliveries += 1 }
             return
         }
@@ -201,7 +203,7 @@ public struct MailLedger: MailFactSink, Sendable {
         let same = lastSender.id >= 0 && lastSender.bytes.count == raw.count
             && lastSender.bytes.withUnsafeBytes { memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }
         if same { return lastSender.id }
-        let id = address(raw)
+        let id = normalisedAddress(raw)
         lastSender.bytes.removeAll(keepingCapacity: true)
         lastSender.bytes.append(contentsOf: raw)
         lastSender.id = id
@@ -212,8 +214,8 @@ public struct MailLedger: MailFactSink, Sendable {
         let ipID = ip(l.ip)
         let failures = logins[ipID, default: LoginFacts()].record(success: l.success, at: l.time) // in place: one lookup
         if l.success {
-            guard let raw = l.account, !raw.trimmed.isEmpty else { return }
-            let account = address(raw)
+            guard let raw = l.account, !raw.isEmpty else { return }
+            let account = normalisedAddress(raw)
             noteLocal(address: account)
             let candidate = BreakIn(ip: ipID, failedBefore: failures, at: l.time)
             let key = AccountIP(account: account, ip: ipID)
@@ -230,6 +232,10 @@ public struct MailLedger: MailFactSink, Sendable {
         let i = Int(id)
         if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i + 1 - counts.count)) }
         counts[i] &+= 1
+    }
+
+    @inline(__always) mutating func growDomainTraffic(_ i: Int) {
+        if i >= allDomainTraffic.count { allDomainTraffic.append(contentsOf: repeatElement(DomainTraffic(), count: i + 1 - allDomainTraffic.count)) }
     }
 
     @inline(__always) static func add(_ sums: inout [Int], _ id: Int32, _ n: Int) {
@@ -264,10 +270,15 @@ public struct MailLedger: MailFactSink, Sendable {
         outcomes = outcomeCounts
         failedLoginsByProtocol = Dictionary(uniqueKeysWithValues: failedLoginCounts.map { (protocolNames.string($0.key), $0.value) })
 
-        domainTraffic = allDomainTraffic.filter { localDomains.contains($0.key) }
+        domainTraffic = [:]
+        for (d, t) in allDomainTraffic.enumerated() where localDomains.contains(Int32(d)) && t != DomainTraffic() {
+            domainTraffic[Int32(d)] = t
+        }
         var domainsOfMailbox: [Int32: Int] = [:], domainsOfAccount: [Int32: Int] = [:]
-        mailboxDomains.forEach { mailbox, _ in domainsOfMailbox[mailbox, default: 0] += 1 }
-        accountDomains.forEach { account, _ in domainsOfAccount[account, default: 0] += 1 }
+        mailboxDomains.forEach { mailbox, _, authenticated in
+            domainsOfMailbox[mailbox, default: 0] += 1
+            if authenticated { domainsOfAccount[mailbox, default: 0] += 1 }
+        }
         mailboxes = [:]
         for (mailbox, s) in sentByMailbox where isLocal(address: mailbox) {
             mailboxes[mailbox] = MailboxTraffic(sent: s.messages, sentRecipients: s.recipients, sentBytes: s.bytes,

@@ -65,10 +65,12 @@ struct SmarterMailSMTPReader {
 
     private struct Session {
         var lastSeen: Int64
-        /// The client IP, the session id, then the transaction's envelope sender and spool file.
+        /// The client IP, the session id, the account, then the transaction's envelope sender and
+        /// spool file: one buffer for the session.
         var text: [UInt8]
         let ipLength: Int, idEnd: Int
-        var account: [UInt8]?
+        var accountEnd: Int
+        var hasAccount = false
         var lastCommand = Command.other
         var authPending = false
         var failureJustCounted = false
@@ -88,6 +90,15 @@ struct SmarterMailSMTPReader {
             text.append(contentsOf: id)
             ipLength = ip.count
             idEnd = text.count
+            accountEnd = idEnd
+        }
+
+        mutating func setAccount(_ account: UnsafeRawBufferPointer) {
+            let shift = account.count - (accountEnd - idEnd)
+            text.replaceSubrange(idEnd..<accountEnd, with: account)
+            accountEnd += shift
+            if let r = spoolName { spoolName = (r.lowerBound + shift)..<(r.upperBound + shift) }
+            hasAccount = true
         }
 
         mutating func startTransaction(sender: UnsafeRawBufferPointer) {
@@ -97,7 +108,7 @@ struct SmarterMailSMTPReader {
         }
 
         mutating func endTransaction() {
-            text.removeSubrange(idEnd...)
+            text.removeSubrange(accountEnd...)
             hasSender = false
             recipients.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
@@ -143,15 +154,23 @@ struct SmarterMailSMTPReader {
         linesSinceSweep += 1
         if linesSinceSweep >= 65_536 { sweep(before: t.seconds - Self.idleSeconds, into: &sink) }
 
-        if let last = sessions[sid]?.lastSeen, t.seconds - last > Self.idleSeconds {
+        Self.line(text, at: t, ip: ipBytes, id: idBytes, slot: &sessions[sid], into: &sink)
+        return true
+    }
+
+    /// One line of the session in `slot` (looked up once, changed in place, never copied).
+    private static func line<Sink: MailFactSink>(
+        _ text: UnsafeRawBufferPointer, at t: LocalTime, ip: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer,
+        slot: inout Session?, into sink: inout Sink
+    ) {
+        if let last = slot?.lastSeen, t.seconds - last > idleSeconds {
             // The same id after an idle hour: the old session ended unseen (whether or not a
             // sweep has removed it yet).
-            Self.flush(&sessions[sid]!, into: &sink)
-            sessions[sid] = nil
+            flush(&slot!, into: &sink)
+            slot = nil
         }
-        if sessions[sid] == nil { sessions[sid] = Session(ip: ipBytes, id: idBytes, at: t.seconds) }
-        Self.handle(text, at: t, session: &sessions[sid]!, into: &sink)
-        return true
+        if case .none = slot { slot = Session(ip: ip, id: id, at: t.seconds) }
+        handle(text, at: t, session: &slot!, into: &sink)
     }
 
     /// Applies one session line to its session, in place (no copy of the recipient list).
@@ -186,7 +205,7 @@ struct SmarterMailSMTPReader {
             reply(code, &session, at: t, into: &sink)
         } else if text.matches(Self.authenticatedAs) {
             let account = EnvelopeAddress.normalised(text.dropFirst(Self.authenticatedAs.count))
-            session.account = Array(account)
+            session.setAccount(account)
             session.authPending = false
             login(session, at: t, account: account, success: true, into: &sink)
         } else if text.matches(Self.sizeLine) {
@@ -287,10 +306,11 @@ struct SmarterMailSMTPReader {
                 session.recipients.withUnsafeBytes { r in
                     session.ends.withUnsafeBufferPointer { ends in
                         Self.smtp.withUTF8Buffer { proto in
-                            withOptionalBytes(session.account) { account in
+                            do {
+                                let account = session.hasAccount ? text.slice(session.idEnd..<session.accountEnd) : nil
                                 sink.take(.accepted(AcceptedMessage(
                                     time: session.acceptedAt, key: text.slice(session.ipLength..<session.idEnd), clientIP: text.slice(0..<session.ipLength),
-                                    account: account, sender: text.slice(session.idEnd..<(session.spoolName?.lowerBound ?? text.count)),
+                                    account: account, sender: text.slice(session.accountEnd..<(session.spoolName?.lowerBound ?? text.count)),
                                     recipients: RecipientList(bytes: r, ends: ends), size: session.size,
                                     protocolName: UnsafeRawBufferPointer(proto), spoolName: session.spoolName.map { text.slice($0) })))
                             }
@@ -316,11 +336,6 @@ struct SmarterMailSMTPReader {
     mutating func finish<Sink: MailFactSink>(into sink: inout Sink) {
         sweep(before: .max, into: &sink)
     }
-}
-
-private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-    guard let bytes else { return body(nil) }
-    return bytes.withUnsafeBytes { body($0) }
 }
 
 // MARK: - Delivery log
@@ -384,11 +399,25 @@ struct SmarterMailDeliveryReader {
     struct PackedKey: TableKey {
         let value: UInt64
         init(_ id: UnsafeRawBufferPointer, _ recipient: UnsafeRawBufferPointer) {
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            for b in id { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-            h = (h ^ 0x40) &* 0x100_0000_01B3
-            for b in recipient { h = (h ^ UInt64(asciiLower(b))) &* 0x100_0000_01B3 }
+            var h = PackedKey.mix(0x9E37_79B9_7F4A_7C15, id, fold: false)
+            h = PackedKey.mix(h, recipient, fold: true)
             value = h == .max ? 0 : h
+        }
+
+        /// Mixes `s` into `h` eight bytes at a time.
+        private static func mix(_ h: UInt64, _ s: UnsafeRawBufferPointer, fold: Bool) -> UInt64 {
+            var h = h, i = 0
+            while i + 8 <= s.count {
+                let w = s.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                h = (h ^ (fold ? asciiLower(word: w) : w)) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 32
+                i += 8
+            }
+            var tail: UInt64 = UInt64(s.count) << 56
+            var k = 0
+            while i < s.count { tail |= UInt64(fold ? asciiLower(s[i]) : s[i]) << (8 * k); i += 1; k += 1 }
+            h = (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
+            return h ^ (h >> 29)
         }
         private init(value: UInt64) { self.value = value }
         static let unused = PackedKey(value: .max)
