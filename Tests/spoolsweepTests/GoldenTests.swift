@@ -44,14 +44,19 @@ import Testing
         #expect(result.status == status, "\(name)")
     }
 
-    /// suspects reads the spool beside the logs when it has more than one thread: the same report
-    /// and the same warnings, in the same order, on one thread or three.
-    @Test(arguments: ["1", "3"])
-    func suspectsDoNotDependOnTheThreads(_ threads: String) throws {
-        let result = try CLI.run(["suspects", "--format", "json", "--threads", threads] + Self.now + ["smartermail"])
-        try CLI.expectGolden(result.stdout, "suspects.json")
-        #expect(result.stderr == Self.orphanWarnings)
-        #expect(result.status == 2)
+    /// The logs are read in one share per thread, and suspects reads the spool beside them when it
+    /// has more than one thread: the same report and the same warnings, in the same order, on one
+    /// thread, two or three.
+    @Test(arguments: ["1", "2", "3"])
+    func reportsDoNotDependOnTheThreads(_ threads: String) throws {
+        let suspects = try CLI.run(["suspects", "--format", "json", "--threads", threads] + Self.now + ["smartermail"])
+        try CLI.expectGolden(suspects.stdout, "suspects.json")
+        #expect(suspects.stderr == Self.orphanWarnings)
+        #expect(suspects.status == 2)
+        let summary = try CLI.run(["summary", "--format", "json", "--threads", threads, "smartermail/Logs"])
+        try CLI.expectGolden(summary.stdout, "summary.json")
+        #expect(summary.stderr == "")
+        #expect(summary.status == 0)
     }
 
     @Test func failOnSuspectSetsTheExitStatus() throws {

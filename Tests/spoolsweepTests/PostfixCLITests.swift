@@ -34,13 +34,18 @@ import Testing
         #expect(r.status == 0)
     }
 
-    /// One thread or several (pflogsumm's totals then counted on a thread of their own), one output.
-    @Test func theSummaryDoesNotDependOnTheThreads() throws {
-        let one = try CLI.run(["summary", "--format", "json", "--threads", "1", "postfix/maillog"], in: Self.copy)
-        let two = try CLI.run(["summary", "--format", "json", "--threads", "2", "postfix/maillog"], in: Self.copy)
+    /// One thread or several (the log read in shares, pflogsumm's totals on a thread of their
+    /// own), one output: the summary and the suspects.
+    @Test(arguments: ["summary", "suspects"])
+    func theReportsDoNotDependOnTheThreads(_ command: String) throws {
+        let run = { (threads: String) in
+            try CLI.run([command, "--format", "json", "--threads", threads] + Self.now + ["postfix/maillog"], in: Self.copy)
+        }
+        let one = try run("1")
         #expect(one.status == 0)
-        #expect(one.stdout.contains("\"server_totals\""))
-        #expect(two == one)
+        #expect(one.stdout.contains(command == "summary" ? "\"server_totals\"" : "sam@acme-corp.test"))
+        #expect(try run("2") == one)
+        #expect(try run("3") == one)
     }
 
     /// Rotated logs, the older one compressed, read oldest first: the same summary as the

@@ -528,16 +528,3 @@ private let samplePath = queueDirectory + "/deferred/1/4jcXTb0VD8z7lvy"
         #expect(diagnostics.warnings == [InputWarning(path: "/nonexistent/spoolsweep/postfix", reason: "cannot list the folder")])
     }
 }
-
-/// A small deterministic generator for the damage tests.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
