@@ -193,7 +193,9 @@ public enum Spoolsweep {
                                             threads: Parallel.threads(input.threads), diagnostics: &diagnostics)
         messages.removeAll()
         if history {
-            let stories = dialect.history(of: selected.map(\.message), layout: layout, diagnostics: &diagnostics)
+            var sink = MessageHistorySink(selected.map(\.message), keys: dialect.historyKeys, numbered: dialect.numbersDeliveryAttempts)
+            dialect.readFacts(layout, range: nil, share: .all, into: &sink, diagnostics: &diagnostics)
+            let stories = sink.history
             for i in selected.indices { selected[i].history = stories[selected[i].message.id] ?? MessageHistory() }
         }
         return (selected, diagnostics)

@@ -54,9 +54,10 @@ public protocol MailServerDialect: Sendable {
     var keepsServerTotals: Bool { get }
     /// The dialect's own totals of the logs, counted its reference tool's way (nil: it keeps none).
     func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals?
-    /// What the logs say about each queued message (keyed by `QueuedMessage.id`): the SMTP
-    /// session that received it and its delivery attempts.
-    func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory]
+    /// How a queued message is named in this server's facts, for `--history`.
+    func historyKeys(of message: QueuedMessage) -> HistoryKeys
+    /// Whether this server's delivery facts number their attempts.
+    var numbersDeliveryAttempts: Bool { get }
     /// Calls `visit` with every queued message of the layout's spool, in the same order
     /// whatever `threads` (how many threads may read message files at once).
     func readSpool(

@@ -145,11 +145,12 @@ public struct PostfixDialect: MailServerDialect {
         s.count > 16 && (isLetter(s[0]) && s[3] == 0x20 || isDigit(s[0]) && s.count > 20 && s[10] == 0x54)
     }
 
-    public func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory] {
-        var reader = PostfixHistoryReader(messages)
-        forEachEntry(layout, share: .all, diagnostics: &diagnostics) { reader.read($0) }
-        return reader.history
+    /// A message's queue id names its queue entry and its deliveries.
+    public func historyKeys(of message: QueuedMessage) -> HistoryKeys {
+        HistoryKeys(session: message.id, spoolName: nil, delivery: message.id)
     }
+
+    public var numbersDeliveryAttempts: Bool { false }
 
     // MARK: - Queue
 

@@ -115,15 +115,14 @@ public struct SmarterMailDialect: MailServerDialect {
     public var keepsServerTotals: Bool { false }
     public func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals? { nil }
 
-    public func history(of messages: [QueuedMessage], layout: ServerLayout, diagnostics: inout Diagnostics) -> [String: MessageHistory] {
-        let files = logFiles(layout, range: nil, diagnostics: &diagnostics).filter { $0.kind != .administrative }
-        var reader = SmarterMailHistoryReader(messages)
-        forEachEntry(files, share: .all, diagnostics: &diagnostics) { kind, entry in
-            if kind == .smtp { reader.readSMTP(entry) } else { reader.readDelivery(entry) }
-            return true
-        }
-        return reader.history
+    /// The `.hdr`'s `smtpSessionId` is the SMTP log's session id; the delivery log names a
+    /// message by the last 8 characters of its spool base name (`422405313455` → `[05313455]`,
+    /// `[05313455-2]` for the second attempt).
+    public func historyKeys(of message: QueuedMessage) -> HistoryKeys {
+        HistoryKeys(session: message.sessionID, spoolName: message.id, delivery: String(message.id.suffix(8)))
     }
+
+    public var numbersDeliveryAttempts: Bool { true }
 
     private typealias LogFile = (path: String, kind: SmarterMailLogKind, day: Int64)
 

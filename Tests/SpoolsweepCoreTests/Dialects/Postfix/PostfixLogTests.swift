@@ -37,6 +37,32 @@ import Testing
         #expect(ledger.firstFact == LocalTime(year: 2026, month: 11, day: 29, hour: 3, minute: 15, second: 20))
     }
 
+    /// The facts the reader emits for one message: the login at `client=`, each delivery with
+    /// its queue id and sender, the removal, and the accepted message (at removal, with the time
+    /// it was received and the recipients the deliveries named); a refused RCPT of another client.
+    @Test func factsOfOneMessage() throws {
+        let dir = try TempFolder("pflog")
+        let path = try dir.write("mail.log", Self.message + """
+            Nov 29 03:21:00 mail postfix/smtpd[23900]: NOQUEUE: reject: RCPT from unknown[127.0.0.99]: 554 5.7.1 <x@far.test>: Relay access denied; from=<a@b.test> to=<x@far.test> proto=ESMTP helo=<probe>
+
+            """)
+        let facts = try Spoolsweep.facts(InputSelection(paths: [path])).facts
+        let at = { (m: Int, s: Int) in LocalTime(year: 2026, month: 11, day: 29, hour: 3, minute: m, second: s) }
+        #expect(facts == [
+            .login(time: at(15, 20), ip: "127.0.0.24", protocolName: "SMTP AUTH", account: "emma@widgets-store.test", success: true),
+            .delivery(time: at(15, 20), key: "4jcXMr2WqTz7lrv", sender: "emma@widgets-store.test", recipient: "olivia@acme-corp.test",
+                      isLocal: true, outcome: .delivered, word: "sent", detail: "sent (delivered to mailbox)", attempt: 0),
+            .delivery(time: at(15, 21), key: "4jcXMr2WqTz7lrv", sender: "emma@widgets-store.test", recipient: "x@far.test",
+                      isLocal: false, outcome: .deferred, word: "deferred",
+                      detail: "deferred (connect to 127.0.0.1[127.0.0.1]:2599: Connection refused)", attempt: 0),
+            .accepted(time: at(15, 20), key: "4jcXMr2WqTz7lrv", clientIP: "127.0.0.24", account: "emma@widgets-store.test",
+                      sender: "emma@widgets-store.test", recipients: ["olivia@acme-corp.test", "x@far.test"], size: 958,
+                      protocolName: "SMTP", spoolName: nil),
+            .removed(time: at(20, 0), key: "4jcXMr2WqTz7lrv"),
+            .recipientRejected(time: at(21, 0), clientIP: "127.0.0.99", recipient: "x@far.test", code: 554),
+        ])
+    }
+
     @Test func rfc3339TimestampsAndInstanceTags() throws {
         let text = Self.message
             .replacingAll("Nov 29 03:15:20", "2026-11-29T03:15:20.250000+01:00")

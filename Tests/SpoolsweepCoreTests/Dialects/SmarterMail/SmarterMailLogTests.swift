@@ -131,6 +131,46 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         #expect(run.summary.topSenders == [TrafficSummary.Named(name: "alice@remote.test", count: 1)])
         #expect(run.summary.topRecipients == [TrafficSummary.Named(name: "bob@northwind.test", count: 1)])
         #expect(run.summary.lastEntry == t(10, 0, 3))
+        // What the readers emit: the local delivery (the delivery log is read first), then the
+        // message at QUIT, with its session id and the spool file the log named.
+        #expect(try Spoolsweep.facts(InputSelection(paths: [dir.path])).facts == [
+            .delivery(time: t(10, 0, 3), key: "61828378", sender: nil, recipient: "bob@northwind.test", isLocal: true,
+                      outcome: .delivered, word: "local", detail: "local", attempt: 0),
+            .accepted(time: t(10, 0, 1, 20), key: "1001", clientIP: "192.0.2.10", account: nil, sender: "alice@remote.test",
+                      recipients: ["bob@northwind.test"], size: 1000, protocolName: "SMTP", spoolName: "61828378"),
+        ])
+    }
+
+    /// An authenticated session's facts: the failed AUTH, the login, a refused recipient, and
+    /// the message with its account.
+    @Test func factsOfAnAuthenticatedSession() throws {
+        let smtp = """
+        10:00:00.100 [198.51.100.7][55] cmd: AUTH LOGIN
+        10:00:00.200 [198.51.100.7][55] rsp: 535 Authentication failed
+        10:00:01.100 [198.51.100.7][55] cmd: AUTH LOGIN
+        10:00:01.200 [198.51.100.7][55] Authenticated as ava@northwind.test
+        10:00:01.210 [198.51.100.7][55] rsp: 235 Authentication successful
+        10:00:02.000 [198.51.100.7][55] cmd: MAIL FROM:<billing@northwind.test>
+        10:00:02.010 [198.51.100.7][55] rsp: 250 OK
+        10:00:03.000 [198.51.100.7][55] cmd: RCPT TO:<x@far.test>
+        10:00:03.010 [198.51.100.7][55] rsp: 250 OK
+        10:00:03.100 [198.51.100.7][55] cmd: RCPT TO:<nobody@northwind.test>
+        10:00:03.110 [198.51.100.7][55] rsp: 550 No such user
+        10:00:04.000 [198.51.100.7][55] cmd: DATA
+        10:00:04.010 [198.51.100.7][55] rsp: 354 Start mail input
+        10:00:05.000 [198.51.100.7][55] Received message size: 2048 bytes
+        10:00:05.010 [198.51.100.7][55] rsp: 250 OK
+        10:00:06.000 [198.51.100.7][55] cmd: QUIT
+
+        """
+        let dir = try logs([("2026.11.28-smtpLog.log", smtp)])
+        #expect(try Spoolsweep.facts(InputSelection(paths: [dir.path])).facts == [
+            .login(time: t(10, 0, 0, 200), ip: "198.51.100.7", protocolName: "SMTP AUTH", account: nil, success: false),
+            .login(time: t(10, 0, 1, 200), ip: "198.51.100.7", protocolName: "SMTP AUTH", account: "ava@northwind.test", success: true),
+            .recipientRejected(time: t(10, 0, 3, 110), clientIP: "198.51.100.7", recipient: "nobody@northwind.test", code: 550),
+            .accepted(time: t(10, 0, 5, 10), key: "55", clientIP: "198.51.100.7", account: "ava@northwind.test",
+                      sender: "billing@northwind.test", recipients: ["x@far.test"], size: 2048, protocolName: "SMTP", spoolName: nil),
+        ])
     }
 
     @Test func crlfAndBOMLogsReadTheSame() throws {
