@@ -40,16 +40,19 @@ enum LogReading {
         parts: Int, template: MailLedger,
         read: @Sendable (LogShare, inout MailLedger, inout Diagnostics) -> Void
     ) -> (MailLedger, Diagnostics) {
-        let results = Parallel.map(count: parts, slices: parts) { range -> (MailLedger, Diagnostics) in
+        var results = Parallel.map(count: parts, slices: parts) { range -> (MailLedger, Diagnostics) in
             var ledger = template
             var diagnostics = Diagnostics()
             read(LogShare(index: range.lowerBound, count: parts), &ledger, &diagnostics)
             return (ledger, diagnostics)
         }
         var (ledger, diagnostics) = results[0]
-        for (other, seen) in results.dropFirst() {
+        results[0].0 = MailLedger()
+        for i in results.indices.dropFirst() {
+            let other = results[i].0
+            results[i].0 = MailLedger() // merged from its only copy, freed as it goes
             ledger.merge(other)
-            diagnostics.append(seen)
+            diagnostics.append(results[i].1)
         }
         ledger.finish()
         return (ledger, diagnostics)

@@ -3,9 +3,12 @@ extension MailLedger {
     /// that follows this one's (or from other hosts), exactly as if they had been taken here:
     /// its ids are mapped to this ledger's, distinct sets are united, counters added, rate
     /// windows joined, and its break-ins count this ledger's failures from the same IP first.
-    /// Call `finish()` after the last merge.
-    public mutating func merge(_ later: MailLedger) {
+    /// Call `finish()` after the last merge. `later` is used up table by table, so that the two
+    /// ledgers are not held whole at once.
+    public mutating func merge(_ later: consuming MailLedger) {
+        var later = later
         let address = (0..<later.addresses.count).map { i in later.addresses.withBytes(Int32(i)) { normalisedAddress($0) } }
+        later.addresses = ByteInterner(foldCase: true)
         let domain = MailLedger.map(later.domains, into: &domains)
         let ip = MailLedger.map(later.ips, into: &ips)
         let outcome = MailLedger.map(later.outcomeNames, into: &outcomeNames)
@@ -31,11 +34,14 @@ extension MailLedger {
         for (i, n) in later.envelopeSenderCounts.enumerated() where n > 0 {
             MailLedger.add(&envelopeSenderCounts, address[i], n)
         }
+        later.envelopeSenderCounts = []
         for (i, n) in later.recipientCounts.enumerated() where n > 0 {
             MailLedger.add(&recipientCounts, address[i], n)
             MailLedger.add(&recipientBytes, address[i], later.recipientBytes[i])
         }
+        (later.recipientCounts, later.recipientBytes) = ([], [])
         later.mailboxDomains.forEach { m, d, flag in mailboxDomains.insert(address[Int(m)], domain[Int(d)], flag: flag) }
+        later.mailboxDomains = PairSet()
         for (a, e) in later.accountEvidence {
             accountEvidence[address[Int(a)], default: SenderEvidence()].add(e) { address[Int($0)] }
         }

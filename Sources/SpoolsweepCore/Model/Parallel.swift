@@ -1,5 +1,5 @@
 import CSystemShims
-import Dispatch
+import Glibc
 
 /// Work split over threads: contiguous slices of the input, one result per slice, gathered in
 /// the input's order, so the output never depends on the number of threads.
@@ -16,9 +16,7 @@ public enum Parallel {
         let n = max(1, min(slices, count / max(1, minimumPerSlice)))
         if n == 1 { return [body(0..<count)] }
         let results = Results<R>(n)
-        DispatchQueue.concurrentPerform(iterations: n) { i in
-            results.set(i, body((count * i / n)..<(count * (i + 1) / n)))
-        }
+        onThreads(n) { i in results.set(i, body((count * i / n)..<(count * (i + 1) / n))) }
         return results.values
     }
 
@@ -43,11 +41,37 @@ public enum Parallel {
     /// Runs `beside` on another thread while `here` runs on this one; both results.
     static func both<A, B: Sendable>(_ here: () -> A, beside: @escaping @Sendable () -> B) -> (A, B) {
         let result = Results<B>(1)
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { result.set(0, beside()) }
+        let box = Box { result.set(0, beside()) }
+        let thread = start(box)
         let a = here()
-        group.wait()
+        pthread_join(thread, nil)
         return (a, result.values[0])
+    }
+
+    /// `body(i)` for every `i` in `0..<n`, each on a thread of its own (this one runs 0), all
+    /// at once: a thread pool may run "concurrent" work one after another on a busy machine.
+    static func onThreads(_ n: Int, _ body: @Sendable (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            let threads = (1..<max(1, n)).map { i in start(Box { body(i) }) }
+            body(0)
+            for t in threads { pthread_join(t, nil) }
+        }
+    }
+
+    private final class Box: @unchecked Sendable {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    private static func start(_ box: Box) -> pthread_t {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(box).toOpaque()
+        let rc = pthread_create(&thread, nil, { p in
+            Unmanaged<Box>.fromOpaque(p!).takeRetainedValue().run()
+            return nil
+        }, context)
+        precondition(rc == 0, "cannot start a thread (\(rc))")
+        return thread
     }
 
     /// One slot per slice, each written by one thread only.

@@ -104,9 +104,9 @@ public struct SmarterMailDialect: MailServerDialect {
         admin.daysWithSMTPLog = Set(files.filter { $0.kind == .smtp }.map(\.day))
         forEachEntry(files, share: share, diagnostics: &diagnostics) { kind, entry in
             switch kind {
-            case .smtp: return smtp.read(entry, share: share, into: &sink)
-            case .delivery: return delivery.read(entry, share: share, into: &sink)
-            case .administrative: return admin.read(entry, share: share, into: &sink)
+            case .smtp: return smtp.read(entry, into: &sink)
+            case .delivery: return delivery.read(entry, into: &sink)
+            case .administrative: return admin.read(entry, into: &sink)
             }
         }
         smtp.finish(into: &sink)
@@ -160,6 +160,11 @@ public struct SmarterMailDialect: MailServerDialect {
             do {
                 let stats = try reader.forEachLine(path: file.path) { line in
                     if line.isContinuation || line.bytes.isEmpty { return }
+                    if share.count > 1 {
+                        // Another share's line is skipped before its time is read.
+                        let key = file.kind.shareKey(line.bytes.dropFirst(SmarterMailLogKind.textStart(line.bytes)))
+                        guard key.map(share.owns) ?? share.reportsFiles else { return }
+                    }
                     guard let entry = SmarterMailEntry(line.bytes, day: file.day) else {
                         if share.reportsFiles { unrecognised += 1 }
                         return

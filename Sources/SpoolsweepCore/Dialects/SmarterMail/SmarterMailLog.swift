@@ -25,6 +25,37 @@ enum SmarterMailLogKind: Int, CaseIterable, Sendable {
     }
 }
 
+extension SmarterMailLogKind {
+    /// The key whose share an entry belongs to, from the entry's text: an SMTP session line's
+    /// client IP, a delivery's id (without its `-N` attempt), an administrative line's IP. Nil
+    /// for a line without one (a service line, an odd line): those are the first share's.
+    func shareKey(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard let (first, after) = LogFields.bracketGroup(text, at: 0) else { return nil }
+        switch self {
+        case .smtp:
+            var i = after
+            if i < text.count, text[i] == 0x20 { i += 1 }
+            return i < text.count && text[i] == 0x5B ? first : nil
+        case .delivery:
+            return first.slice(0..<(first.index(of: 0x2D) ?? first.count))
+        case .administrative:
+            guard !first.isEmpty, !isDigit(first[0]), first.index(of: 0x3A) == nil else { return first }
+            // "[IpBruteForceDetector] [ip] ...": a detector name first, then the IP.
+            guard after < text.count, text[after] == 0x20 else { return nil }
+            return LogFields.bracketGroup(text, at: after + 1)?.0
+        }
+    }
+
+    /// Where an entry's text starts in a raw line, without reading its time: after the
+    /// `[YYYY.MM.DD] ` prefix and the `HH:mm:ss[.fff] ` stamp (0 for a time at the end).
+    static func textStart(_ line: UnsafeRawBufferPointer) -> Int {
+        var i = 0
+        if line.count > 13, line[0] == 0x5B, line[11] == 0x5D, line[12] == 0x20 { i = 13 }
+        guard i < line.count, isDigit(line[i]) else { return i }
+        return min(line.count, (line.index(of: 0x20, from: i) ?? line.count) + 1)
+    }
+}
+
 /// Splits a SmarterMail log line into its time and the text after it.
 ///
 /// Shapes: `HH:mm:ss[.fff] text`, the same behind a `[YYYY.MM.DD] ` prefix (the web viewer's), and
@@ -59,7 +90,7 @@ struct SmarterMailEntry {
 
 /// Follows SMTP sessions through the SMTP log and reports accepted messages, logins and
 /// rejections. A session is one client IP's: with the work shared, one share keeps all the
-/// sessions of an IP, so its logins stay in order.
+/// sessions of an IP (`SmarterMailLogKind.shareKey`), so its logins stay in order.
 struct SmarterMailSMTPReader {
     private enum Command { case other, auth, mail, rcpt, data }
 
@@ -84,9 +115,11 @@ struct SmarterMailSMTPReader {
         var acceptedAt = LocalTime(seconds: 0)
         var spoolName: Range<Int>?
 
-        init(ip: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, at t: Int64) {
+        /// A new session, in the buffers of one that ended (no allocation once there are some).
+        init(ip: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, at t: Int64, reusing spare: inout [Buffers]) {
             lastSeen = t
-            text = Array(ip)
+            if let b = spare.popLast() { (text, recipients, ends) = (b.text, b.recipients, b.ends) } else { text = [] }
+            text.append(contentsOf: ip)
             text.append(contentsOf: id)
             ipLength = ip.count
             idEnd = text.count
@@ -99,6 +132,16 @@ struct SmarterMailSMTPReader {
             accountEnd += shift
             if let r = spoolName { spoolName = (r.lowerBound + shift)..<(r.upperBound + shift) }
             hasAccount = true
+        }
+
+        struct Buffers { var text: [UInt8], recipients: [UInt8], ends: [Int32] }
+
+        /// Its buffers, emptied, for the next session.
+        mutating func takeBuffers() -> Buffers {
+            endTransaction()
+            text.removeAll(keepingCapacity: true)
+            defer { (text, recipients, ends) = ([], [], []) }
+            return Buffers(text: text, recipients: recipients, ends: ends)
         }
 
         mutating func startTransaction(sender: UnsafeRawBufferPointer) {
@@ -123,6 +166,8 @@ struct SmarterMailSMTPReader {
     static let idleSeconds: Int64 = 3600
 
     private var sessions = KeyTable<Int, Session>()
+    /// The buffers of ended sessions, for new ones.
+    private var spare: [Session.Buffers] = []
     private var linesSinceSweep = 0
 
     private static let cmd: StaticString = "cmd: ", rsp: StaticString = "rsp: "
@@ -137,39 +182,37 @@ struct SmarterMailSMTPReader {
     private static let smtpAuth: StaticString = "SMTP AUTH", smtp: StaticString = "SMTP"
 
     /// Handles one entry; returns false when the line is not an SMTP session line.
-    mutating func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, share: LogShare, into sink: inout Sink) -> Bool {
+    mutating func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, into sink: inout Sink) -> Bool {
         let s = entry.text
         guard let (ipBytes, afterIP) = LogFields.bracketGroup(s, at: 0) else {
             return true // service lifecycle line ("smtp started at ...")
         }
         var i = afterIP
         if i < s.count, s[i] == 0x20, i + 1 < s.count, s[i + 1] == 0x5B { i += 1 }
-        guard let (idBytes, afterID) = LogFields.bracketGroup(s, at: i), let sid = idBytes.decimalValue else {
-            return !share.reportsFiles // not a session line: counted once, by the first part
-        }
-        guard share.owns(ipBytes) else { return true }
+        guard let (idBytes, afterID) = LogFields.bracketGroup(s, at: i), let sid = idBytes.decimalValue else { return false }
         let text = s.dropFirst(afterID).trimmed
         let t = entry.time
 
         linesSinceSweep += 1
         if linesSinceSweep >= 65_536 { sweep(before: t.seconds - Self.idleSeconds, into: &sink) }
 
-        Self.line(text, at: t, ip: ipBytes, id: idBytes, slot: &sessions[sid], into: &sink)
+        Self.line(text, at: t, ip: ipBytes, id: idBytes, slot: &sessions[sid], spare: &spare, into: &sink)
         return true
     }
 
     /// One line of the session in `slot` (looked up once, changed in place, never copied).
     private static func line<Sink: MailFactSink>(
         _ text: UnsafeRawBufferPointer, at t: LocalTime, ip: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer,
-        slot: inout Session?, into sink: inout Sink
+        slot: inout Session?, spare: inout [Session.Buffers], into sink: inout Sink
     ) {
         if let last = slot?.lastSeen, t.seconds - last > idleSeconds {
             // The same id after an idle hour: the old session ended unseen (whether or not a
             // sweep has removed it yet).
             flush(&slot!, into: &sink)
+            spare.append(slot!.takeBuffers())
             slot = nil
         }
-        if case .none = slot { slot = Session(ip: ip, id: id, at: t.seconds) }
+        if case .none = slot { slot = Session(ip: ip, id: id, at: t.seconds, reusing: &spare) }
         handle(text, at: t, session: &slot!, into: &sink)
     }
 
@@ -325,11 +368,14 @@ struct SmarterMailSMTPReader {
     /// Ends sessions idle since `before`, keeping memory bounded.
     private mutating func sweep<Sink: MailFactSink>(before: Int64, into sink: inout Sink) {
         linesSinceSweep = 0
+        var spare = self.spare
         sessions.removeAll { _, s in
             guard s.lastSeen < before else { return false }
             Self.flush(&s, into: &sink)
+            if spare.count < 4096 { spare.append(s.takeBuffers()) }
             return true
         }
+        self.spare = spare
     }
 
     /// Ends every session (end of input).
@@ -353,12 +399,11 @@ struct SmarterMailDeliveryReader {
     private var localRecipients = KeyTable<PackedKey, Int64>()
     private var linesSinceSweep = 0
 
-    mutating func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, share: LogShare, into sink: inout Sink) -> Bool {
+    mutating func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, into sink: inout Sink) -> Bool {
         let s = entry.text
         guard let (idBytes, afterID) = LogFields.bracketGroup(s, at: 0) else { return true } // service line
         let dash = idBytes.index(of: 0x2D)
         let base = idBytes.slice(0..<(dash ?? idBytes.count))
-        guard share.owns(base) else { return true }
         let attempt = dash.flatMap { idBytes.dropFirst($0 + 1).decimalValue } ?? 0
         var text = s.dropFirst(afterID)
         if text.first == 0x20 { text = text.dropFirst(1) }
@@ -441,7 +486,7 @@ struct SmarterMailAdminReader {
     private static let smtp: StaticString = "smtp"
 
     /// Handles one entry; continuation lines carry details only, never a second login.
-    func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, share: LogShare, into sink: inout Sink) -> Bool {
+    func read<Sink: MailFactSink>(_ entry: SmarterMailEntry, into sink: inout Sink) -> Bool {
         let s = entry.text
         guard var (ipBytes, after) = LogFields.bracketGroup(s, at: 0) else { return true }
         if !ipBytes.isEmpty, !isDigit(ipBytes[0]), ipBytes.index(of: 0x3A) == nil {
@@ -449,7 +494,6 @@ struct SmarterMailAdminReader {
             guard after < s.count, s[after] == 0x20, let (ip2, after2) = LogFields.bracketGroup(s, at: after + 1) else { return true }
             ipBytes = ip2; after = after2
         }
-        guard share.owns(ipBytes) else { return true }
         let text = s.dropFirst(after).trimmed
         let t = entry.time
         if text.matches(Self.idsBlock) {
