@@ -35,7 +35,8 @@ extension SmarterMailLogKind {
         case .smtp:
             var i = after
             if i < text.count, text[i] == 0x20 { i += 1 }
-            return i < text.count && text[i] == 0x5B ? first : nil
+            // Only a session line (an id that is a number) is a session's: the rest are the first share's.
+            return LogFields.bracketGroup(text, at: i)?.0.decimalValue != nil ? first : nil
         case .delivery:
             return first.slice(0..<(first.index(of: 0x2D) ?? first.count))
         case .administrative:
