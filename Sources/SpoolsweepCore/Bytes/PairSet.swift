@@ -1,10 +1,15 @@
-/// A set of pairs of interned ids (a mailbox and a domain, say), each packed in one word with a
-/// flag beside it that, once set, stays set: open addressing with a multiplicative hash, like
-/// `IDSet`, so a pair costs 9 bytes (at most 4/3 of that in slots) however many there are.
-struct PairSet: Sendable {
-    private var slots: [UInt64] = []          // .max: empty
-    private var flags: [Bool] = []
+/// A table keyed by pairs of interned ids (a mailbox and a domain, an account and an IP), each
+/// pair packed in one word, its value beside it: open addressing with a multiplicative hash,
+/// like `IDSet`, so an entry costs 8 bytes plus its value (at most 4/3 of that in slots), and no
+/// `Hasher` runs.
+struct PairTable<Value: Sendable>: Sendable {
+    private var keys: [UInt64] = []           // .max: empty
+    private var values: [Value] = []
+    private let empty: Value
     private(set) var count = 0
+
+    /// `empty` fills the value slots of empty entries.
+    init(empty: Value) { self.empty = empty }
 
     @inline(__always) private static func pack(_ a: Int32, _ b: Int32) -> UInt64 {
         UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
@@ -14,41 +19,64 @@ struct PairSet: Sendable {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
-    /// Adds the pair, setting its flag when `flag`; whether the pair was new.
-    @discardableResult @inline(__always)
-    mutating func insert(_ a: Int32, _ b: Int32, flag: Bool = false) -> Bool {
-        if (count + 1) * 4 > slots.count * 3 { grow() }
-        let key = PairSet.pack(a, b), mask = slots.count - 1
-        var i = PairSet.start(key, mask)
+    /// The value of the pair, or nil.
+    subscript(a: Int32, b: Int32) -> Value? {
+        guard !keys.isEmpty else { return nil }
+        let key = PairTable.pack(a, b), mask = keys.count - 1
+        var i = PairTable.start(key, mask)
         while true {
-            let s = slots[i]
-            if s == key {
-                if flag { flags[i] = true }
-                return false
-            }
-            if s == .max { break }
+            if keys[i] == key { return values[i] }
+            if keys[i] == .max { return nil }
             i = (i + 1) & mask
         }
-        slots[i] = key
-        flags[i] = flag
+    }
+
+    /// Changes the pair's value in place (`new` when the pair is new); whether it was new.
+    @discardableResult @inline(__always)
+    mutating func update(_ a: Int32, _ b: Int32, new: Value, _ change: (inout Value) -> Void) -> Bool {
+        if (count + 1) * 4 > keys.count * 3 { grow() }
+        let key = PairTable.pack(a, b), mask = keys.count - 1
+        var i = PairTable.start(key, mask)
+        while true {
+            let k = keys[i]
+            if k == key { change(&values[i]); return false }
+            if k == .max { break }
+            i = (i + 1) & mask
+        }
+        keys[i] = key
+        values[i] = new
         count += 1
         return true
     }
 
-    /// Every pair with its flag, in no particular order.
-    func forEach(_ body: (Int32, Int32, Bool) -> Void) {
-        for (i, s) in slots.enumerated() where s != .max {
-            body(Int32(bitPattern: UInt32(truncatingIfNeeded: s >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: s)), flags[i])
+    /// Every pair with its value, in no particular order.
+    func forEach(_ body: (Int32, Int32, Value) -> Void) {
+        for (i, k) in keys.enumerated() where k != .max {
+            body(Int32(bitPattern: UInt32(truncatingIfNeeded: k >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: k)), values[i])
         }
     }
 
     private mutating func grow() {
-        let (old, oldFlags) = (slots, flags)
-        slots = Array(repeating: .max, count: max(64, old.count * 2))
-        flags = Array(repeating: false, count: slots.count)
+        let (oldKeys, oldValues) = (keys, values)
+        keys = Array(repeating: .max, count: max(64, oldKeys.count * 2))
+        values = Array(repeating: empty, count: keys.count)
         count = 0
-        for (i, s) in old.enumerated() where s != .max {
-            insert(Int32(bitPattern: UInt32(truncatingIfNeeded: s >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: s)), flag: oldFlags[i])
+        for (i, k) in oldKeys.enumerated() where k != .max {
+            update(Int32(bitPattern: UInt32(truncatingIfNeeded: k >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: k)),
+                   new: oldValues[i]) { _ in }
         }
+    }
+}
+
+/// Pairs with a flag that, once set, stays set.
+typealias PairSet = PairTable<Bool>
+
+extension PairTable where Value == Bool {
+    init() { self.init(empty: false) }
+
+    /// Adds the pair, setting its flag when `flag`; whether the pair was new.
+    @discardableResult @inline(__always)
+    mutating func insert(_ a: Int32, _ b: Int32, flag: Bool = false) -> Bool {
+        update(a, b, new: flag) { if flag { $0 = true } }
     }
 }

@@ -45,7 +45,9 @@ public struct SecurityBlock: Sendable, Equatable {
     public let rule: String
 }
 
-/// An account and the IP it logged in from, as one key.
-struct AccountIP: Hashable, Sendable {
-    let account: Int32, ip: Int32
+/// A success from one IP to one account: the failures from that IP reported before it, and its
+/// time (milliseconds).
+struct Success: Sendable {
+    var failedBefore: Int32
+    var at: Int64
 }

@@ -54,11 +54,12 @@ extension MailLedger {
         }
         for (s, o) in later.outcomesBySender { outcomesBySender[address[Int(s)], default: DeliveryOutcomes()].add(o) }
         // The later part's successes come after every failure counted here.
-        for (key, s) in later.strongestSuccess {
-            let mapped = AccountIP(account: address[Int(key.account)], ip: ip[Int(key.ip)])
-            let failedBefore = s.failedBefore + (logins[mapped.ip]?.failures ?? 0)
-            if let kept = strongestSuccess[mapped], kept.failedBefore >= failedBefore { continue }
-            strongestSuccess[mapped] = BreakIn(ip: mapped.ip, failedBefore: failedBefore, at: s.at)
+        later.strongestSuccess.forEach { a, i, s in
+            let (account, ipID) = (address[Int(a)], ip[Int(i)])
+            let shifted = Success(failedBefore: s.failedBefore &+ Int32(clamping: logins[ipID]?.failures ?? 0), at: s.at)
+            strongestSuccess.update(account, ipID, new: shifted) { kept in
+                if kept.failedBefore < shifted.failedBefore { kept = shifted }
+            }
         }
         for (i, l) in later.logins { logins[ip[Int(i)], default: LoginFacts()].add(l) }
         blockList += later.blockList.map { SecurityBlock(at: $0.at, ip: ip[Int($0.ip)], rule: $0.rule) }

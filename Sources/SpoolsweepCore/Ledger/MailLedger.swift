@@ -53,8 +53,8 @@ public struct MailLedger: MailFactSink, Sendable {
     /// Remote delivery outcomes per envelope sender.
     public internal(set) var outcomesBySender: [Int32: DeliveryOutcomes] = [:]
     public internal(set) var logins: [Int32: LoginFacts] = [:]
-    /// Per account and IP, the success with the most failures from that IP before it.
-    var strongestSuccess: [AccountIP: BreakIn] = [:]
+    /// Per (account, IP), the success with the most failures from that IP before it.
+    var strongestSuccess = PairTable(empty: Success(failedBefore: 0, at: 0))
     var blockList: [SecurityBlock] = []
     /// The last delivery's sender and its id: a message's delivery lines come together.
     private var lastSender: (bytes: [UInt8], id: Int32) = ([], -1)
@@ -217,11 +217,11 @@ public struct MailLedger: MailFactSink, Sendable {
             guard let raw = l.account, !raw.isEmpty else { return }
             let account = normalisedAddress(raw)
             noteLocal(address: account)
-            let candidate = BreakIn(ip: ipID, failedBefore: failures, at: l.time)
-            let key = AccountIP(account: account, ip: ipID)
             // One IP's failures only grow: a later success is stronger only with more of them.
-            if let kept = strongestSuccess[key], kept.failedBefore >= failures { return }
-            strongestSuccess[key] = candidate
+            let candidate = Success(failedBefore: Int32(clamping: failures), at: l.time.milliseconds)
+            strongestSuccess.update(account, ipID, new: candidate) { kept in
+                if kept.failedBefore < candidate.failedBefore { kept = candidate }
+            }
         } else {
             failedLoginCounts[protocolNames.id(l.protocolName), default: 0] += 1
             calendar.count(l.time) { $0.failedLogins += 1 }
@@ -303,11 +303,12 @@ public struct MailLedger: MailFactSink, Sendable {
 
         loginIPsByAccount = [:]
         breakIns = [:]
-        for (key, s) in strongestSuccess {
-            loginIPsByAccount[key.account, default: []].insert(key.ip)
-            guard s.failedBefore > 0 else { continue }
-            if let kept = breakIns[key.account], !s.isStronger(than: kept, ipName: ips.string) { continue }
-            breakIns[key.account] = s
+        strongestSuccess.forEach { account, ip, s in
+            loginIPsByAccount[account, default: []].insert(ip)
+            guard s.failedBefore > 0 else { return }
+            let b = BreakIn(ip: ip, failedBefore: Int(s.failedBefore), at: LocalTime(milliseconds: s.at))
+            if let kept = breakIns[account], !b.isStronger(than: kept, ipName: ips.string) { return }
+            breakIns[account] = b
         }
         blocks = blockList.sorted { a, b in
             if a.at != b.at { return a.at < b.at }
