@@ -22,7 +22,7 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Output format: text, json or csv.")
     var format: OutputFormat = .text
 
-    @Option(help: ArgumentHelp("Threads to use (0: one per core): spool files are read in parallel, and a Postfix log's pflogsumm totals are counted beside the rest. The output does not depend on it.", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads to use (0: one per core): the logs are read in one share of their sessions and queue entries per thread, spool files in parallel, and a Postfix log's pflogsumm totals beside the rest. The output does not depend on it.", valueName: "n"))
     var threads = 0
 
     var selection: InputSelection {
