@@ -132,7 +132,20 @@ public struct SpoolSelector {
         }
 
         var subject = ""
-        if f.needsHeaders || wantsSubject || f.body != nil, let content = m.contentPath {
+        if let p = f.body, !f.needsHeaders, !wantsSubject, let content = m.contentPath {
+            // The body alone is matched: the header block is only skipped.
+            let start: Int
+            do {
+                start = try MessageContent.body(of: m, into: &buffer) ?? buffer.count
+            } catch .vanished {
+                return nil
+            } catch {
+                diagnostics.warn(content, error.reason)
+                return nil
+            }
+            let matched = buffer.withUnsafeBytes { outcome(p.match($0.dropFirst(start)), "--body", path, &diagnostics) }
+            if !matched { return nil }
+        } else if f.needsHeaders || wantsSubject || f.body != nil, let content = m.contentPath {
             let headers: MessageHeaders
             do {
                 headers = try (f.body == nil ? MessageContent.headers(of: m, buffer: &buffer) : MessageContent.whole(m, into: &buffer))

@@ -11,12 +11,25 @@ public enum MessageContent {
 
     /// The whole message into `buffer` (headers and body), and its parsed header block.
     public static func whole(_ message: QueuedMessage, into buffer: inout [UInt8]) throws(FileReadError) -> MessageHeaders? {
-        guard let path = message.contentPath else { return nil }
+        guard try read(message, into: &buffer) else { return nil }
+        return buffer.withUnsafeBytes { MessageHeaders.parse($0) }
+    }
+
+    /// The whole message into `buffer`, and where its body starts there (`buffer.count` when it
+    /// has no empty line); nil when there is no content file. The same bytes and offset as
+    /// `whole`, without making the header fields (for a search of the body alone).
+    public static func body(of message: QueuedMessage, into buffer: inout [UInt8]) throws(FileReadError) -> Int? {
+        guard try read(message, into: &buffer) else { return nil }
+        return buffer.withUnsafeBytes { MessageHeaders.bodyOffset($0) } ?? buffer.count
+    }
+
+    private static func read(_ message: QueuedMessage, into buffer: inout [UInt8]) throws(FileReadError) -> Bool {
+        guard let path = message.contentPath else { return false }
         let source = try ByteSource(path: path, allowMapping: false)
         _ = try source.readAll(into: &buffer, limit: Int.max)
         if message.contentEncoding == .postfixQueueFile {
             buffer = buffer.withUnsafeBytes { PostfixQueueFile.content($0) }
         }
-        return buffer.withUnsafeBytes { MessageHeaders.parse($0) }
+        return true
     }
 }
