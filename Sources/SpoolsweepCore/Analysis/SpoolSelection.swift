@@ -173,15 +173,16 @@ public struct SpoolSelector {
         return SelectedMessage(message: m, subject: subject, age: age)
     }
 
-    /// Selects among `messages` on `threads` threads (contiguous slices, each with its own
-    /// copy of the patterns): the same messages, in the same order, with the same warnings as
+    /// Selects among `messages` on `threads` threads (contiguous chunks, each thread with its
+    /// own copy of the patterns): the same messages, in the same order, with the same warnings as
     /// one thread would give.
     public static func select(
         _ messages: [QueuedMessage], filter: SpoolFilter, now: LocalTime, wantsSubject: Bool, threads: Int,
         diagnostics: inout Diagnostics
     ) -> [SelectedMessage] {
-        let parts = Parallel.map(count: messages.count, slices: threads, minimumPerSlice: 64) { range in
-            var selector = SpoolSelector(filter: threads > 1 ? filter.copy() : filter, now: now, wantsSubject: wantsSubject)
+        let parts = Parallel.chunks(count: messages.count, threads: threads, chunk: Parallel.readChunk, worker: {
+            SpoolSelector(filter: threads > 1 ? filter.copy() : filter, now: now, wantsSubject: wantsSubject)
+        }) { selector, range in
             var found: [SelectedMessage] = [], seen = Diagnostics()
             for m in messages[range] {
                 if let s = selector.select(m, diagnostics: &seen) { found.append(s) }
