@@ -22,7 +22,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // System calls Swift's Glibc module lacks (renameat2 with RENAME_NOREPLACE).
         .target(name: "CSystemShims"),
-        // The substring search of the --body prefilter (SSE2 where the CPU has it).
+        // The substring search of the --body prefilter (AVX2 or SSE2 where the CPU has them).
         .target(name: "CLiteralSearch"),
         // All the logic: reading bytes, dialects, analysis, rendering. No ArgumentParser here.
         .target(

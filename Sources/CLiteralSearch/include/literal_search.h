@@ -1,6 +1,6 @@
 #ifndef SPOOLSWEEP_LITERAL_SEARCH_H
 #define SPOOLSWEEP_LITERAL_SEARCH_H
-/* A substring search for the literal a pattern requires: it rules out most bodies before
+/* A substring search (AVX2 or SSE2 where the CPU has them) for the literal a pattern requires: it rules out most bodies before
    PCRE2 runs (see Sources/SpoolsweepCore/Patterns/LiteralPrefilter.swift). */
 #include <stddef.h>
 #include <stdint.h>
