@@ -103,6 +103,7 @@ public struct SpoolSelector {
     /// Read each message's headers even when no condition needs them (to show the subject).
     public var wantsSubject: Bool
     private var buffer: [UInt8] = []
+    private var folder = MessageContent.OpenFolder()
 
     public init(filter: SpoolFilter, now: LocalTime, wantsSubject: Bool) {
         self.filter = filter
@@ -136,7 +137,7 @@ public struct SpoolSelector {
             // The body alone is matched: the header block is only skipped.
             let start: Int
             do {
-                start = try MessageContent.body(of: m, into: &buffer) ?? buffer.count
+                start = try MessageContent.body(of: m, into: &buffer, folder: &folder) ?? buffer.count
             } catch .vanished {
                 return nil
             } catch {
