@@ -9,7 +9,9 @@ import CLiteralSearch
 /// literal's first occurrence. So the literal is taken only from the very start of the pattern,
 /// only while it is plain ASCII text (letters, digits, spaces, punctuation that is no
 /// metacharacter, punctuation escaped with a backslash), and a character a quantifier follows
-/// is left out (`ab?` requires only `a`). A pattern with a `|` anywhere (alternation, or
+/// is left out (`ab?` requires only `a`), and so is the last one before a group or an escape
+/// (which may be a comment, and a quantifier after it then applies to that character). A
+/// pattern with a `|` anywhere (alternation, or
 /// something that might be), `\Q` (quoted text PCRE2 reads differently) or `\G` (which depends
 /// on where the search starts) gets no prefilter. Caseless, the literal stops before `k` and
 /// `s`, the two ASCII letters with a non-ASCII case partner (KELVIN SIGN, LONG S). Whatever is
@@ -83,6 +85,12 @@ struct LiteralPrefilter: Sendable {
             if caseless && (fold(char) == UInt8(ascii: "k") || fold(char) == UInt8(ascii: "s")) { break }
             literal.append(char)
             i += width
+        }
+        // A group or an escape after the literal may be nothing at all to PCRE2 (a comment
+        // `(?#...)`, a stray `\E`), and a quantifier after it then applies to the literal's last
+        // character (`gift(?#x)?` is `gift?`): that character is not sure to be required.
+        if i < pattern.count, pattern[i] == UInt8(ascii: "(") || pattern[i] == UInt8(ascii: "\\"), !literal.isEmpty {
+            literal.removeLast()
         }
         return literal
     }

@@ -33,11 +33,17 @@ private struct Scramble {
         #expect(prefix("gift?") == "gif")
         #expect(prefix("gift{2}") == "gif")
         #expect(prefix("gift+x") == "gif")
-        // It ends at anything that is not plain text.
+        // It ends at anything that is not plain text; before a group or an escape, one character
+        // earlier (a comment or a stray \E is nothing to PCRE2: a quantifier after it applies to
+        // the character before).
         #expect(prefix("gift.card") == "gift")
-        #expect(prefix("gift(card)") == "gift")
-        #expect(prefix("gift\\scard") == "gift")
+        #expect(prefix("gift[ ]card") == "gift")
+        #expect(prefix("gift(card)") == "gif")
+        #expect(prefix("gift(?#note)?") == "gif")
+        #expect(prefix("gift\\E?") == "gif")
+        #expect(prefix("gift\\scard") == "gif")
         #expect(prefix("café") == "caf")
+        #expect(prefix("caf\u{E9}?") == "caf")                      // the quantifier is on é
         #expect(prefix("^gift") == "")
         #expect(prefix("(?i)gift") == "")
         #expect(prefix("\\d+ gift") == "")
@@ -119,6 +125,8 @@ private struct Scramble {
             ("gift-c.rd", false, Array("gift-c".utf8) + [0xFF] + Array("rd".utf8)),
             ("gift-c.rd", false, Array("gift-c".utf8) + [0xC3, 0xA9] + Array("rd".utf8)),
             ("gift-card", false, []),
+            ("gift-car(?#note)?d", false, Array("a gift-cad".utf8)),                                 // the quantifier skips the comment
+            ("gift-car\\E?d", false, Array("a gift-cad".utf8)),
             ("g.ft", false, Array("a gift".utf8)),                                                  // no literal
             ("\\d{3}-gift", false, Array("call 555-gift".utf8)),
         ]
