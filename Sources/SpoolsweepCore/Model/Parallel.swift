@@ -79,7 +79,7 @@ public enum Parallel {
 
     /// Messages per chunk of a parallel read or selection: enough that taking a chunk costs
     /// nothing beside reading it, few enough that a slowed thread holds up little.
-    static let readChunk = 128
+    static let readChunk = 32
 
     /// The next chunk to take, shared by the threads of `chunks`.
     private final class ChunkCounter: @unchecked Sendable {
