@@ -29,7 +29,9 @@ public enum MessageContent {
 
     /// The folder the last content file was in, open (see `body(of:into:folder:)`).
     public struct OpenFolder {
-        private var path = ""
+        private var path: String?
+        /// nil when `path` could not be opened as a folder (a link, say): its files are then
+        /// opened by their whole paths.
         private var handle: FileSystem.Folder?
 
         public init() {}
@@ -41,9 +43,10 @@ public enum MessageContent {
                   bytes.index(after: slash) != bytes.endIndex else {
                 return try ByteSource(path: path, allowMapping: false)
             }
-            if handle == nil || !self.path.utf8.elementsEqual(bytes[..<slash]) {
-                self.path = String(path[..<slash])
-                handle = FileSystem.Folder(self.path)
+            if self.path == nil || !self.path!.utf8.elementsEqual(bytes[..<slash]) {
+                let folder = String(path[..<slash])
+                self.path = folder
+                handle = FileSystem.Folder(folder)
             }
             guard let handle else { return try ByteSource(path: path, allowMapping: false) }
             return try ByteSource(String(path[bytes.index(after: slash)...]), in: handle, path: path, allowMapping: false)
