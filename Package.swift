@@ -22,10 +22,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // System calls Swift's Glibc module lacks (renameat2 with RENAME_NOREPLACE).
         .target(name: "CSystemShims"),
+        // The substring search of the --body prefilter (AVX2 or SSE2 where the CPU has them).
+        .target(name: "CLiteralSearch"),
         // All the logic: reading bytes, dialects, analysis, rendering. No ArgumentParser here.
         .target(
             name: "SpoolsweepCore",
-            dependencies: ["CPCRE2", "CSystemShims", "CZlib"],
+            dependencies: ["CLiteralSearch", "CPCRE2", "CSystemShims", "CZlib"],
             // Optimised even in debug builds: the tests kill, recover and compare thousands of
             // messages, and unoptimised generic code is 20 times slower at it.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]

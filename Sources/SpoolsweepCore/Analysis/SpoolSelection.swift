@@ -103,6 +103,7 @@ public struct SpoolSelector {
     /// Read each message's headers even when no condition needs them (to show the subject).
     public var wantsSubject: Bool
     private var buffer: [UInt8] = []
+    private var folder = MessageContent.OpenFolder()
 
     public init(filter: SpoolFilter, now: LocalTime, wantsSubject: Bool) {
         self.filter = filter
@@ -132,7 +133,20 @@ public struct SpoolSelector {
         }
 
         var subject = ""
-        if f.needsHeaders || wantsSubject || f.body != nil, let content = m.contentPath {
+        if let p = f.body, !f.needsHeaders, !wantsSubject, let content = m.contentPath {
+            // The body alone is matched: the header block is only skipped.
+            let start: Int
+            do {
+                start = try MessageContent.body(of: m, into: &buffer, folder: &folder) ?? buffer.count
+            } catch .vanished {
+                return nil
+            } catch {
+                diagnostics.warn(content, error.reason)
+                return nil
+            }
+            let matched = buffer.withUnsafeBytes { outcome(p.match($0.dropFirst(start)), "--body", path, &diagnostics) }
+            if !matched { return nil }
+        } else if f.needsHeaders || wantsSubject || f.body != nil, let content = m.contentPath {
             let headers: MessageHeaders
             do {
                 headers = try (f.body == nil ? MessageContent.headers(of: m, buffer: &buffer) : MessageContent.whole(m, into: &buffer))
@@ -160,15 +174,16 @@ public struct SpoolSelector {
         return SelectedMessage(message: m, subject: subject, age: age)
     }
 
-    /// Selects among `messages` on `threads` threads (contiguous slices, each with its own
-    /// copy of the patterns): the same messages, in the same order, with the same warnings as
+    /// Selects among `messages` on `threads` threads (contiguous chunks, each thread with its
+    /// own copy of the patterns): the same messages, in the same order, with the same warnings as
     /// one thread would give.
     public static func select(
         _ messages: [QueuedMessage], filter: SpoolFilter, now: LocalTime, wantsSubject: Bool, threads: Int,
         diagnostics: inout Diagnostics
     ) -> [SelectedMessage] {
-        let parts = Parallel.map(count: messages.count, slices: threads, minimumPerSlice: 64) { range in
-            var selector = SpoolSelector(filter: threads > 1 ? filter.copy() : filter, now: now, wantsSubject: wantsSubject)
+        let parts = Parallel.chunks(count: messages.count, threads: threads, chunk: Parallel.readChunk, worker: {
+            SpoolSelector(filter: threads > 1 ? filter.copy() : filter, now: now, wantsSubject: wantsSubject)
+        }) { selector, range in
             var found: [SelectedMessage] = [], seen = Diagnostics()
             for m in messages[range] {
                 if let s = selector.select(m, diagnostics: &seen) { found.append(s) }

@@ -100,6 +100,18 @@ public struct MessageHeaders: Equatable, Sendable {
         return MessageHeaders(fields: fields, bodyOffset: bodyOffset)
     }
 
+    /// Where the body starts in `bytes` (after the empty line that ends the header block), or
+    /// nil when there is none: `parse(bytes).bodyOffset`, without making the fields.
+    public static func bodyOffset(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var pos = startOfHeaders(bytes)
+        while pos < bytes.count {
+            guard let lf = bytes.index(of: LF, from: pos) else { return nil }
+            if lf == pos || (lf == pos + 1 && bytes[pos] == CR) { return lf + 1 }
+            pos = lf + 1
+        }
+        return nil
+    }
+
     /// Reads only the header block of the file at `path` (reading in chunks until the empty line,
     /// at most `limit` bytes, default 1 MiB), using `buffer` as scratch.
     ///

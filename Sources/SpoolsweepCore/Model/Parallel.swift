@@ -20,6 +20,32 @@ public enum Parallel {
         return results.values
     }
 
+    /// `body(&worker, chunk)` for contiguous chunks of `0..<count` (`chunk` items each, the last
+    /// one shorter), on `threads` threads that each make one `worker` (their own state: buffers,
+    /// compiled patterns) and take the next chunk as they finish one; the results in chunk order.
+    ///
+    /// Taking chunks as they come, not one fixed slice per thread, keeps every thread busy to the
+    /// end when one of them is slowed (a core shared with another process): the others take over
+    /// its share, and the last wait is at most one chunk long.
+    static func chunks<Worker, R>(
+        count: Int, threads: Int, chunk: Int, worker: @Sendable () -> Worker,
+        _ body: @Sendable (inout Worker, Range<Int>) -> R
+    ) -> [R] {
+        let chunk = max(1, chunk)
+        let n = (count + chunk - 1) / chunk
+        let range = { @Sendable (i: Int) in (i * chunk)..<min(count, (i + 1) * chunk) }
+        if threads <= 1 || n <= 1 {
+            var w = worker()
+            return (0..<n).map { body(&w, range($0)) }
+        }
+        let results = Results<R>(n), next = ChunkCounter()
+        onThreads(min(threads, n)) { _ in
+            var w = worker()
+            while let i = next.take(below: n) { results.set(i, body(&w, range(i))) }
+        }
+        return results.values
+    }
+
     /// Reads the message files `items` name on `threads` threads: `read` gets a slice, gives the
     /// messages it finds to `found`, and returns what its slice saw. The messages are then
     /// visited, and the diagnostics added, in the items' order.
@@ -27,7 +53,7 @@ public enum Parallel {
         _ items: [Item], threads: Int, diagnostics: inout Diagnostics, visit: (QueuedMessage) -> Void,
         read: @Sendable (ArraySlice<Item>, _ found: (QueuedMessage) -> Void) -> Diagnostics
     ) {
-        let parts = map(count: items.count, slices: threads, minimumPerSlice: 64) { range in
+        let parts = chunks(count: items.count, threads: threads, chunk: readChunk, worker: {}) { _, range in
             var messages: [QueuedMessage] = []
             let seen = read(items[range]) { messages.append($0) }
             return (messages, seen)
@@ -72,6 +98,28 @@ public enum Parallel {
         }, context)
         precondition(rc == 0, "cannot start a thread (\(rc))")
         return thread
+    }
+
+    /// Messages per chunk of a parallel read or selection: enough that taking a chunk costs
+    /// nothing beside reading it, few enough that a slowed thread holds up little.
+    static let readChunk = 32
+
+    /// The next chunk to take, shared by the threads of `chunks`.
+    private final class ChunkCounter: @unchecked Sendable {
+        private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        private var next = 0
+        init() { pthread_mutex_init(lock, nil) }
+        deinit {
+            pthread_mutex_destroy(lock)
+            lock.deallocate()
+        }
+        func take(below n: Int) -> Int? {
+            pthread_mutex_lock(lock)
+            defer { pthread_mutex_unlock(lock) }
+            guard next < n else { return nil }
+            next += 1
+            return next - 1
+        }
     }
 
     /// One slot per slice, each written by one thread only.

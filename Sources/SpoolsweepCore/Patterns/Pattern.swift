@@ -23,6 +23,11 @@ public enum MatchOutcome: Equatable, Sendable {
 /// JIT-compiled where the platform allows and interpreted otherwise, with a match limit so a
 /// hostile pattern fails fast instead of hanging.
 ///
+/// A pattern that starts with literal text has a `LiteralPrefilter`: a subject without that text
+/// does not match without PCRE2 running, and PCRE2 starts at the text's first occurrence. The
+/// outcome is PCRE2's on the whole subject (one exception: where the text is absent, a pattern
+/// that would have hit the match limit there simply does not match).
+///
 /// One `Pattern` owns its match data: use one instance per thread (`copy()` makes another).
 public final class Pattern: @unchecked Sendable {
     public static let defaultMatchLimit: UInt32 = 1_000_000
@@ -38,8 +43,15 @@ public final class Pattern: @unchecked Sendable {
     private let matchData: OpaquePointer
     private let context: OpaquePointer
     private let jitStack: OpaquePointer?
+    /// nil: PCRE2 reads every subject whole.
+    let prefilter: LiteralPrefilter?
 
-    public init(_ source: String, caseless: Bool = false, matchLimit: UInt32 = Pattern.defaultMatchLimit) throws(PatternError) {
+    public convenience init(_ source: String, caseless: Bool = false, matchLimit: UInt32 = Pattern.defaultMatchLimit) throws(PatternError) {
+        try self.init(source, caseless: caseless, matchLimit: matchLimit, prefiltered: true)
+    }
+
+    /// `prefiltered: false` leaves out the literal prefilter (the tests compare with PCRE2 alone).
+    init(_ source: String, caseless: Bool, matchLimit: UInt32, prefiltered: Bool) throws(PatternError) {
         self.source = source
         self.caseless = caseless
         self.matchLimit = matchLimit
@@ -56,6 +68,7 @@ public final class Pattern: @unchecked Sendable {
         }
         code = compiled
         isJIT = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
+        prefilter = prefiltered ? Pattern.prefilter(source, caseless: caseless, compiled) : nil
         matchData = pcre2_match_data_create_from_pattern_8(compiled, nil)
         context = pcre2_match_context_create_8(nil)
         pcre2_set_match_limit_8(context, matchLimit)
@@ -79,13 +92,29 @@ public final class Pattern: @unchecked Sendable {
     /// Another instance of the same pattern, for another thread.
     public func copy() -> Pattern {
         // The source compiled once already, so it compiles again.
-        try! Pattern(source, caseless: caseless, matchLimit: matchLimit)
+        try! Pattern(source, caseless: caseless, matchLimit: matchLimit, prefiltered: prefilter != nil)
+    }
+
+    /// The prefilter for `source`, when its literal start agrees with what PCRE2 found the
+    /// pattern must start with (a second opinion on the prefilter's reading of the pattern).
+    private static func prefilter(_ source: String, caseless: Bool, _ code: OpaquePointer) -> LiteralPrefilter? {
+        guard let prefilter = LiteralPrefilter(pattern: source, caseless: caseless) else { return nil }
+        var type: UInt32 = 0, unit: UInt32 = 0
+        guard pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODETYPE), &type) == 0, type == 1,
+              pcre2_pattern_info_8(code, UInt32(PCRE2_INFO_FIRSTCODEUNIT), &unit) == 0, unit < 0x80,
+              LiteralPrefilter.fold(UInt8(unit)) == LiteralPrefilter.fold(prefilter.literal[0]) else { return nil }
+        return prefilter
     }
 
     /// Searches `subject` (any bytes; invalid UTF-8 never matches a character but is no error).
     public func match(_ subject: UnsafeRawBufferPointer) -> MatchOutcome {
         let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? Pattern.empty
-        let rc = pcre2_match_8(code, base, subject.count, 0, 0, matchData, context)
+        var start = 0
+        if let prefilter {
+            guard let at = prefilter.firstOccurrence(in: subject) else { return .noMatch }
+            start = at // no match can begin before it
+        }
+        let rc = pcre2_match_8(code, base, subject.count, start, 0, matchData, context)
         if rc >= 0 { return .match }
         switch rc {
         case PCRE2_ERROR_NOMATCH, PCRE2_ERROR_PARTIAL: return .noMatch

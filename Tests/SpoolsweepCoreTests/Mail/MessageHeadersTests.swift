@@ -105,6 +105,20 @@ private func withTempFile(_ contents: [UInt8], _ body: (String) throws -> Void) 
         #expect(parse("").bodyOffset == nil)
     }
 
+    @Test func bodyOffsetAloneIsTheParsersOffset() {
+        let blocks: [[UInt8]] = [
+            Array("Subject: a\r\n\r\nbody".utf8), Array("Subject: a\n\nbody".utf8), Array("\r\nbody".utf8),
+            Array("\nbody".utf8), Array("Subject: a\r\n".utf8), Array("Subject: a\r\n\r".utf8), Array("\r".utf8), [],
+            Array("Subject: a\r\n \r\n\r\nbody".utf8), Array("Subject: a\r\r\n\r\nx".utf8),
+            [0xEF, 0xBB, 0xBF] + Array("\r\nbody".utf8), Array("From jane@x Sat Nov 28\n\nbody".utf8),
+            Array("From jane@x Sat Nov 28".utf8), Array("garbage\n\tfold\n\nbody".utf8),
+        ]
+        for block in blocks {
+            let alone = block.withUnsafeBytes { MessageHeaders.bodyOffset($0) }
+            #expect(alone == parse(block).bodyOffset, "\(String(decoding: block, as: UTF8.self).debugDescription)")
+        }
+    }
+
     @Test func byteOrderMark() {
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("Subject: x\r\n\r\nbody".utf8)
         let h = parse(bytes)

@@ -445,5 +445,13 @@ dmarcResult: Skipped (Authenticated)
         let (chosen, warnings) = try select(1)
         #expect(chosen.count == 134 - 2) // less the damaged 3 and 213
         for threads in [2, 5] { #expect(try select(threads) == (chosen, warnings)) }
+        // Without the subject (--count), the body alone is read: the same messages and warnings.
+        for threads in [1, 2] {
+            var input = InputSelection(paths: [s.spool])
+            input.threads = threads
+            let r = try Spoolsweep.selectSpool(input, filter: filter, now: LocalTime.now(), wantsSubject: false)
+            #expect(r.selected.map(\.message.id) == chosen.map { String($0.prefix { $0 != " " }) })
+            #expect(r.diagnostics.warnings.count == warnings)
+        }
     }
 }
