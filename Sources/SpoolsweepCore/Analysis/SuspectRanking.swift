@@ -190,7 +190,7 @@ public struct SuspectReport: Sendable {
                 add("forged_sender", forgedCount >= 5 && forgedCount * 100 >= e.messages * th.forgedPercent,
                     "\(forgedCount) of \(e.messages) messages with an envelope sender other than the account: \(list)")
             }
-            loginIPs = (ledger.loginIPsByAccount[id] ?? []).map { ledger.ips.string($0) }.sorted()
+            loginIPs = (ledger.loginIPsByAccount[id]?.elements ?? []).map { ledger.ips.string($0) }.sorted()
             if !loginIPs.isEmpty {
                 add("login_ips", loginIPs.count >= th.loginIPs,
                     "logged in from \(loginIPs.count) IP\(loginIPs.count == 1 ? "" : "s"): \(loginIPs.prefix(10).joined(separator: ", "))")

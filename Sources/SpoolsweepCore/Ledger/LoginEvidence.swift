@@ -51,3 +51,9 @@ struct Success: Sendable {
     var failedBefore: Int32
     var at: Int64
 }
+
+/// The first success of an account from an IP (16 bytes).
+struct FirstSuccess: Sendable {
+    var account: Int32, ip: Int32
+    var at: Int64
+}

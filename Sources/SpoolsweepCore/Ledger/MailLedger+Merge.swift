@@ -40,8 +40,8 @@ extension MailLedger {
             MailLedger.add(&recipientBytes, address[i], later.recipientBytes[i])
         }
         (later.recipientCounts, later.recipientBytes) = ([], [])
-        later.mailboxDomains.forEach { m, d, flag in mailboxDomains.insert(address[Int(m)], domain[Int(d)], flag: flag) }
-        later.mailboxDomains = PairSet()
+        for (m, ds) in later.domainsOfMailbox { domainsOfMailbox[address[Int(m)], default: MailboxDomains()].add(ds, domain: domain) }
+        later.domainsOfMailbox = [:]
         for (a, e) in later.accountEvidence {
             accountEvidence[address[Int(a)], default: SenderEvidence()].add(e) { address[Int($0)] }
         }
@@ -54,12 +54,19 @@ extension MailLedger {
         }
         for (s, o) in later.outcomesBySender { outcomesBySender[address[Int(s)], default: DeliveryOutcomes()].add(o) }
         // The later part's successes come after every failure counted here.
+        for f in later.firstSuccesses {
+            let (account, ipID) = (address[Int(f.account)], ip[Int(f.ip)])
+            // Its first success from an IP that failed here: a break-in of those failures.
+            let before = Int32(clamping: logins[ipID]?.failures ?? 0)
+            if before > 0 { noteSuccess(account, ipID, Success(failedBefore: before, at: f.at)) }
+            if loginIPs[account, default: IDSet()].insert(ipID) {
+                firstSuccesses.append(FirstSuccess(account: account, ip: ipID, at: f.at))
+            }
+        }
+        later.firstSuccesses = []
         later.strongestSuccess.forEach { a, i, s in
             let (account, ipID) = (address[Int(a)], ip[Int(i)])
-            let shifted = Success(failedBefore: s.failedBefore &+ Int32(clamping: logins[ipID]?.failures ?? 0), at: s.at)
-            strongestSuccess.update(account, ipID, new: shifted) { kept in
-                if kept.failedBefore < shifted.failedBefore { kept = shifted }
-            }
+            noteSuccess(account, ipID, Success(failedBefore: s.failedBefore &+ Int32(clamping: logins[ipID]?.failures ?? 0), at: s.at))
         }
         for (i, l) in later.logins { logins[ip[Int(i)], default: LoginFacts()].add(l) }
         blockList += later.blockList.map { SecurityBlock(at: $0.at, ip: ip[Int($0.ip)], rule: $0.rule) }

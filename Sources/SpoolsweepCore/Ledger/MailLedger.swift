@@ -41,9 +41,8 @@ public struct MailLedger: MailFactSink, Sendable {
     public internal(set) var envelopeSenderCounts: [Int32] = []
     public internal(set) var recipientCounts: [Int32] = []
     var recipientBytes: [Int] = []
-    /// (mailbox, recipient domain) of every message, flagged when an authenticated message (its
-    /// mailbox the account) reached that domain.
-    var mailboxDomains = PairSet()
+    /// The recipient domains each mailbox's messages reached.
+    var domainsOfMailbox: [Int32: MailboxDomains] = [:]
     var accountEvidence: [Int32: SenderEvidence] = [:]
     /// Unauthenticated messages whose recipients were not all known to be local when they
     /// arrived: inbound or relayed is decided at the end.
@@ -53,7 +52,12 @@ public struct MailLedger: MailFactSink, Sendable {
     /// Remote delivery outcomes per envelope sender.
     public internal(set) var outcomesBySender: [Int32: DeliveryOutcomes] = [:]
     public internal(set) var logins: [Int32: LoginFacts] = [:]
-    /// Per (account, IP), the success with the most failures from that IP before it.
+    /// The IPs each account logged in from.
+    var loginIPs: [Int32: IDSet] = [:]
+    /// Each (account, IP)'s first success, for a merge into a ledger whose facts came first
+    /// and hold failures from that IP.
+    var firstSuccesses: [FirstSuccess] = []
+    /// Per (account, IP) with failures from the IP before a success: the success with the most.
     var strongestSuccess = PairTable(empty: Success(failedBefore: 0, at: 0))
     var blockList: [SecurityBlock] = []
     /// The last delivery's sender and its id: a message's delivery lines come together.
@@ -73,7 +77,7 @@ public struct MailLedger: MailFactSink, Sendable {
     public private(set) var domainTraffic: [Int32: DomainTraffic] = [:]
     public private(set) var mailboxes: [Int32: MailboxTraffic] = [:]
     public private(set) var evidence: [SenderKey: SenderEvidence] = [:]
-    public private(set) var loginIPsByAccount: [Int32: Set<Int32>] = [:]
+    public var loginIPsByAccount: [Int32: IDSet] { loginIPs }
     public private(set) var breakIns: [Int32: BreakIn] = [:]
     public private(set) var blocks: [SecurityBlock] = []
 
@@ -163,7 +167,6 @@ public struct MailLedger: MailFactSink, Sendable {
             MailLedger.bump(&recipientCounts, r)
             MailLedger.add(&recipientBytes, r, size)
             let d = domainOfAddress[Int(r)]
-            mailboxDomains.insert(mailbox, d, flag: account != nil)
             let first = !seenDomains.contains(d)
             if first {
                 seenDomains.append(d)
@@ -172,6 +175,7 @@ public struct MailLedger: MailFactSink, Sendable {
             growDomainTraffic(Int(d))
             allDomainTraffic[Int(d)].addReceived(firstForMessage: first, size: size)
         }
+        domainsOfMailbox[mailbox, default: MailboxDomains()].add(seenDomains, authenticated: account != nil)
         if let account {
             accountEvidence[account, default: SenderEvidence()].record(at: t, sender: sender, recipients: n)
         } else if allLocal {
@@ -217,14 +221,22 @@ public struct MailLedger: MailFactSink, Sendable {
             guard let raw = l.account, !raw.isEmpty else { return }
             let account = normalisedAddress(raw)
             noteLocal(address: account)
-            // One IP's failures only grow: a later success is stronger only with more of them.
-            let candidate = Success(failedBefore: Int32(clamping: failures), at: l.time.milliseconds)
-            strongestSuccess.update(account, ipID, new: candidate) { kept in
-                if kept.failedBefore < candidate.failedBefore { kept = candidate }
+            if loginIPs[account, default: IDSet()].insert(ipID) {
+                firstSuccesses.append(FirstSuccess(account: account, ip: ipID, at: l.time.milliseconds))
             }
+            guard failures > 0 else { return }
+            // One IP's failures only grow: a later success is stronger only with more of them.
+            noteSuccess(account, ipID, Success(failedBefore: Int32(clamping: failures), at: l.time.milliseconds))
         } else {
             failedLoginCounts[protocolNames.id(l.protocolName), default: 0] += 1
             calendar.count(l.time) { $0.failedLogins += 1 }
+        }
+    }
+
+    /// Keeps `s` as the pair's strongest success unless one with as many failures before it came first.
+    mutating func noteSuccess(_ account: Int32, _ ip: Int32, _ s: Success) {
+        strongestSuccess.update(account, ip, new: s) { kept in
+            if kept.failedBefore < s.failedBefore { kept = s }
         }
     }
 
@@ -274,15 +286,10 @@ public struct MailLedger: MailFactSink, Sendable {
         for (d, t) in allDomainTraffic.enumerated() where localDomains.contains(Int32(d)) && t != DomainTraffic() {
             domainTraffic[Int32(d)] = t
         }
-        var domainsOfMailbox: [Int32: Int] = [:], domainsOfAccount: [Int32: Int] = [:]
-        mailboxDomains.forEach { mailbox, _, authenticated in
-            domainsOfMailbox[mailbox, default: 0] += 1
-            if authenticated { domainsOfAccount[mailbox, default: 0] += 1 }
-        }
         mailboxes = [:]
         for (mailbox, s) in sentByMailbox where isLocal(address: mailbox) {
             mailboxes[mailbox] = MailboxTraffic(sent: s.messages, sentRecipients: s.recipients, sentBytes: s.bytes,
-                                                recipientDomains: domainsOfMailbox[mailbox] ?? 0)
+                                                recipientDomains: domainsOfMailbox[mailbox]?.all.count ?? 0)
         }
         for r in recipientCounts.indices where recipientCounts[r] > 0 && isLocal(address: Int32(r)) {
             mailboxes[Int32(r), default: MailboxTraffic()].received = Int(recipientCounts[r])
@@ -291,7 +298,7 @@ public struct MailLedger: MailFactSink, Sendable {
 
         evidence = [:]
         for (account, var e) in accountEvidence {
-            e.recipientDomains = domainsOfAccount[account] ?? 0
+            e.recipientDomains = domainsOfMailbox[account]?.authenticatedCount ?? 0
             e.computePeak(window: rateWindow * 1000)
             evidence[.account(account)] = e
         }
@@ -301,11 +308,8 @@ public struct MailLedger: MailFactSink, Sendable {
             evidence[.relayIP(ipID)] = e
         }
 
-        loginIPsByAccount = [:]
         breakIns = [:]
         strongestSuccess.forEach { account, ip, s in
-            loginIPsByAccount[account, default: []].insert(ip)
-            guard s.failedBefore > 0 else { return }
             let b = BreakIn(ip: ip, failedBefore: Int(s.failedBefore), at: LocalTime(milliseconds: s.at))
             if let kept = breakIns[account], !b.isStronger(than: kept, ipName: ips.string) { return }
             breakIns[account] = b

@@ -84,6 +84,31 @@ public struct SentTraffic: Equatable, Sendable {
     mutating func add(_ o: SentTraffic) { messages += o.messages; recipients += o.recipients; bytes &+= o.bytes }
 }
 
+/// The distinct recipient domains one mailbox's messages reached: all of them, and of those the
+/// ones only its unauthenticated messages reached (the rest are its account's).
+struct MailboxDomains: Sendable {
+    var all = IDSet(), unauthenticatedOnly = IDSet()
+
+    var authenticatedCount: Int { all.count - unauthenticatedOnly.count }
+
+    mutating func add(_ d: Int32, authenticated: Bool) {
+        if all.insert(d) {
+            if !authenticated { unauthenticatedOnly.insert(d) }
+        } else if authenticated && unauthenticatedOnly.count > 0 {
+            unauthenticatedOnly.remove(d)
+        }
+    }
+
+    mutating func add(_ domains: [Int32], authenticated: Bool) {
+        for d in domains { add(d, authenticated: authenticated) }
+    }
+
+    /// Adds another ledger's sets, its domain ids mapped through `domain`.
+    mutating func add(_ o: MailboxDomains, domain: [Int32]) {
+        for d in o.all.elements { add(domain[Int(d)], authenticated: !o.unauthenticatedOnly.contains(d)) }
+    }
+}
+
 /// Traffic of one local mailbox.
 public struct MailboxTraffic: Equatable, Sendable {
     public var sent = 0, sentRecipients = 0, sentBytes = 0, received = 0, receivedBytes = 0

@@ -152,7 +152,7 @@ private func named(_ pairs: [String: Int]) -> [TrafficSummary.Named] {
             #expect(e.peakInWindow == truth.peak, "\(truth.account)")
             let senders = Dictionary(uniqueKeysWithValues: e.envelopeSenders.map { (ledger.addresses.string($0.key), $0.value) })
             #expect(senders == truth.senders, "\(truth.account)")
-            let ips = (ledger.loginIPsByAccount[a] ?? []).map { ledger.ips.string($0) }.sorted()
+            let ips = (ledger.loginIPsByAccount[a]?.elements ?? []).map { ledger.ips.string($0) }.sorted()
             #expect(ips == truth.ips, "\(truth.account)")
         }
         let relay = try #require(relays[day])

@@ -1,4 +1,4 @@
-/// A table keyed by pairs of interned ids (a mailbox and a domain, an account and an IP), each
+/// A table keyed by pairs of interned ids (an account and an IP, say), each
 /// pair packed in one word, its value beside it: open addressing with a multiplicative hash,
 /// like `IDSet`, so an entry costs 8 bytes plus its value (at most 4/3 of that in slots), and no
 /// `Hasher` runs.
@@ -65,18 +65,5 @@ struct PairTable<Value: Sendable>: Sendable {
             update(Int32(bitPattern: UInt32(truncatingIfNeeded: k >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: k)),
                    new: oldValues[i]) { _ in }
         }
-    }
-}
-
-/// Pairs with a flag that, once set, stays set.
-typealias PairSet = PairTable<Bool>
-
-extension PairTable where Value == Bool {
-    init() { self.init(empty: false) }
-
-    /// Adds the pair, setting its flag when `flag`; whether the pair was new.
-    @discardableResult @inline(__always)
-    mutating func insert(_ a: Int32, _ b: Int32, flag: Bool = false) -> Bool {
-        update(a, b, new: flag) { if flag { $0 = true } }
     }
 }
