@@ -17,8 +17,9 @@ struct MessageHistorySink: MailFactSink {
     /// Whether delivery facts number their attempts (else one attempt is the delivery facts of
     /// one second).
     private let numbered: Bool
-    /// Keys asked about, interned; each id's messages.
-    private var keys = ByteInterner(foldCase: true)
+    /// Keys asked about, interned as written (Postfix's long queue ids differ by case); each
+    /// id's messages.
+    private var keys = ByteInterner(foldCase: false)
     private var bySession: [Int32: [String]] = [:], bySpoolName: [Int32: String] = [:], byDelivery: [Int32: [String]] = [:]
     private var lastAttemptSecond: [String: Int64] = [:]
     private(set) var history: [String: MessageHistory] = [:]

@@ -109,13 +109,21 @@ public struct ByteInterner: Sendable {
 
     @inline(__always)
     private func hash(_ key: UnsafeRawBufferPointer) -> UInt32 {
+        let h = ByteInterner.hash(key, foldCase: foldCase)
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    /// A hash of `key` eight bytes at a time (ASCII case folded when `foldCase`): the interner's,
+    /// and the one other byte keys use (a log share's key, a delivery's id and recipient).
+    @inline(__always)
+    static func hash(_ key: UnsafeRawBufferPointer, foldCase: Bool) -> UInt64 {
         var h = UInt64(key.count) &* 0x9E37_79B9_7F4A_7C15
-        for k in 0..<ByteInterner.wordCount(key.count) {
-            h = (h ^ keyWord(key, k)) &* 0x9E37_79B9_7F4A_7C15
+        for k in 0..<wordCount(key.count) {
+            let w = word(key, k)
+            h = (h ^ (foldCase ? asciiLower(word: w) : w)) &* 0x9E37_79B9_7F4A_7C15
             h ^= h >> 32
         }
-        h ^= h >> 29
-        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
+        return h ^ (h >> 29)
     }
 
     /// The bytes of the record at `start`.

@@ -19,17 +19,11 @@ public struct LogShare: Sendable, Equatable {
 
     /// Whether the facts of `key` are this part's.
     @inline(__always) public func owns(_ key: UnsafeRawBufferPointer) -> Bool {
-        count == 1 || Int(LogShare.hash(key) % UInt64(count)) == index
+        count == 1 || Int(ByteInterner.hash(key, foldCase: false) % UInt64(count)) == index
     }
 
     /// Whether this part reports what concerns whole files (read errors, odd lines).
     public var reportsFiles: Bool { index == 0 }
-
-    @inline(__always) static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325 // FNV-1a: keys are short
-        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return h ^ (h >> 29)
-    }
 }
 
 /// Reads a layout's logs into ledgers on every core and merges them.

@@ -27,7 +27,7 @@ extension MailLedger {
         for (k, n) in later.failedLoginCounts { failedLoginCounts[proto[Int(k)], default: 0] += n }
         for (d, t) in later.allDomainTraffic.enumerated() where t != DomainTraffic() {
             let mapped = Int(domain[d])
-            growDomainTraffic(mapped)
+            MailLedger.grow(&allDomainTraffic, toHold: mapped, DomainTraffic())
             allDomainTraffic[mapped].add(t)
         }
         for (m, s) in later.sentByMailbox { sentByMailbox[address[Int(m)], default: SentTraffic()].add(s) }
@@ -78,11 +78,5 @@ extension MailLedger {
     /// The id in `target` of each id of `source`.
     private static func map(_ source: ByteInterner, into target: inout ByteInterner) -> [Int32] {
         (0..<source.count).map { i in source.withBytes(Int32(i)) { target.id($0) } }
-    }
-
-    @inline(__always) static func add(_ counts: inout [Int32], _ id: Int32, _ n: Int32) {
-        let i = Int(id)
-        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i + 1 - counts.count)) }
-        counts[i] &+= n
     }
 }

@@ -153,18 +153,18 @@ public struct MailLedger: MailFactSink, Sendable {
             c.recipients += n
             c.bytes &+= size
         }
-        MailLedger.bump(&envelopeSenderCounts, sender)
+        MailLedger.add(&envelopeSenderCounts, sender, 1)
         // The mailbox that sent it: the account when authenticated, else the envelope sender.
         let mailbox = account ?? sender
         sentByMailbox[mailbox, default: SentTraffic()].add(SentTraffic(messages: 1, recipients: n, bytes: size))
         let mailboxDomain = Int(domain(ofAddress: mailbox))
-        growDomainTraffic(mailboxDomain)
+        MailLedger.grow(&allDomainTraffic, toHold: mailboxDomain, DomainTraffic())
         allDomainTraffic[mailboxDomain].addSent(recipients: n, size: size)
         seenDomains.removeAll(keepingCapacity: true)
         var allLocal = true
         for raw in m.recipients {
             let r = normalisedAddress(raw)
-            MailLedger.bump(&recipientCounts, r)
+            MailLedger.add(&recipientCounts, r, 1)
             MailLedger.add(&recipientBytes, r, size)
             let d = domainOfAddress[Int(r)]
             let first = !seenDomains.contains(d)
@@ -172,7 +172,7 @@ public struct MailLedger: MailFactSink, Sendable {
                 seenDomains.append(d)
                 if !localDomains.contains(d) { allLocal = false }
             }
-            growDomainTraffic(Int(d))
+            MailLedger.grow(&allDomainTraffic, toHold: Int(d), DomainTraffic())
             allDomainTraffic[Int(d)].addReceived(firstForMessage: first, size: size)
         }
         domainsOfMailbox[mailbox, default: MailboxDomains()].add(seenDomains, authenticated: account != nil)
@@ -240,20 +240,15 @@ public struct MailLedger: MailFactSink, Sendable {
         }
     }
 
-    @inline(__always) static func bump(_ counts: inout [Int32], _ id: Int32) {
-        let i = Int(id)
-        if i >= counts.count { counts.append(contentsOf: repeatElement(0, count: i + 1 - counts.count)) }
-        counts[i] &+= 1
+    /// Makes `i` an index of a flat table indexed by id, new slots `fill`.
+    @inline(__always) static func grow<T>(_ table: inout [T], toHold i: Int, _ fill: T) {
+        if i >= table.count { table.append(contentsOf: repeatElement(fill, count: i + 1 - table.count)) }
     }
 
-    @inline(__always) mutating func growDomainTraffic(_ i: Int) {
-        if i >= allDomainTraffic.count { allDomainTraffic.append(contentsOf: repeatElement(DomainTraffic(), count: i + 1 - allDomainTraffic.count)) }
-    }
-
-    @inline(__always) static func add(_ sums: inout [Int], _ id: Int32, _ n: Int) {
-        let i = Int(id)
-        if i >= sums.count { sums.append(contentsOf: repeatElement(0, count: i + 1 - sums.count)) }
-        sums[i] &+= n
+    /// Adds `n` to the counter of `id` in a flat table indexed by id.
+    @inline(__always) static func add<N: FixedWidthInteger>(_ table: inout [N], _ id: Int32, _ n: N) {
+        grow(&table, toHold: Int(id), 0)
+        table[Int(id)] &+= n
     }
 
     // MARK: - The end

@@ -445,25 +445,8 @@ struct SmarterMailDeliveryReader {
     struct PackedKey: TableKey {
         let value: UInt64
         init(_ id: UnsafeRawBufferPointer, _ recipient: UnsafeRawBufferPointer) {
-            var h = PackedKey.mix(0x9E37_79B9_7F4A_7C15, id, fold: false)
-            h = PackedKey.mix(h, recipient, fold: true)
+            let h = (ByteInterner.hash(id, foldCase: false) &* 0xFF51_AFD7_ED55_8CCD) ^ ByteInterner.hash(recipient, foldCase: true)
             value = h == .max ? 0 : h
-        }
-
-        /// Mixes `s` into `h` eight bytes at a time.
-        private static func mix(_ h: UInt64, _ s: UnsafeRawBufferPointer, fold: Bool) -> UInt64 {
-            var h = h, i = 0
-            while i + 8 <= s.count {
-                let w = s.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                h = (h ^ (fold ? asciiLower(word: w) : w)) &* 0xFF51_AFD7_ED55_8CCD
-                h ^= h >> 32
-                i += 8
-            }
-            var tail: UInt64 = UInt64(s.count) << 56
-            var k = 0
-            while i < s.count { tail |= UInt64(fold ? asciiLower(s[i]) : s[i]) << (8 * k); i += 1; k += 1 }
-            h = (h ^ tail) &* 0xFF51_AFD7_ED55_8CCD
-            return h ^ (h >> 29)
         }
         private init(value: UInt64) { self.value = value }
         static let unused = PackedKey(value: .max)
