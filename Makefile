@@ -1,7 +1,8 @@
 # spoolsweep — build, demo, test, install.
 #   make demo       install what is missing (libpcre2-dev, zlib1g-dev) and run suspects + summary on the sample
 #   make test       the whole test suite (first unpacks the real Postfix tools the tests compare with)
-#   make peers      unpack Debian's postfix package into .peers/ (postsuper, postqueue, postcat; no daemon)
+#   make peers      unpack Debian's postfix and exim4 packages into .peers/ (postsuper, postqueue, postcat;
+#                   exim, eximstats, exiqgrep; no daemon, nothing installed)
 #   make install    binary and man page under PREFIX (default /usr/local)
 #   make man        regenerate man/spoolsweep.1 from the command definitions
 #   make bench      bench/run: the benchmark of issue #5 on generated data (summary vs pflogsumm, wc, cat;
@@ -19,8 +20,8 @@ RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 deps:
 	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
 		echo "Installing libpcre2-dev and zlib1g-dev (patterns, compressed logs)..."; \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-		$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq libpcre2-dev zlib1g-dev pkg-config; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev pkg-config; \
 	fi
 
 build: deps
@@ -38,14 +39,23 @@ demo: release
 	@echo "== spoolsweep summary --date 2026-11-28 $(SAMPLE)"
 	@$(RELEASE_BIN) summary --date 2026-11-28 --top 10 $(SAMPLE)
 
-# The tests run the real postsuper, postqueue and postcat on a queue in a temporary folder: the
-# package is downloaded and unpacked, never installed (installing it would start a mail server).
+# The tests run the real postsuper, postqueue and postcat, and the real exim (-bp, -Mf, -Mt, -Mrm)
+# and eximstats, on queues and logs in temporary folders: the packages are downloaded and
+# unpacked, never installed (installing either would start a mail server; they conflict).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 peers:
 	@if [ ! -x .peers/postfix/usr/sbin/postsuper ]; then \
 		echo "Unpacking Debian's postfix package into .peers/postfix (tools only, nothing installed)..."; \
 		mkdir -p .peers && cd .peers && rm -f postfix_*.deb && \
-		{ apt-get download postfix 2>/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && apt-get download postfix; }; } && \
+		{ apt-get download postfix 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download postfix; }; } && \
 		dpkg -x postfix_*.deb postfix && rm -f postfix_*.deb; \
+	fi
+	@if [ ! -x .peers/exim/usr/sbin/exim4 ] || [ ! -e .peers/exim/usr/sbin/eximstats ] || [ ! -e .peers/exim/usr/lib/x86_64-linux-gnu/libidn.so.12 -a ! -e /usr/lib/x86_64-linux-gnu/libidn.so.12 ]; then \
+		echo "Unpacking Debian's exim4-daemon-light, exim4-base and libidn12 into .peers/exim (nothing installed, no daemon)..."; \
+		mkdir -p .peers/exim && cd .peers && rm -f exim4-*.deb libidn12_*.deb && \
+		{ apt-get download exim4-daemon-light exim4-base libidn12 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download exim4-daemon-light exim4-base libidn12; }; } && \
+		for deb in exim4-daemon-light_*.deb exim4-base_*.deb libidn12_*.deb; do dpkg -x $$deb exim || exit 1; done && \
+		rm -f exim4-*.deb libidn12_*.deb; \
 	fi
 
 test: deps peers

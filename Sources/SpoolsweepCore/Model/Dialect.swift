@@ -68,7 +68,7 @@ public protocol MailServerDialect: Sendable {
 
 /// The dialects spoolsweep knows, and how a layout is chosen.
 public enum Dialects {
-    public static let all: [any MailServerDialect] = [SmarterMailDialect(), PostfixDialect()]
+    public static let all: [any MailServerDialect] = [SmarterMailDialect(), PostfixDialect(), EximDialect()]
 
     public static func named(_ name: String) -> (any MailServerDialect)? {
         all.first { $0.name == name.lowercased() }
