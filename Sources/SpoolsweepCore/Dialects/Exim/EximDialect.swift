@@ -94,13 +94,43 @@ public struct EximDialect: MailServerDialect {
     // MARK: - Logs
 
     /// Every share reads every line and keeps its own keys' facts: a message's by its id, a
-    /// login's or a rejection's by client IP.
+    /// login's or a refusal's by client IP.
     @_specialize(where Sink == MailLedger)
     public func readFacts<Sink: MailFactSink>(
         _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics
     ) {
         var log = EximLogReader()
         if share.reportsFiles { diagnostics.filesSkipped += layout.skippedFiles.count }
+        var badBefore = 0
+        forEachEntry(layout, share: share, diagnostics: &diagnostics) { entry, _ in
+            log.read(entry, share: share, into: &sink)
+        } endOfFile: { path, diagnostics in
+            let bad = log.badNumbers - badBefore
+            badBefore = log.badNumbers
+            if bad > 0 { diagnostics.warn(path, "\(bad) arrival line\(bad == 1 ? "" : "s") with an out-of-range size (S=), read as 0") }
+        }
+        log.finish(into: &sink)
+    }
+
+    public var keepsServerTotals: Bool { true }
+
+    /// eximstats' grand totals and per-hour table, counted eximstats' way.
+    public func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals? {
+        var totals = EximstatsTotals()
+        var unused = Diagnostics() // the same files as the facts': their problems are reported there
+        forEachEntry(layout, share: .all, diagnostics: &unused) { e, line in
+            if range?.contains(e.time) ?? true { totals.read(e, line: line) }
+        } endOfFile: { _, _ in }
+        return totals.serverTotals
+    }
+
+    /// Calls `body` with every Exim entry of the layout's logs (and its whole line), oldest file
+    /// first, and `endOfFile` after each file that could be read. Only `share`'s first part
+    /// reports on the files.
+    private func forEachEntry(
+        _ layout: ServerLayout, share: LogShare, diagnostics: inout Diagnostics,
+        _ body: (EximEntry, UnsafeRawBufferPointer) -> Void, endOfFile: (String, inout Diagnostics) -> Void
+    ) {
         let reader = LineReader()
         for path in layout.logFiles {
             var unrecognised = 0
@@ -111,18 +141,17 @@ public struct EximDialect: MailServerDialect {
                         if share.reportsFiles { unrecognised += 1 }
                         return
                     }
-                    log.read(entry, share: share, into: &sink)
+                    body(entry, line.bytes)
                 }
-                if share.reportsFiles { diagnostics.report(stats, path: path, unrecognised: unrecognised) }
+                if share.reportsFiles {
+                    diagnostics.report(stats, path: path, unrecognised: unrecognised)
+                    endOfFile(path, &diagnostics)
+                }
             } catch {
                 if share.reportsFiles { diagnostics.warn(path, error.reason) }
             }
         }
-        log.finish(into: &sink)
     }
-
-    public var keepsServerTotals: Bool { false }
-    public func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals? { nil }
 
     /// A message's id names its arrival, its deliveries and its spool files.
     public func historyKeys(of message: QueuedMessage) -> HistoryKeys {
