@@ -22,8 +22,8 @@ private func ledger(_ facts: ArraySlice<OwnedMailFact>) -> MailLedger {
     return ledger
 }
 
-/// The fixtures' and the corpus's logs: the SmarterMail sample server and the real Postfix log.
-private let inputs = [("smartermail", fixture("smartermail/Logs")), ("postfix", fixture("postfix/maillog"))]
+/// The fixtures' and the corpus's logs: the SmarterMail sample server and the real Postfix and Exim logs.
+private let inputs = [("smartermail", fixture("smartermail/Logs")), ("postfix", fixture("postfix/maillog")), ("exim", fixture("exim/log/mainlog"))]
 
 @Suite struct LedgerMergeTests {
     /// For random cuts of each log's facts into chunks, one ledger per chunk merged in order
