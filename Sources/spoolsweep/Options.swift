@@ -9,7 +9,7 @@ struct InputOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Server root, logs folder, spool folder, or single files.", valueName: "path"))
     var paths: [String] = []
 
-    @Option(help: ArgumentHelp("Force the server dialect instead of detecting it: smartermail or postfix.", valueName: "server"))
+    @Option(help: ArgumentHelp("Force the server dialect instead of detecting it: smartermail, postfix or exim.", valueName: "server"))
     var server: String?
 
     @Option(name: .customLong("local-domain"),
@@ -22,7 +22,7 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Output format: text, json or csv.")
     var format: OutputFormat = .text
 
-    @Option(help: ArgumentHelp("Threads to use (0: one per core): the logs are read in one share of their sessions and queue entries per thread, spool files in parallel, and a Postfix log's pflogsumm totals beside the rest. The output does not depend on it.", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads to use (0: one per core): the logs are read in one share of their sessions and queue entries per thread, spool files in parallel, and a Postfix or Exim log's pflogsumm or eximstats totals beside the rest. The output does not depend on it.", valueName: "n"))
     var threads = 0
 
     var selection: InputSelection {

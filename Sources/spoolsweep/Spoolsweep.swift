@@ -5,12 +5,14 @@ import SpoolsweepCore
 struct SpoolsweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spoolsweep",
-        abstract: "Spool forensics and spam clean-up for mail servers (SmarterMail, Postfix).",
+        abstract: "Spool forensics and spam clean-up for mail servers (SmarterMail, Postfix, Exim).",
         discussion: """
             Point spoolsweep at a server folder (or a copy of it): a SmarterMail root with Logs/ \
-            and Spool/, a logs folder, a spool folder, or single files; or a Postfix log \
-            (mail.log, maillog) and queue directory. With no path it looks in the standard \
-            locations (/var/lib/smartermail, /var/log/mail.log, /var/spool/postfix).
+            and Spool/, a logs folder, a spool folder, or single files; a Postfix log \
+            (mail.log, maillog) and queue directory; or an Exim mainlog (exim_mainlog on \
+            cPanel, main.log on Red Hat) and spool directory. With no path it looks in the \
+            standard locations (/var/lib/smartermail, /var/log/mail.log, /var/spool/postfix, \
+            /var/log/exim4/mainlog, /var/log/exim_mainlog, /var/spool/exim4, /var/spool/exim).
 
             A compromised mailbox, step by step:
               spoolsweep suspects /var/lib/smartermail         # who is sending the spam, and why
@@ -23,6 +25,10 @@ struct SpoolsweepCommand: ParsableCommand {
             live queue through postsuper (quarantine = hold, restore = release, purge = delete):
               spoolsweep suspects /var/log/mail.log /var/spool/postfix
               spoolsweep spool quarantine --auth '^sam@' /var/spool/postfix
+
+            On Exim, the same with the mainlog and the spool directory:
+              spoolsweep suspects /var/log/exim4/mainlog /var/spool/exim4
+              spoolsweep summary --date yesterday /var/log/exim4/mainlog
 
             Exit status: 0 success; 1 suspects found (--fail-on-suspect); 2 some input could not \
             be read, or some message could not be moved (warnings on standard error; the rest \

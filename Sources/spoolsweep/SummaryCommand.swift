@@ -12,6 +12,11 @@ struct SummaryCommand: ParsableCommand {
             logins. Examples:
               spoolsweep summary --date yesterday /var/lib/smartermail
               spoolsweep summary --since 2026-11-01 --until 2026-11-07 --format csv Logs/
+              spoolsweep summary /var/log/exim4/mainlog.1 /var/log/exim4/mainlog
+
+            For a Postfix log the report adds pflogsumm's totals, for an Exim log eximstats' \
+            (grand totals and per hour), each counted that tool's way, with notes where \
+            spoolsweep's own figures count differently. JSON: their server_totals.
 
             JSON: {server, period {from, until, first_entry, last_entry}, totals {accepted, \
             inbound, authenticated, relayed, recipients, bytes, local_deliveries, delivered, \

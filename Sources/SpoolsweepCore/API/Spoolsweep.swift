@@ -237,16 +237,23 @@ public enum Spoolsweep {
         var buffer: [UInt8] = []
         let report = SuspectReport(
             ledger: ledger, server: dialect.name, thresholds: thresholds, queued: queued,
-            topSubject: { key in
-                var counts: [String: Int] = [:]
+            readQueued: { key, queued in
+                var subjects: [String: Int] = [:], scripts: [String: Int] = [:]
                 for m in (contentByKey[key] ?? []).prefix(Self.subjectSample) {
                     switch Result(catching: { () throws(FileReadError) in try MessageContent.headers(of: m, buffer: &buffer) }) {
-                    case .success(let headers): counts[headers?.first("Subject")?.decoded ?? "", default: 0] += 1
+                    case .success(let headers):
+                        subjects[headers?.first("Subject")?.decoded ?? "", default: 0] += 1
+                        if let script = headers?.first("X-PHP-Originating-Script")?.decoded { scripts[script, default: 0] += 1 }
                     case .failure(.vanished): continue
                     case .failure(let error): diagnostics.warn(m.contentPath ?? m.id, error.reason)
                     }
                 }
-                return TrafficSummary.ranked(counts.map { ($0.key, $0.value) }, top: 1).first.map { ($0.name, $0.count) }
+                if let top = TrafficSummary.ranked(subjects.map { ($0.key, $0.value) }, top: 1).first {
+                    (queued.topSubject, queued.topSubjectCount) = (top.name, top.count)
+                }
+                if let top = TrafficSummary.ranked(scripts.map { ($0.key, $0.value) }, top: 1).first {
+                    (queued.topScript, queued.topScriptCount) = (top.name, top.count)
+                }
             },
             top: top, pathsText: pathsText)
         return (report, diagnostics)

@@ -55,6 +55,10 @@ public struct QueuedEvidence: Equatable, Sendable {
     /// The most frequent subject among the queued messages read, and how many carry it.
     public var topSubject: String?
     public var topSubjectCount = 0
+    /// The most frequent `X-PHP-Originating-Script` (`uid:script.php`, which PHP's mail() adds)
+    /// among them, and how many carry it: a hacked contact form's fingerprint.
+    public var topScript: String?
+    public var topScriptCount = 0
 }
 
 /// One sender spoolsweep thinks may be spamming, with every piece of evidence.
@@ -109,12 +113,12 @@ public struct SuspectReport: Sendable {
 
     /// - Parameters:
     ///   - queued: queued messages per sender (from the spool), if a spool was read.
-    ///   - topSubject: the dominant subject of a sender's queued messages; asked only for the
-    ///     suspects listed, since it means reading their messages' headers.
+    ///   - readQueued: fills in the dominant subject and PHP script of a sender's queued
+    ///     messages; asked only for the suspects listed, since it means reading their headers.
     ///   - pathsText: the paths as the user typed them, for the suggested commands.
     public init(
         ledger: MailLedger, server: String, thresholds: SuspectThresholds,
-        queued: [SenderKey: QueuedEvidence], topSubject: (SenderKey) -> (String, Int)?,
+        queued: [SenderKey: QueuedEvidence], readQueued: (SenderKey, inout QueuedEvidence) -> Void,
         top: Int, pathsText: String
     ) {
         self.server = server
@@ -141,10 +145,9 @@ public struct SuspectReport: Sendable {
         rank(&crossing)
         quietSenders = quiet
         suspects = crossing.map { s in
-            guard s.queued.messages > 0, let (subject, count) = topSubject(s.key) else { return s }
+            guard s.queued.messages > 0 else { return s }
             var q = s.queued
-            q.topSubject = subject
-            q.topSubjectCount = count
+            readQueued(s.key, &q)
             return Self.assess(s.key, ledger.evidence[s.key]!, ledger: ledger, thresholds: thresholds, queued: q, pathsText: pathsText)
         }
         nextSteps = suspects.map(\.nextCommand) + (suspects.isEmpty ? [] : ["spoolsweep spool shape \(pathsText)".trimmingTrailingSpace])
@@ -219,6 +222,9 @@ public struct SuspectReport: Sendable {
         if queued.messages > 0 {
             var text = "\(queued.messages) message\(queued.messages == 1 ? "" : "s") queued now (\(formatBytes(queued.bytes)))"
             if let s = queued.topSubject { text += ", most with subject \"\(s)\" (\(queued.topSubjectCount))" }
+            if let script = queued.topScript {
+                text += "; \(queued.topScriptCount) sent by the PHP script \"\(script)\" (X-PHP-Originating-Script)"
+            }
             add("queued", false, text)
         }
 

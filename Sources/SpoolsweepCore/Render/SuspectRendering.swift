@@ -79,6 +79,7 @@ extension SuspectReport: Report {
                     ("queued", .object([
                         ("messages", .int(s.queued.messages)), ("bytes", .int(s.queued.bytes)),
                         ("top_subject", .optional(s.queued.topSubject)), ("top_subject_messages", .int(s.queued.topSubjectCount)),
+                        ("top_script", .optional(s.queued.topScript)), ("top_script_messages", .int(s.queued.topScriptCount)),
                     ])),
                     ("next_command", .string(s.nextCommand)),
                 ])

@@ -12,7 +12,7 @@ private func fixture(_ name: String) -> String {
 private func figures(_ ledger: MailLedger, server: String) -> String {
     let summary = TrafficSummary(ledger: ledger, server: server, top: 0).json().rendered()
     let suspects = SuspectReport(ledger: ledger, server: server, thresholds: SuspectThresholds(), queued: [:],
-                                 topSubject: { _ in nil }, top: 0, pathsText: "").json().rendered()
+                                 readQueued: { _, _ in }, top: 0, pathsText: "").json().rendered()
     return summary + "\n" + suspects
 }
 
