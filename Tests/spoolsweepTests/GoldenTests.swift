@@ -99,7 +99,23 @@ struct ErrorTests {
 
     @Test func badRate() throws {
         let result = try CLI.run(["suspects", "--rate", "lots", "smartermail"])
-        #expect(result.stderr == "error: --rate: expected COUNT/DURATION such as 100/10m, got 'lots'\n")
+        #expect(result.stderr == "error: --rate: expected COUNT/DURATION with a unit (s, m, h, d, w) such as 100/10m, got 'lots'\n")
+        #expect(result.status == 64)
+    }
+
+    /// Option values out of range are refused with the option's name (exit 64), never an
+    /// overflow: huge ages and sizes, a negative one, a rate without a unit or with no window.
+    @Test(arguments: [
+        (["spool", "list", "--older-than", "999999999999999d"], "--older-than: expected a duration such as 90s, 30m, 2h or 3d, up to 36500d, got '999999999999999d'"),
+        (["spool", "list", "--younger-than=-5m"], "--younger-than: expected a duration such as 90s, 30m, 2h or 3d, up to 36500d, got '-5m'"),
+        (["spool", "list", "--min-size", "9999999999999999G"], "--min-size: expected a size such as 500, 10k, 2M or 1G (powers of 1024), up to 1T, got '9999999999999999G'"),
+        (["spool", "list", "--max-size", "99999999999999999999k"], "--max-size: expected a size such as 500, 10k, 2M or 1G (powers of 1024), up to 1T, got '99999999999999999999k'"),
+        (["suspects", "--rate", "50/10"], "--rate: expected COUNT/DURATION with a unit (s, m, h, d, w) such as 100/10m, got '50/10'"),
+        (["suspects", "--rate", "50/0m"], "--rate 50/0m: the window must be longer than 0"),
+    ])
+    func outOfRangeOptionValues(_ args: [String], _ message: String) throws {
+        let result = try CLI.run(args + ["smartermail"])
+        #expect(result.stderr == "error: \(message)\n")
         #expect(result.status == 64)
     }
 

@@ -58,14 +58,18 @@ public struct SpoolFilter: Sendable {
         }
         func duration(_ text: String?, _ option: String) throws(SpoolsweepError) -> Int64? {
             guard let text else { return nil }
-            guard let d = parseDuration(text), d >= 0 else { throw .badValue("\(option): expected a duration such as 90s, 30m, 2h or 3d, got '\(text)'") }
+            guard let d = parseDuration(text) else {
+                throw .badValue("\(option): expected a duration such as 90s, 30m, 2h or 3d, up to 36500d, got '\(text)'")
+            }
             return d
         }
         self.olderThan = try duration(olderThan, "--older-than")
         self.youngerThan = try duration(youngerThan, "--younger-than")
         func size(_ text: String?, _ option: String) throws(SpoolsweepError) -> Int? {
             guard let text else { return nil }
-            guard let s = parseSize(text) else { throw .badValue("\(option): expected a size such as 500, 10k, 2M or 1G, got '\(text)'") }
+            guard let s = parseSize(text) else {
+                throw .badValue("\(option): expected a size such as 500, 10k, 2M or 1G (powers of 1024), up to 1T, got '\(text)'")
+            }
             return s
         }
         self.minSize = try size(minSize, "--min-size")
@@ -74,14 +78,21 @@ public struct SpoolFilter: Sendable {
     }
 }
 
-/// Parses `500`, `10k`, `2M`, `1G` (powers of 1024).
+/// Parses `500`, `10k`, `2M`, `1G` (powers of 1024; a trailing `B` or `iB` is allowed); nil when
+/// malformed, negative or over 1 TiB (no message is larger: `LogFields.largestMessageSize`).
 public func parseSize(_ text: String) -> Int? {
-    guard let last = text.last else { return nil }
-    let units: [Character: Int] = ["k": 1024, "m": 1 << 20, "g": 1 << 30]
-    if let unit = units[Character(last.lowercased())] {
-        return Int(text.dropLast().filter { $0 != "b" && $0 != "B" }).map { $0 * unit }
+    var t = Substring(text)
+    if t.hasSuffix("iB") || t.hasSuffix("ib") { t = t.dropLast(2) } else if t.last == "B" || t.last == "b" { t = t.dropLast() }
+    guard let last = t.last else { return nil }
+    let units: [Character: Int] = ["k": 1024, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
+    var unit = 1
+    if let u = units[Character(last.lowercased())] {
+        t = t.dropLast()
+        unit = u
     }
-    return Int(text.filter { $0 != "b" && $0 != "B" })
+    guard t.first != "-", t.first != "+", let n = Int(t) else { return nil }
+    let (bytes, overflow) = n.multipliedReportingOverflow(by: unit)
+    return overflow || bytes > LogFields.largestMessageSize ? nil : bytes
 }
 
 /// A queued message that matched, with what a listing shows.

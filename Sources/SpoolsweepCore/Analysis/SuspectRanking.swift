@@ -20,10 +20,12 @@ public struct SuspectThresholds: Equatable, Sendable {
 
     /// Parses `N/DURATION`, e.g. `100/10m`, `500/1h`, `30/90s`.
     public mutating func setRate(_ text: String) throws(SpoolsweepError) {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let n = Int(parts[0]), n > 0, let w = parseDuration(String(parts[1])), w > 0 else {
-            throw .badValue("--rate: expected COUNT/DURATION such as 100/10m, got '\(text)'")
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let n = Int(parts[0]), n > 0, let unit = parts[1].last, unit.isLetter,
+              let w = parseDuration(String(parts[1])) else {
+            throw .badValue("--rate: expected COUNT/DURATION with a unit (s, m, h, d, w) such as 100/10m, got '\(text)'")
         }
+        guard w > 0 else { throw .badValue("--rate \(text): the window must be longer than 0") }
         rateCount = n
         rateWindow = w
     }
@@ -31,14 +33,22 @@ public struct SuspectThresholds: Equatable, Sendable {
     var rateText: String { "\(rateCount)/\(formatDuration(rateWindow))" }
 }
 
-/// Parses `90s`, `10m`, `2h`, `3d` (a bare number is seconds).
+/// The longest duration an option takes: 100 years.
+public let longestDuration: Int64 = 36_500 * 86_400
+
+/// Parses `90s`, `10m`, `2h`, `3d`, `1w` (a bare number is seconds); nil when malformed,
+/// negative or longer than `longestDuration`.
 public func parseDuration(_ text: String) -> Int64? {
     guard let last = text.last else { return nil }
     let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
-    if let unit = units[Character(last.lowercased())] {
-        return Int64(text.dropLast()).map { $0 * unit }
+    var number = Substring(text), unit: Int64 = 1
+    if let u = units[Character(last.lowercased())] {
+        number = number.dropLast()
+        unit = u
     }
-    return Int64(text)
+    guard number.first != "-", number.first != "+", let n = Int64(number) else { return nil }
+    let (seconds, overflow) = n.multipliedReportingOverflow(by: unit)
+    return overflow || seconds > longestDuration ? nil : seconds
 }
 
 func formatDuration(_ s: Int64) -> String {

@@ -36,6 +36,22 @@ enum LogFields {
         return s.slice((open + 1)..<close)
     }
 
+    /// The largest message size a log may give: 1 TiB (no mail server takes a message near it).
+    /// A larger figure is a corrupt field, read as absent, so that no total can overflow.
+    static let largestMessageSize = 1 << 40
+
+    /// A message size in bytes at `at` (decimal digits): nil when there are none, or when it
+    /// exceeds `largestMessageSize`; and where the digits end.
+    static func messageSize(_ s: UnsafeRawBufferPointer, at: Int) -> (value: Int?, end: Int)? {
+        var i = at, v = 0
+        while i < s.count, isDigit(s[i]) {
+            if v <= largestMessageSize { v = v * 10 + Int(s[i] - 0x30) }
+            i += 1
+        }
+        guard i > at else { return nil }
+        return (v <= largestMessageSize ? v : nil, i)
+    }
+
     /// Where `needle` last occurs in `s`.
     static func lastIndex(of needle: StaticString, in s: UnsafeRawBufferPointer) -> Int? {
         var found: Int?

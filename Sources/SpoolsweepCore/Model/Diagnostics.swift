@@ -11,7 +11,16 @@ public struct InputWarning: Equatable, Sendable {
 /// A run with any warning is *partial*: its figures are right for what was read, and the exit
 /// status tells a script so.
 public struct Diagnostics: Sendable {
-    public private(set) var warnings: [InputWarning] = []
+    private var listed: [InputWarning] = []
+    /// Warnings counted over lines (a field out of range), summed over the parts of a run.
+    private var tallies: [(path: String, reason: String, count: Int)] = []
+
+    /// Every warning: those given one by one, then the counted ones by file (the same whatever
+    /// the number of threads the counting was shared among).
+    public var warnings: [InputWarning] {
+        listed + tallies.sorted { ($0.path, $0.reason) < ($1.path, $1.reason) }
+            .map { InputWarning(path: $0.path, reason: "\($0.count) \($0.reason)") }
+    }
     /// Files read and used.
     public var filesRead = 0
     /// Files that are not a kind spoolsweep reads (other log kinds, notes): skipped, not a problem.
@@ -22,18 +31,33 @@ public struct Diagnostics: Sendable {
     public init() {}
 
     public mutating func warn(_ path: String, _ reason: String) {
-        warnings.append(InputWarning(path: path, reason: reason))
+        listed.append(InputWarning(path: path, reason: reason))
     }
 
-    public var isPartial: Bool { !warnings.isEmpty }
+    /// Counts `n` more lines of `path` with the problem `reason` (`line(s) with ...`): one
+    /// warning per file and reason, `n` summed over the whole run.
+    public mutating func tally(_ path: String, _ reason: String, _ n: Int) {
+        guard n > 0 else { return }
+        if let i = tallies.firstIndex(where: { $0.path == path && $0.reason == reason }) {
+            tallies[i].count += n
+        } else {
+            tallies.append((path, reason, n))
+        }
+    }
+
+    public var isPartial: Bool { !listed.isEmpty || !tallies.isEmpty }
 
     /// Adds what another part of the run (another thread's slice) saw, after this one's.
     mutating func append(_ other: Diagnostics) {
-        warnings += other.warnings
+        listed += other.listed
+        for t in other.tallies { tally(t.path, t.reason, t.count) }
         filesRead += other.filesRead
         filesSkipped += other.filesSkipped
         linesUnrecognised += other.linesUnrecognised
     }
+
+    /// The reason tallied for a message size over `LogFields.largestMessageSize`.
+    static func oversizedReason(_ field: String) -> String { "line(s) with a message size over 1 TiB (\(field)), read as 0" }
 
     /// Turns what the line reader saw into warnings.
     mutating func report(_ stats: LineStats, path: String, unrecognised: Int) {

@@ -105,9 +105,8 @@ public struct EximDialect: MailServerDialect {
         forEachEntry(layout, share: share, diagnostics: &diagnostics) { entry, _ in
             log.read(entry, share: share, into: &sink)
         } endOfFile: { path, diagnostics in
-            let bad = log.badNumbers - badBefore
-            badBefore = log.badNumbers
-            if bad > 0 { diagnostics.warn(path, "\(bad) arrival line\(bad == 1 ? "" : "s") with an out-of-range size (S=), read as 0") }
+            diagnostics.tally(path, Diagnostics.oversizedReason("S="), log.badSizes - badBefore)
+            badBefore = log.badSizes
         }
         log.finish(into: &sink)
     }
@@ -125,8 +124,8 @@ public struct EximDialect: MailServerDialect {
     }
 
     /// Calls `body` with every Exim entry of the layout's logs (and its whole line), oldest file
-    /// first, and `endOfFile` after each file that could be read. Only `share`'s first part
-    /// reports on the files.
+    /// first, and `endOfFile` after each file that could be read (in every share: for what the
+    /// share's own lines held). Only `share`'s first part reports on the files.
     private func forEachEntry(
         _ layout: ServerLayout, share: LogShare, diagnostics: inout Diagnostics,
         _ body: (EximEntry, UnsafeRawBufferPointer) -> Void, endOfFile: (String, inout Diagnostics) -> Void
@@ -143,10 +142,8 @@ public struct EximDialect: MailServerDialect {
                     }
                     body(entry, line.bytes)
                 }
-                if share.reportsFiles {
-                    diagnostics.report(stats, path: path, unrecognised: unrecognised)
-                    endOfFile(path, &diagnostics)
-                }
+                if share.reportsFiles { diagnostics.report(stats, path: path, unrecognised: unrecognised) }
+                endOfFile(path, &diagnostics)
             } catch {
                 if share.reportsFiles { diagnostics.warn(path, error.reason) }
             }

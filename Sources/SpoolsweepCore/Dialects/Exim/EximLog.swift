@@ -125,8 +125,8 @@ struct EximLogReader {
     }
 
     private var messages = KeyTable<EximID, Message>()
-    /// Lines whose number fields were out of range (read as absent), for the file's warning.
-    private(set) var badNumbers = 0
+    /// This share's arrival lines whose size was out of range (read as 0), for the warning.
+    private(set) var badSizes = 0
     /// The last cPanel `cwd=` line (the folder a local submission came from) and its pid.
     private var lastCwd: [UInt8] = []
     private var lastCwdPid: [UInt8] = []
@@ -247,7 +247,7 @@ struct EximLogReader {
         var size = 0
         var recipientsStart: Int?
         var fields = EximFields.Scanner(text, from: senderEnd)
-        var sawSize = false
+        var sawSize = false, badSize = false
         while let (key, value) = fields.next() {
             if key.matches("for") { recipientsStart = fields.position; break }
             if sawSize { continue } // id=, T= and the rest: the sender's text
@@ -263,7 +263,7 @@ struct EximLogReader {
                 account = EximFields.account(value)
             } else if key.matches("S=") {
                 sawSize = true
-                if let n = EximFields.number(value) { size = n } else { badNumbers += 1 }
+                if let (n, end) = LogFields.messageSize(value, at: 0), end == value.count, let n { size = n } else { badSize = true }
             }
         }
         if let ip, let account, share.owns(ip) {
@@ -272,6 +272,7 @@ struct EximLogReader {
             }
         }
         guard share.owns(id) else { return }
+        if badSize { badSizes += 1 }
         // A local submission's "client": the script folder cPanel logged just before, or the user.
         var client: [UInt8] = []
         if ip == nil {
@@ -444,12 +445,6 @@ enum EximFields {
     static func account(_ value: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         guard let colon = value.index(of: 0x3A), colon + 1 < value.count else { return nil }
         return value.dropFirst(colon + 1)
-    }
-
-    /// A byte count or other non-negative number that fits (at most 15 digits: below a petabyte).
-    static func number(_ value: UnsafeRawBufferPointer) -> Int? {
-        guard value.count <= 15 else { return nil }
-        return value.decimalValue
     }
 
     /// Where the word at `at` ends (a blank, or the end).

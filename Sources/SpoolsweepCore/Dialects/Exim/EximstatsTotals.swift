@@ -45,8 +45,8 @@ struct EximstatsTotals {
             received += 1
             var size = 0
             // eximstats takes the first " S=digits" (a HELO could hold one: see the notes).
-            if let s = text.index(of: " S="), let (_, end) = text.decimal(at: s + 3), end == text.count || text[end] == 0x20,
-               let v = EximFields.number(text.slice((s + 3)..<end)) { size = v }
+            if let s = text.index(of: " S="), let (v, end) = LogFields.messageSize(text, at: s + 3), end == text.count || text[end] == 0x20,
+               let v { size = v }
             receivedBytes &+= size
             _ = sendingHosts.id(Self.host(text))
             hours[h][0] += 1

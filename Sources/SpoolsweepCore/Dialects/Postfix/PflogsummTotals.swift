@@ -221,7 +221,7 @@ struct PflogsummTotals {
         let whenceID = t.whence
         t.whence = -1
         t.bytesCounted = true
-        bytesReceived += size
+        bytesReceived &+= size
         // The sender: as written, the domain part lower-cased; "from=<>" for the null sender.
         normalise(address.count == 0 ? nil : address)
         let domain: Int32 = scratch.withUnsafeBytes { s in
@@ -244,7 +244,7 @@ struct PflogsummTotals {
         }
         if Int(domain) == receivedRows.count { receivedRows.append(ReceivedRow()) }
         receivedRows[Int(domain)].messages += 1
-        receivedRows[Int(domain)].bytes += size
+        receivedRows[Int(domain)].bytes &+= size
         t.senderDomain = domain
     }
 
@@ -269,10 +269,10 @@ struct PflogsummTotals {
             hours[hour].delivered += 1
             delivered += 1
             let size = qid.isValid ? tracks[qid]?.size ?? 0 : 0
-            bytesDelivered += size
+            bytesDelivered &+= size
             if deliveryRows[domain].sent == 0 { recipientDomains += 1 }
             deliveryRows[domain].sent += 1
-            deliveryRows[domain].bytes += size
+            deliveryRows[domain].bytes &+= size
             deliveryRows[domain].totalDelay += d.delay
             deliveryRows[domain].maxDelay = max(deliveryRows[domain].maxDelay, d.delay)
         } else if Self.equal(d.status, Self.deferredWord) {
@@ -342,10 +342,10 @@ struct PflogsummTotals {
         received -= 1
         hours[Int(t.hour)].received -= 1
         if t.bytesCounted {
-            bytesReceived -= t.size
+            bytesReceived &-= t.size
             if t.senderDomain >= 0 {
                 receivedRows[Int(t.senderDomain)].messages -= 1
-                receivedRows[Int(t.senderDomain)].bytes -= t.size
+                receivedRows[Int(t.senderDomain)].bytes &-= t.size
             }
         }
         t.whence = -1
@@ -389,8 +389,8 @@ struct PflogsummTotals {
         while let f = text.index(of: fromSize, from: from) {
             from = f + 1
             if let close = text.index(of: 0x3E, from: f + fromSize.count), text.matches(sizeMark, at: close),
-               let (size, _) = text.decimal(at: close + sizeMark.count) {
-                return (text.slice((f + fromSize.count)..<close), size)
+               let (size, _) = LogFields.messageSize(text, at: close + sizeMark.count) {
+                return (text.slice((f + fromSize.count)..<close), size ?? 0) // out of range: warned by the facts' reader
             }
         }
         return nil

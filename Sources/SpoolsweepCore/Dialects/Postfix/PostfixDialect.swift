@@ -98,7 +98,11 @@ public struct PostfixDialect: MailServerDialect {
         _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics
     ) {
         var log = PostfixLogReader()
-        forEachEntry(layout, share: share, diagnostics: &diagnostics) { log.read($0, share: share, into: &sink) }
+        var badBefore = 0
+        forEachEntry(layout, share: share, diagnostics: &diagnostics) { log.read($0, share: share, into: &sink) } endOfFile: { path, diagnostics in
+            diagnostics.tally(path, Diagnostics.oversizedReason("size="), log.badSizes - badBefore)
+            badBefore = log.badSizes
+        }
         log.finish(into: &sink)
     }
 
@@ -110,12 +114,16 @@ public struct PostfixDialect: MailServerDialect {
         var unused = Diagnostics() // the same files as the facts': their problems are reported there
         forEachEntry(layout, share: .all, diagnostics: &unused) { e in
             if range?.contains(e.time) ?? true { totals.read(e) }
-        }
+        } endOfFile: { _, _ in }
         return totals.serverTotals
     }
 
-    /// Calls `body` with every Postfix entry of the layout's logs, oldest file first.
-    private func forEachEntry(_ layout: ServerLayout, share: LogShare, diagnostics: inout Diagnostics, _ body: (PostfixEntry) -> Void) {
+    /// Calls `body` with every Postfix entry of the layout's logs, oldest file first, and
+    /// `endOfFile` after each file that could be read (in every share).
+    private func forEachEntry(
+        _ layout: ServerLayout, share: LogShare, diagnostics: inout Diagnostics, _ body: (PostfixEntry) -> Void,
+        endOfFile: (String, inout Diagnostics) -> Void
+    ) {
         let reader = LineReader()
         for path in layout.logFiles {
             // Classic timestamps have no year: the file's modification time gives it.
@@ -134,6 +142,7 @@ public struct PostfixDialect: MailServerDialect {
                     body(entry)
                 }
                 if share.reportsFiles { diagnostics.report(stats, path: path, unrecognised: unrecognised) }
+                endOfFile(path, &diagnostics)
             } catch {
                 if share.reportsFiles { diagnostics.warn(path, error.reason) }
             }

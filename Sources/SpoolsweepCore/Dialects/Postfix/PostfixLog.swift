@@ -134,6 +134,8 @@ struct PostfixLogReader {
     }
 
     private var messages = KeyTable<UnsafeRawBufferPointer.QueueID, Message>()
+    /// This share's `size=` fields out of range (read as absent), for the warning.
+    private(set) var badSizes = 0
 
     private static let client: StaticString = "client=", saslUsername: StaticString = "sasl_username="
     private static let from: StaticString = "from=<", size: StaticString = "size=", to: StaticString = "to=<"
@@ -214,7 +216,11 @@ struct PostfixLogReader {
                 }
                 return
             }
-            let size = rest.index(of: Self.size).flatMap { rest.decimal(at: $0 + Self.size.count)?.value }
+            var size: Int?
+            if let s = rest.index(of: Self.size), let (n, _) = LogFields.messageSize(rest, at: s + Self.size.count) {
+                if n == nil { badSizes += 1 }
+                size = n
+            }
             messages[qid]!.sent(by: Self.angled(rest.dropFirst(Self.from.count - 1)), size: size)
         } else if rest.matches(Self.to), let st = rest.index(of: Self.status) {
             let recipient = Self.angled(rest.dropFirst(Self.to.count - 1))

@@ -102,12 +102,16 @@ public struct SmarterMailDialect: MailServerDialect {
         var delivery = SmarterMailDeliveryReader()
         var admin = SmarterMailAdminReader()
         admin.daysWithSMTPLog = Set(files.filter { $0.kind == .smtp }.map(\.day))
+        var badBefore = 0
         forEachEntry(files, share: share, diagnostics: &diagnostics) { kind, entry in
             switch kind {
             case .smtp: return smtp.read(entry, into: &sink)
             case .delivery: return delivery.read(entry, into: &sink)
             case .administrative: return admin.read(entry, into: &sink)
             }
+        } endOfFile: { path, diagnostics in
+            diagnostics.tally(path, Diagnostics.oversizedReason("Received message size"), smtp.badSizes - badBefore)
+            badBefore = smtp.badSizes
         }
         smtp.finish(into: &sink)
     }
@@ -152,7 +156,8 @@ public struct SmarterMailDialect: MailServerDialect {
     /// are skipped); `body` returns false for an entry it does not recognise. Only `share`'s
     /// first part reports on the files.
     private func forEachEntry(
-        _ files: [LogFile], share: LogShare, diagnostics: inout Diagnostics, _ body: (SmarterMailLogKind, SmarterMailEntry) -> Bool
+        _ files: [LogFile], share: LogShare, diagnostics: inout Diagnostics, _ body: (SmarterMailLogKind, SmarterMailEntry) -> Bool,
+        endOfFile: (String, inout Diagnostics) -> Void
     ) {
         let reader = LineReader()
         for file in files {
@@ -172,6 +177,7 @@ public struct SmarterMailDialect: MailServerDialect {
                     if !body(file.kind, entry) { unrecognised += 1 }
                 }
                 if share.reportsFiles { diagnostics.report(stats, path: file.path, unrecognised: unrecognised) }
+                endOfFile(file.path, &diagnostics)
             } catch {
                 if share.reportsFiles { diagnostics.warn(file.path, error.reason) }
             }

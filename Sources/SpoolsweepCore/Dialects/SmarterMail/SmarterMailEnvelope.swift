@@ -61,16 +61,17 @@ enum SmarterMailEnvelope {
         var current: Int?
         var pm: Bool?
         for c in text.utf8 {
-            if isDigit(c) { current = (current ?? 0) * 10 + Int(c - 0x30); continue }
+            // Capped: a field of 20 digits is out of range, not an overflow.
+            if isDigit(c) { current = min((current ?? 0) * 10 + Int(c - 0x30), 1_000_000_000); continue }
             if let n = current { numbers.append(n); current = nil }
             if c == 0x50 || c == 0x70 { pm = true } else if c == 0x41 || c == 0x61 { pm = false }
         }
         if let n = current { numbers.append(n) }
         guard numbers.count >= 5, (1...12).contains(numbers[0]), (1...31).contains(numbers[1]),
-              numbers[2] >= 1970 else { return nil }
+              (1970...9999).contains(numbers[2]) else { return nil }
         var hour = numbers[3]
         if let pm { hour = hour % 12 + (pm ? 12 : 0) }
-        guard hour < 24, numbers[4] < 60 else { return nil }
+        guard hour < 24, numbers[4] < 60, numbers.count <= 5 || numbers[5] < 1_000_000_000 else { return nil }
         return LocalTime(year: numbers[2], month: numbers[0], day: numbers[1], hour: hour,
                          minute: numbers[4], second: numbers.count > 5 ? min(numbers[5], 59) : 0)
     }

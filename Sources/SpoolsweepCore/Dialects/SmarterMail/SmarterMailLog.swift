@@ -93,6 +93,8 @@ struct SmarterMailEntry {
 /// rejections. A session is one client IP's: with the work shared, one share keeps all the
 /// sessions of an IP (`SmarterMailLogKind.shareKey`), so its logins stay in order.
 struct SmarterMailSMTPReader {
+    /// This share's `Received message size:` lines out of range (read as absent), for the warning.
+    private(set) var badSizes = 0
     private enum Command { case other, auth, mail, rcpt, data }
 
     private struct Session {
@@ -197,6 +199,7 @@ struct SmarterMailSMTPReader {
         linesSinceSweep += 1
         if linesSinceSweep >= 65_536 { sweep(before: t.seconds - Self.idleSeconds, into: &sink) }
 
+        if text.matches(Self.sizeLine), let (n, _) = LogFields.messageSize(text, at: Self.sizeLine.count), n == nil { badSizes += 1 }
         Self.line(text, at: t, ip: ipBytes, id: idBytes, slot: &sessions[sid], spare: &spare, into: &sink)
         return true
     }
@@ -253,7 +256,8 @@ struct SmarterMailSMTPReader {
             session.authPending = false
             login(session, at: t, account: account, success: true, into: &sink)
         } else if text.matches(Self.sizeLine) {
-            if let (n, _) = text.decimal(at: Self.sizeLine.count) { session.size = n }
+            // Out of range: read as absent (counted by `read`).
+            if let (n, _) = LogFields.messageSize(text, at: Self.sizeLine.count), let n { session.size = n }
             accept(&session, at: t)
         } else if text.matches(Self.wroteHdr) {
             // "... HDR file. (C:/SmarterMail/Spool/SubSpool3/706173251002.hdr)"

@@ -132,7 +132,7 @@ import Testing
 
             """)
         #expect(facts.count == 1)
-        #expect(diagnostics.warnings.map(\.reason) == ["1 arrival line with an out-of-range size (S=), read as 0"])
+        #expect(diagnostics.warnings.map(\.reason) == ["1 line(s) with a message size over 1 TiB (S=), read as 0"])
     }
 
     /// The corpus log of a real Exim 4.96 (fixtures/exim/GROUND_TRUTH.md): 257 arrivals, per

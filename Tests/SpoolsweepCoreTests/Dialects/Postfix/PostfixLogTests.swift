@@ -63,6 +63,16 @@ import Testing
         ])
     }
 
+    /// A `size=` over 1 TiB (here the largest Int64) is a warning, read as absent; no total
+    /// overflows, pflogsumm's included.
+    @Test func aSizeOverOneTebibyteIsAWarningNotATrap() throws {
+        let (ledger, diagnostics, dir) = try read(Self.message.replacingAll("size=958", "size=9223372036854775807"))
+        #expect(diagnostics.warnings == [InputWarning(path: dir.path + "/mail.log", reason: "1 line(s) with a message size over 1 TiB (size=), read as 0")])
+        #expect(ledger.totals.messages == 1 && ledger.totals.bytes == 0)
+        let summary = try Spoolsweep.summary(InputSelection(paths: [dir.path + "/mail.log"]), range: nil, top: 0).0
+        #expect(summary.serverTotals?["bytes received"] == 0)
+    }
+
     @Test func rfc3339TimestampsAndInstanceTags() throws {
         let text = Self.message
             .replacingAll("Nov 29 03:15:20", "2026-11-29T03:15:20.250000+01:00")

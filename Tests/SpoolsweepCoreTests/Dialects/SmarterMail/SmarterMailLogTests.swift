@@ -730,3 +730,31 @@ private extension String {
         #expect(day.diagnostics.warnings.isEmpty)
     }
 }
+
+/// Numbers read from a log are range-checked: a corrupt one is a warning naming the file and
+/// the field, the run goes on, and the figures are the same whatever the threads.
+@Suite struct SmarterMailLogNumberTests {
+    @Test(arguments: [1, 3])
+    func aSizeOverOneTebibyteIsAWarningNotATrap(_ threads: Int) throws {
+        let smtp = """
+        10:00:00.300 [192.0.2.10][1001] cmd: MAIL FROM:<alice@remote.test>
+        10:00:00.400 [192.0.2.10][1001] cmd: RCPT TO:<bob@northwind.test>
+        10:00:01 [192.0.2.10][1001] Received message size: 9223372036854775807 bytes
+        10:00:01.020 [192.0.2.10][1001] rsp: 250 OK
+        10:00:02.000 [192.0.2.10][1001] cmd: QUIT
+        10:00:03.300 [192.0.2.11][1002] cmd: MAIL FROM:<carol@remote.test>
+        10:00:03.400 [192.0.2.11][1002] cmd: RCPT TO:<bob@northwind.test>
+        10:00:04 [192.0.2.11][1002] Received message size: 99999999999999999999999 bytes
+        10:00:04.020 [192.0.2.11][1002] rsp: 250 OK
+        10:00:05.000 [192.0.2.11][1002] cmd: QUIT
+
+        """
+        let dir = try logs([("2026.11.28-smtpLog.log", smtp)])
+        var input = InputSelection(paths: [dir.path])
+        input.threads = threads
+        let run = try Spoolsweep.readLogs(input, range: nil)
+        #expect(run.diagnostics.warnings == [InputWarning(path: dir.path + "/2026.11.28-smtpLog.log",
+                                                          reason: "2 line(s) with a message size over 1 TiB (Received message size), read as 0")])
+        #expect(run.ledger.totals.messages == 2 && run.ledger.totals.bytes == 0)
+    }
+}

@@ -120,6 +120,23 @@ dmarcResult: Skipped (Authenticated)
         #expect(messages.map(\.sessionID) == [nil, nil])
     }
 
+    /// Dates of 20 digits or a year past 9999 (`creationdate:`, the date of `retry:`) are no
+    /// date, not an overflow: the message is still listed.
+    @Test func outOfRangeDatesAreNoDate() throws {
+        let s = try SpoolFixture("spool-dates")
+        try s.file("20324046.hdr", "Written \r\n<a@b.test>\r\nevents@tailspin.test\r\ncreationdate: 11/28/99999999999999999999 17:41:10\r\nretry: 2;11/28/1000000000 10:00:00\r\n\r\n")
+        try s.file("20324046.eml", eml)
+        try s.file("38973624.hdr", "Written \r\n<a@b.test>\r\nevents@tailspin.test\r\ncreationdate: 99999999999999999999/28/2026 17:41:10\r\n\r\n")
+        try s.file("38973624.eml", eml)
+        #expect(SmarterMailEnvelope.parseDate("11/28/99999999999999999999 17:41:10") == nil)
+        #expect(SmarterMailEnvelope.parseDate("11/28/10000 17:41:10") == nil)
+        #expect(SmarterMailEnvelope.parseDate("11/28/2026 17:41:99999999999999999999") == nil)
+        #expect(SmarterMailEnvelope.parseDate("11/28/2026 5:41:10 PM") == LocalTime(year: 2026, month: 11, day: 28, hour: 17, minute: 41, second: 10))
+        let (messages, _) = try s.read()
+        #expect(messages.map(\.id) == ["20324046", "38973624"])
+        #expect(messages[0].attempts == 2 && messages[0].nextAttempt == nil)
+    }
+
     @Test func failedState() throws {
         let s = try SpoolFixture("spool-failed")
         try s.file("79047012.hdr", "Failed \r\nnews@relecloud.test\r\nolivia@northwind.test\r\ncreationdate: 11/28/2026 17:41:10\r\n\r\n")
