@@ -5,6 +5,8 @@
 #                   exim, eximstats, exiqgrep; no daemon, nothing installed)
 #   make install    binary and man page under PREFIX (default /usr/local)
 #   make man        regenerate man/spoolsweep.1 from the command definitions
+#   make fuzz       the mutation fuzzer at length: 50,000 mutants of each kind, a new seed each run
+#                   (FUZZ_SEED=N to repeat one; make test runs 600 of each, seeded)
 #   make bench      bench/run: the benchmark of issue #5 on generated data (summary vs pflogsumm, wc, cat;
 #                   spool list --body vs rg; suspects; quarantine), release build in .build-bench,
 #                   writes bench/RESULTS.md. `make bench BENCH_ARGS=--quick` for a smoke run.
@@ -15,7 +17,7 @@ SAMPLE_NOW := 2026-11-28T18:00:00
 MAN_DATE := 2026-11-29
 RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 
-.PHONY: deps peers demo build release test install man bench clean
+.PHONY: deps peers demo build release test fuzz install man bench clean
 
 deps:
 	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
@@ -61,6 +63,10 @@ peers:
 test: deps peers
 	swift build --build-tests
 	swift test
+
+fuzz: deps peers
+	swift build --build-tests
+	FUZZ_MUTANTS=$${FUZZ_MUTANTS:-50000} FUZZ_SEED=$${FUZZ_SEED:-$$(date +%s)} swift test --skip-build --filter MutationFuzzTests
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
