@@ -299,7 +299,7 @@ public final class QuarantineStore {
         if message.beingWritten { return (nil, "being written by the server (state \(message.state))", nil) }
         if let control {
             guard control.isValidID(message.id) else { return (nil, nil, "'\(message.id)' is not a queue id \(control.tool) takes") }
-            if operation == .quarantine && message.queue == control.holdQueue { return (nil, "already on hold (not put there by spoolsweep)", nil) }
+            if operation == .quarantine && message.queue == control.holdQueue { return (nil, control.alreadyHeld, nil) }
         }
         let nowUnix = Int(time(nil))
         var files: [JournalFile] = []

@@ -17,6 +17,8 @@ public protocol QueueControl: Sendable {
     var tool: String { get }
     /// The queue folder that holds quarantined messages: `hold`.
     var holdQueue: String { get }
+    /// Why a message already in `holdQueue` is not taken into a quarantine batch.
+    var alreadyHeld: String { get }
     /// How a queue file holds the message, for filters on a held message's content.
     var contentEncoding: ContentEncoding { get }
     /// Whether `id` may be handed to the command: a queue id and nothing else.
@@ -31,6 +33,8 @@ public protocol QueueControl: Sendable {
 }
 
 extension QueueControl {
+    public var alreadyHeld: String { "already on hold (not put there by spoolsweep)" }
+
     /// Whether a message the command acted on is where `operation` puts it.
     func reached(_ operation: JournalOperation, _ place: QueueLocation?) -> Bool {
         switch operation {
