@@ -24,6 +24,12 @@ struct SpoolsweepCommand: ParsableCommand {
               spoolsweep suspects /var/log/mail.log /var/spool/postfix
               spoolsweep spool quarantine --auth '^sam@' /var/spool/postfix
 
+            On Exim, the spool commands read the spool directory (input/, split or not) and \
+            change the live queue through exim (quarantine = freeze -Mf, restore = thaw -Mt, \
+            purge = -Mrm; --frozen lists what is frozen):
+              spoolsweep spool list --frozen /var/spool/exim4
+              spoolsweep spool quarantine --subject '^Invoice overdue' /var/spool/exim4
+
             Exit status: 0 success; 1 suspects found (--fail-on-suspect); 2 some input could not \
             be read, or some message could not be moved (warnings on standard error; the rest \
             was done); 3 both; 64 bad option or pattern; 66 no such path, or not a known server \

@@ -19,6 +19,8 @@ public protocol QueueControl: Sendable {
     var holdQueue: String { get }
     /// Why a message already in `holdQueue` is not taken into a quarantine batch.
     var alreadyHeld: String { get }
+    /// How its quarantine and restore read in reports.
+    var holdWords: HoldWords { get }
     /// How a queue file holds the message, for filters on a held message's content.
     var contentEncoding: ContentEncoding { get }
     /// Whether `id` may be handed to the command: a queue id and nothing else.
@@ -34,6 +36,7 @@ public protocol QueueControl: Sendable {
 
 extension QueueControl {
     public var alreadyHeld: String { "already on hold (not put there by spoolsweep)" }
+    public var holdWords: HoldWords { HoldWords() }
 
     /// Whether a message the command acted on is where `operation` puts it.
     func reached(_ operation: JournalOperation, _ place: QueueLocation?) -> Bool {
@@ -43,6 +46,19 @@ extension QueueControl {
         case .purge: place == nil
         }
     }
+}
+
+/// What a server's command does to quarantine and restore, in reports: Postfix puts on hold and
+/// releases, Exim freezes and thaws.
+public struct HoldWords: Sendable, Equatable {
+    /// `put on hold`: what quarantine does.
+    public var hold = "put on hold"
+    /// `released from hold`: what restore does.
+    public var release = "released from hold"
+    /// `on hold in the queue`: where quarantined messages are.
+    public var held = "on hold in the queue"
+    public init() {}
+    public init(hold: String, release: String, held: String) { (self.hold, self.release, self.held) = (hold, release, held) }
 }
 
 /// Runs a program and collects its output: standard input from memory, standard output and

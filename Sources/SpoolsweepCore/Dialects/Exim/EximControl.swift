@@ -9,6 +9,7 @@ public struct EximControl: QueueControl {
     public let holdQueue = "frozen"
     public let contentEncoding = ContentEncoding.eximSpool
     public var alreadyHeld: String { "already frozen (not frozen by spoolsweep)" }
+    public var holdWords: HoldWords { HoldWords(hold: "frozen", release: "thawed", held: "frozen in the queue") }
     /// The spool directory spoolsweep read (`/var/spool/exim4`).
     public let spoolDirectory: String
     /// `--queue-tool`: the exim binary; `exim` or `exim4` in `$PATH`, `/usr/sbin` when nil.
