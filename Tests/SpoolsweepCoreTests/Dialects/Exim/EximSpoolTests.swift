@@ -234,6 +234,56 @@ private final class SpoolFixture {
         #expect(diagnostics.warnings == [InputWarning(path: header, reason: "bad recipient line")])
     }
 
+    /// A message delivered (its files removed by Exim) between the listing and the reading is
+    /// left out without a warning.
+    @Test func aMessageVanishingAfterTheListingIsLeftOut() throws {
+        let s = try SpoolFixture("exim-vanish")
+        let (header, data) = try s.copy("1xXVaT-0007iM-0L")
+        let (otherHeader, _) = try s.copy("1xXVWl-0007Mm-1F")
+        var walker = EximSpoolWalker()
+        let items = walker.list(spoolDirectory: s.root)
+        #expect(items.map(\.id) == ["1xXVWl-0007Mm-1F", "1xXVaT-0007iM-0L"])
+        unlink(header); unlink(data) // delivered: both gone
+        unlink(otherHeader)          // -H removed first, -D still there
+        var seen: [QueuedMessage] = []
+        for item in items { walker.read(item) { seen.append($0) } }
+        #expect(seen.isEmpty)
+        #expect(walker.diagnostics.warnings == [])
+    }
+
+    /// `-spool_file_wireformat`: the -D has CRLF line ends, and so has the message rebuilt.
+    @Test func wireFormatMessagesAreCRLFThroughout() throws {
+        let s = try SpoolFixture("exim-wire")
+        try s.dir.folder("exim4/input/B")
+        let id = "1qDO9M-0003B3-2p"
+        try s.dir.write("exim4/input/B/\(id)-H", """
+            \(id)-H
+            nobody 9999 9999
+            <nobody@test.ex>
+            1687693404 0
+            -spool_file_wireformat
+            XX
+            1
+            a@test.ex
+
+            014  Subject: test
+            023T To: a@test.ex,
+             b@test
+
+            """)
+        try s.dir.write("exim4/input/B/\(id)-D", "\(id)-D\nline one\r\nline two\r\n")
+        let (messages, diagnostics) = walk(s.root)
+        #expect(diagnostics.warnings == [])
+        let m = try #require(messages.first)
+        var buffer: [UInt8] = [], folder = MessageContent.OpenFolder()
+        let headers = try #require(try MessageContent.whole(m, into: &buffer))
+        #expect(String(decoding: buffer, as: UTF8.self) == "Subject: test\r\nTo: a@test.ex,\r\n b@test\r\n\r\nline one\r\nline two\r\n")
+        #expect(headers.first("To")?.decoded == "a@test.ex, b@test")
+        let start = try #require(try MessageContent.body(of: m, into: &buffer, folder: &folder))
+        #expect(String(decoding: buffer[start...], as: UTF8.self) == "line one\r\nline two\r\n")
+        #expect(m.size == 14 + 23 + 20 + 1)
+    }
+
     /// A -J journal or a temporary -H beside a message: Exim is working on it.
     @Test func journalsAndTemporariesMarkAMessageBusy() throws {
         let s = try SpoolFixture("exim-busy")
