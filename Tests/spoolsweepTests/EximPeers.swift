@@ -42,10 +42,8 @@ struct EximPeers {
     /// A fresh copy of fixtures/exim/spool/exim4 owned by Debian-exim, and a configuration whose
     /// spool_directory is it (or `spoolDirectory`).
     init(_ name: String, spoolDirectory: URL? = nil) throws {
-        _ = CLI.sampleCopy // makes the temporary folder removed at exit
-        base = URL(fileURLWithPath: CLI.sampleFolderPath).appendingPathComponent("exim-\(name)")
+        base = try CLI.freshFolder("exim-\(name)")
         let fm = FileManager.default
-        try? fm.removeItem(at: base)
         try fm.createDirectory(at: base.appendingPathComponent("log"), withIntermediateDirectories: true)
         try fm.copyItem(at: CLI.root.appendingPathComponent("fixtures/exim/spool/exim4"), to: spool)
         try "root:x:0:0:root:/root:/bin/sh\nDebian-exim:x:\(Self.uid):\(Self.gid)::\(base.path):/bin/false\n"

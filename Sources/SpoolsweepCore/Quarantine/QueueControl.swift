@@ -94,6 +94,21 @@ enum ToolRun {
         return Result(status: exit, lines: lines)
     }
 
+    /// `--queue-tool`'s program when given (it must be an executable file), else the first of
+    /// `names` found in `$PATH` or `fallbacks`; `missing` says what to do when none is.
+    static func tool(_ command: String?, names: [String], fallbacks: [String], missing: String) throws(SpoolsweepError) -> String {
+        if let command {
+            guard access(command, X_OK) == 0, FileSystem.kind(command) != .folder else {
+                throw .badValue("--queue-tool \(command): not an executable file")
+            }
+            return command
+        }
+        for name in names {
+            if let found = find(name, fallbacks: fallbacks) { return found }
+        }
+        throw .badValue(missing)
+    }
+
     /// The program `name` in the folders of `$PATH`, then in `fallbacks`.
     static func find(_ name: String, fallbacks: [String]) -> String? {
         let path = getenv("PATH").map { String(cString: $0) } ?? ""

@@ -45,17 +45,8 @@ public struct EximControl: QueueControl {
     private var configArguments: [String] { configFile.map { ["-C", $0] } ?? [] }
 
     private func exim() throws(SpoolsweepError) -> String {
-        if let command {
-            guard access(command, X_OK) == 0, FileSystem.kind(command) != .folder else {
-                throw .badValue("--queue-tool \(command): not an executable file")
-            }
-            return command
-        }
-        let places = ["/usr/sbin", "/usr/local/sbin", "/usr/exim/bin"]
-        guard let found = ToolRun.find("exim", fallbacks: places) ?? ToolRun.find("exim4", fallbacks: places) else {
-            throw .badValue("exim not found in $PATH or /usr/sbin: a live Exim queue is changed through it (give --queue-tool PATH); for a copy of the spool with Exim not running on it, add --offline")
-        }
-        return found
+        try ToolRun.tool(command, names: ["exim", "exim4"], fallbacks: ["/usr/sbin", "/usr/local/sbin", "/usr/exim/bin"],
+                         missing: "exim not found in $PATH or /usr/sbin: a live Exim queue is changed through it (give --queue-tool PATH); for a copy of the spool with Exim not running on it, add --offline")
     }
 
     /// The exim binary is there, and its configuration's `spool_directory` (`exim -bP`) is the
