@@ -10,9 +10,10 @@ public struct EnvelopeField: Equatable, Sendable {
 public struct QueuedMessage: Equatable, Sendable {
     /// The server's id for it (SmarterMail: the spool base name).
     public var id: String
-    /// The queue folder it sits in (`SubSpool1`, `proc`, `delay`, `Drop`...).
+    /// The queue folder it sits in (`SubSpool1`, `proc`, `delay`, `Drop`...; Postfix `deferred`,
+    /// `hold`...; Exim, whose spool has no queue folders, `queued` or `frozen`).
     public var queue: String
-    /// The server's state word: `Written`, `Writing`, `Failed`...
+    /// The server's state word: `Written`, `Writing`, `Failed`...; Exim `queued`, `frozen`.
     public var state: String
     /// Envelope sender; empty for the null sender `<>`.
     public var sender: String = ""
