@@ -44,6 +44,8 @@ demo: release
 # The tests run the real postsuper, postqueue and postcat, and the real exim (-bp, -Mf, -Mt, -Mrm)
 # and eximstats, on queues and logs in temporary folders: the packages are downloaded and
 # unpacked, never installed (installing either would start a mail server; they conflict).
+# exim looks up its compiled-in user Debian-exim before anything else: the tests give it one
+# through nss_wrapper (LD_PRELOAD with passwd/group files of their own), not a system user.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 peers:
 	@if [ ! -x .peers/postfix/usr/sbin/postsuper ]; then \
@@ -52,12 +54,12 @@ peers:
 		{ apt-get download postfix 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download postfix; }; } && \
 		dpkg -x postfix_*.deb postfix && rm -f postfix_*.deb; \
 	fi
-	@if [ ! -x .peers/exim/usr/sbin/exim4 ] || [ ! -e .peers/exim/usr/sbin/eximstats ] || [ ! -e .peers/exim/usr/lib/x86_64-linux-gnu/libidn.so.12 -a ! -e /usr/lib/x86_64-linux-gnu/libidn.so.12 ]; then \
-		echo "Unpacking Debian's exim4-daemon-light, exim4-base and libidn12 into .peers/exim (nothing installed, no daemon)..."; \
-		mkdir -p .peers/exim && cd .peers && rm -f exim4-*.deb libidn12_*.deb && \
-		{ apt-get download exim4-daemon-light exim4-base libidn12 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download exim4-daemon-light exim4-base libidn12; }; } && \
-		for deb in exim4-daemon-light_*.deb exim4-base_*.deb libidn12_*.deb; do dpkg -x $$deb exim || exit 1; done && \
-		rm -f exim4-*.deb libidn12_*.deb; \
+	@if [ ! -x .peers/exim/usr/sbin/exim4 ] || [ ! -e .peers/exim/usr/sbin/eximstats ] || [ ! -e .peers/exim/usr/lib/x86_64-linux-gnu/libidn.so.12 -a ! -e /usr/lib/x86_64-linux-gnu/libidn.so.12 ] || [ ! -e .peers/exim/usr/lib/x86_64-linux-gnu/libnss_wrapper.so ]; then \
+		echo "Unpacking Debian's exim4-daemon-light, exim4-base, libidn12 and libnss-wrapper into .peers/exim (nothing installed, no daemon)..."; \
+		mkdir -p .peers/exim && cd .peers && rm -f exim4-*.deb libidn12_*.deb libnss-wrapper_*.deb && \
+		{ apt-get download exim4-daemon-light exim4-base libidn12 libnss-wrapper 2>/dev/null || { $(SUDO) apt-get update -qq && apt-get download exim4-daemon-light exim4-base libidn12 libnss-wrapper; }; } && \
+		for deb in exim4-daemon-light_*.deb exim4-base_*.deb libidn12_*.deb libnss-wrapper_*.deb; do dpkg -x $$deb exim || exit 1; done && \
+		rm -f exim4-*.deb libidn12_*.deb libnss-wrapper_*.deb; \
 	fi
 
 test: deps peers

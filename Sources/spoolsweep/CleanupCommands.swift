@@ -10,10 +10,10 @@ struct QuarantineOptions: ParsableArguments {
 
 /// The server's own queue command, for a live queue that must be changed through it.
 struct ServerToolOptions: ParsableArguments {
-    @Option(name: .customLong("queue-tool"), help: ArgumentHelp("The server's queue command for a live queue (Postfix: postsuper; default: found in $PATH or /usr/sbin).", valueName: "path"))
+    @Option(name: .customLong("queue-tool"), help: ArgumentHelp("The server's queue command for a live queue (Postfix: postsuper; Exim: exim, or exim4; default: found in $PATH or /usr/sbin).", valueName: "path"))
     var queueTool: String?
 
-    @Option(name: .customLong("server-config"), help: ArgumentHelp("The server's configuration folder, passed to its queue command (postsuper -c); it must serve the queue given.", valueName: "folder"))
+    @Option(name: .customLong("server-config"), help: ArgumentHelp("The server's configuration, passed to its queue command: Postfix the folder of main.cf (postsuper -c), Exim the configuration file (exim -C); it must serve the queue given.", valueName: "path"))
     var serverConfig: String?
 
     var settings: QueueToolSettings { QueueToolSettings(command: queueTool, configDirectory: serverConfig) }
@@ -27,7 +27,7 @@ struct ChangeOptions: ParsableArguments {
     @Option(name: .customLong("min-age"), help: ArgumentHelp("Leave alone messages with a file modified more recently than this (the server may still be writing it).", valueName: "age"))
     var minAge = "60s"
 
-    @Flag(help: "The queue is a copy no server runs on: move its files (journaled) instead of acting through the server's command (Postfix: postsuper).")
+    @Flag(help: "The queue is a copy no server runs on: move its files (journaled) instead of acting through the server's command (Postfix: postsuper; Exim: exim).")
     var offline = false
 
     @OptionGroup var tools: ServerToolOptions
@@ -58,9 +58,14 @@ struct SpoolQuarantineCommand: ParsableCommand {
             are skipped. Files keep their bytes, mode and modification time.
             On a live Postfix queue the messages are put on hold through postsuper (-h, ids \
             on stdin) instead, journaled the same way; restore releases them (-H) and purge \
-            deletes them (-d). --offline moves the files of a queue copy no Postfix runs on.
+            deletes them (-d). On a live Exim queue they are frozen through exim (-Mf; a \
+            message already frozen by someone else is skipped and reported); restore thaws \
+            them (-Mt) and purge removes them (-Mrm). Messages Exim is working on (its lock on \
+            the -D, a -J journal) are skipped. --offline moves the files of a queue copy no \
+            server runs on (Exim: the -H and -D of each message).
               spoolsweep spool quarantine --auth '^jane@northwind\\.test$' /var/lib/smartermail
               spoolsweep spool quarantine --auth '^sam@acme-corp\\.test$' /var/spool/postfix
+              spoolsweep spool quarantine --subject '^Invoice overdue' /var/spool/exim4
             """
     )
     @OptionGroup var input: InputOptions

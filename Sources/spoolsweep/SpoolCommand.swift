@@ -34,8 +34,10 @@ struct SpoolFilterOptions: ParsableArguments {
     var minSize: String?
     @Option(name: .customLong("max-size"), help: ArgumentHelp("At most this size.", valueName: "size"))
     var maxSize: String?
-    @Option(help: ArgumentHelp("Server state (Written, Writing, Failed, Orphan, Drop), comma-separated or repeated.", valueName: "state"))
+    @Option(help: ArgumentHelp("Server state, comma-separated or repeated: SmarterMail Written, Writing, Failed, Orphan, Drop; Postfix the queue (deferred, hold, active...); Exim queued, frozen.", valueName: "state"))
     var state: [String] = []
+    @Flag(help: "Frozen messages only (Exim; like exiqgrep -z): adds frozen to --state.")
+    var frozen = false
     @Flag(name: [.customShort("i"), .customLong("ignore-case")], help: "Patterns ignore case.")
     var ignoreCase = false
     @Option(name: .customLong("match-limit"), help: "PCRE2 match limit per subject: a pattern that needs more gives up on that message with a warning.")
@@ -44,7 +46,7 @@ struct SpoolFilterOptions: ParsableArguments {
     func filter() throws(SpoolsweepError) -> SpoolFilter {
         try SpoolFilter(sender: sender, recipient: recipient, account: auth, ip: ip, subject: subject, body: body,
                         headers: header, olderThan: olderThan, youngerThan: youngerThan, minSize: minSize,
-                        maxSize: maxSize, states: state, caseless: ignoreCase, matchLimit: matchLimit)
+                        maxSize: maxSize, states: state + (frozen ? ["frozen"] : []), caseless: ignoreCase, matchLimit: matchLimit)
     }
 }
 

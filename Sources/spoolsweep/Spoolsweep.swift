@@ -26,9 +26,12 @@ struct SpoolsweepCommand: ParsableCommand {
               spoolsweep suspects /var/log/mail.log /var/spool/postfix
               spoolsweep spool quarantine --auth '^sam@' /var/spool/postfix
 
-            On Exim, the same with the mainlog and the spool directory:
+            On Exim, the same commands read the mainlog and the spool directory (input/, split \
+            or not), and change the live queue through exim (quarantine = freeze -Mf, restore = \
+            thaw -Mt, purge = -Mrm; --frozen lists what is frozen):
               spoolsweep suspects /var/log/exim4/mainlog /var/spool/exim4
-              spoolsweep summary --date yesterday /var/log/exim4/mainlog
+              spoolsweep spool list --frozen /var/spool/exim4
+              spoolsweep spool quarantine --subject '^Invoice overdue' /var/spool/exim4
 
             Exit status: 0 success; 1 suspects found (--fail-on-suspect); 2 some input could not \
             be read, or some message could not be moved (warnings on standard error; the rest \

@@ -38,6 +38,15 @@ enum CLI {
         return temp
     }()
 
+    /// A new empty folder `name` beside the sample copy (removed when the test process exits).
+    static func freshFolder(_ name: String) throws -> URL {
+        _ = sampleCopy
+        let folder = URL(fileURLWithPath: sampleFolderPath).appendingPathComponent(name)
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
     /// Where `sampleCopy` lives (removed when the test process exits).
     static var sampleFolderPath: String { FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-cli-\(getpid())").path }
 

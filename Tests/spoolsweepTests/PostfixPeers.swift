@@ -28,10 +28,8 @@ struct PostfixPeers {
     /// A fresh copy of fixtures/postfix/queue, owned by `mail_owner` as postsuper requires,
     /// with every queue folder (git keeps no empty ones) and a main.cf whose queue_directory is it.
     init(_ name: String, queueDirectory: URL? = nil) throws {
-        _ = CLI.sampleCopy // makes the temporary folder removed at exit
-        base = URL(fileURLWithPath: CLI.sampleFolderPath).appendingPathComponent("postsuper-\(name)")
+        base = try CLI.freshFolder("postsuper-\(name)")
         let fm = FileManager.default
-        try? fm.removeItem(at: base)
         try fm.createDirectory(at: base.appendingPathComponent("queue"), withIntermediateDirectories: true)
         try fm.copyItem(at: CLI.root.appendingPathComponent("fixtures/postfix/queue/postfix"), to: queue)
         for q in ["incoming", "active", "deferred", "hold", "corrupt", "maildrop", "defer", "bounce"] {

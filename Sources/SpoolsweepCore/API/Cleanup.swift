@@ -103,8 +103,10 @@ extension Spoolsweep {
     public static func quarantined(_ input: InputSelection, quarantineRoot: String?) throws(SpoolsweepError) -> QuarantineListing {
         let store = try store(input, quarantineRoot: quarantineRoot, create: false)
         let interrupted = try store.unfinishedJournals().count
-        return QuarantineListing(root: store.root, messages: try store.quarantined(), purged: try store.purgeAudit(),
-                                 interruptedRuns: interrupted)
+        var listing = QuarantineListing(root: store.root, messages: try store.quarantined(), purged: try store.purgeAudit(),
+                                        interruptedRuns: interrupted)
+        listing.holdWords = store.control?.holdWords ?? HoldWords()
+        return listing
     }
 }
 
@@ -115,4 +117,6 @@ public struct QuarantineListing: Sendable {
     public let purged: [JSON]
     /// Runs a crash interrupted that `spool recover` (or the next change) will finish.
     public let interruptedRuns: Int
+    /// What the server's command calls a quarantined message's place.
+    public var holdWords = HoldWords()
 }

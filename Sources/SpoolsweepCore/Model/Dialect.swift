@@ -42,7 +42,8 @@ public protocol MailServerDialect: Sendable {
     /// What `locate` looks for, for the error when nothing matched.
     var lookedFor: String { get }
     /// How the queue under `spoolRoot` is changed while the server runs: nil when moving its
-    /// files is safe (SmarterMail), else through the server's own command (Postfix: postsuper).
+    /// files is safe (SmarterMail), else through the server's own command (Postfix: postsuper;
+    /// Exim: exim -Mf/-Mt/-Mrm).
     /// `--offline` (a copy no server runs on) moves the files instead.
     func queueControl(spoolRoot: String, settings: QueueToolSettings) -> (any QueueControl)?
     /// Reads the layout's log files (those overlapping `range`, when given) and hands the facts

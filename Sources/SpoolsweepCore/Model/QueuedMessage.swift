@@ -10,9 +10,10 @@ public struct EnvelopeField: Equatable, Sendable {
 public struct QueuedMessage: Equatable, Sendable {
     /// The server's id for it (SmarterMail: the spool base name).
     public var id: String
-    /// The queue folder it sits in (`SubSpool1`, `proc`, `delay`, `Drop`...).
+    /// The queue folder it sits in (`SubSpool1`, `proc`, `delay`, `Drop`...; Postfix `deferred`,
+    /// `hold`...; Exim, whose spool has no queue folders, `queued` or `frozen`).
     public var queue: String
-    /// The server's state word: `Written`, `Writing`, `Failed`...
+    /// The server's state word: `Written`, `Writing`, `Failed`...; Exim `queued`, `frozen`.
     public var state: String
     /// Envelope sender; empty for the null sender `<>`.
     public var sender: String = ""
@@ -66,10 +67,20 @@ public struct MessageHistory: Equatable, Sendable {
     public init() {}
 }
 
-/// How a spool file holds a message's content.
-public enum ContentEncoding: Sendable, Equatable {
+/// How a spool file holds a message's content: a name (what compares) and the dialect's reader
+/// of that format. Each dialect defines its own next to its spool reader (Postfix's queue file
+/// records, Exim's `-H`/`-D` pair), so a new server adds a format without touching this file.
+public struct ContentEncoding: Sendable, Equatable {
+    public let name: String
+    public let format: any MessageContentFormat
+
+    public init(name: String, format: any MessageContentFormat) {
+        self.name = name
+        self.format = format
+    }
+
+    public static func == (a: ContentEncoding, b: ContentEncoding) -> Bool { a.name == b.name }
+
     /// The RFC 5322 message as is (SmarterMail `.eml`).
-    case rfc5322
-    /// Inside a Postfix queue file's `N`/`L` records.
-    case postfixQueueFile
+    public static let rfc5322 = ContentEncoding(name: "rfc5322", format: PlainMessageFile())
 }

@@ -35,6 +35,8 @@ public struct MoveReport: Sendable {
     public let dryRun: Bool
     /// The server's command the run acted through (`postsuper`); nil when files moved.
     public var via: String? = nil
+    /// What that command's quarantine and restore are called.
+    public var holdWords = HoldWords()
     public var moved: [MessageOutcome] = []
     public var skipped: [MessageOutcome] = []
     public var failed: [MessageOutcome] = []
@@ -299,7 +301,7 @@ public final class QuarantineStore {
         if message.beingWritten { return (nil, "being written by the server (state \(message.state))", nil) }
         if let control {
             guard control.isValidID(message.id) else { return (nil, nil, "'\(message.id)' is not a queue id \(control.tool) takes") }
-            if operation == .quarantine && message.queue == control.holdQueue { return (nil, "already on hold (not put there by spoolsweep)", nil) }
+            if operation == .quarantine && message.queue == control.holdQueue { return (nil, control.alreadyHeld, nil) }
         }
         let nowUnix = Int(time(nil))
         var files: [JournalFile] = []
@@ -337,9 +339,10 @@ public final class QuarantineStore {
         precondition(operation != .restore)
         let via = throughControl ? control : nil
         let run = QuarantineStore.newRun(operation, now: now)
-        let report = MoveReport(operation: operation, run: run, batch: run,
+        var report = MoveReport(operation: operation, run: run, batch: run,
                                 batchFolder: operation == .quarantine && via == nil ? FileSystem.join(root, "batches/\(run)") : "",
                                 quarantineRoot: root, dryRun: dryRun, via: via?.tool)
+        if let via { report.holdWords = via.holdWords }
         let journaled = JournaledRun(store: self, header: header(operation, run: run, batch: run, now: now, via: via),
                                      from: spool, to: nil, report: report, dryRun: dryRun)
         // Each message is checked and hashed just before its group is journaled, so the time
@@ -514,8 +517,9 @@ public final class QuarantineStore {
         }
         if !dryRun { try control.check() }
         let places = control.locate(Set(held.map(\.intent.id)))
-        let report = MoveReport(operation: .restore, run: run, batch: batch, batchFolder: "", quarantineRoot: root,
+        var report = MoveReport(operation: .restore, run: run, batch: batch, batchFolder: "", quarantineRoot: root,
                                 dryRun: dryRun, via: via)
+        report.holdWords = control.holdWords
         let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now, via: control),
                                      from: spool, to: nil, report: report, dryRun: dryRun)
         for (n, (_, i)) in held.enumerated() {

@@ -17,6 +17,10 @@ public protocol QueueControl: Sendable {
     var tool: String { get }
     /// The queue folder that holds quarantined messages: `hold`.
     var holdQueue: String { get }
+    /// Why a message already in `holdQueue` is not taken into a quarantine batch.
+    var alreadyHeld: String { get }
+    /// How its quarantine and restore read in reports.
+    var holdWords: HoldWords { get }
     /// How a queue file holds the message, for filters on a held message's content.
     var contentEncoding: ContentEncoding { get }
     /// Whether `id` may be handed to the command: a queue id and nothing else.
@@ -31,6 +35,9 @@ public protocol QueueControl: Sendable {
 }
 
 extension QueueControl {
+    public var alreadyHeld: String { "already on hold (not put there by spoolsweep)" }
+    public var holdWords: HoldWords { HoldWords() }
+
     /// Whether a message the command acted on is where `operation` puts it.
     func reached(_ operation: JournalOperation, _ place: QueueLocation?) -> Bool {
         switch operation {
@@ -39,6 +46,19 @@ extension QueueControl {
         case .purge: place == nil
         }
     }
+}
+
+/// What a server's command does to quarantine and restore, in reports: Postfix puts on hold and
+/// releases, Exim freezes and thaws.
+public struct HoldWords: Sendable, Equatable {
+    /// `put on hold`: what quarantine does.
+    public var hold = "put on hold"
+    /// `released from hold`: what restore does.
+    public var release = "released from hold"
+    /// `on hold in the queue`: where quarantined messages are.
+    public var held = "on hold in the queue"
+    public init() {}
+    public init(hold: String, release: String, held: String) { (self.hold, self.release, self.held) = (hold, release, held) }
 }
 
 /// Runs a program and collects its output: standard input from memory, standard output and
@@ -72,6 +92,21 @@ enum ToolRun {
         let lines = output.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
         let exit = status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
         return Result(status: exit, lines: lines)
+    }
+
+    /// `--queue-tool`'s program when given (it must be an executable file), else the first of
+    /// `names` found in `$PATH` or `fallbacks`; `missing` says what to do when none is.
+    static func tool(_ command: String?, names: [String], fallbacks: [String], missing: String) throws(SpoolsweepError) -> String {
+        if let command {
+            guard access(command, X_OK) == 0, FileSystem.kind(command) != .folder else {
+                throw .badValue("--queue-tool \(command): not an executable file")
+            }
+            return command
+        }
+        for name in names {
+            if let found = find(name, fallbacks: fallbacks) { return found }
+        }
+        throw .badValue(missing)
     }
 
     /// The program `name` in the folders of `$PATH`, then in `fallbacks`.

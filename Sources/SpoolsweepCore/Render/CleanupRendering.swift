@@ -31,9 +31,9 @@ extension MoveReport {
             out += "\(dryRun ? verb.dry : verb.done) \(n) message\(n == 1 ? "" : "s") (\(formatBytes(bytes)))"
             switch operation {
             case .quarantine:
-                if let via { out += dryRun ? " through \(via) (put on hold)" : " into batch \(batch): put on hold through \(via)" }
+                if let via { out += dryRun ? " through \(via) (\(holdWords.hold))" : " into batch \(batch): \(holdWords.hold) through \(via)" }
                 else { out += dryRun ? "" : " into batch \(batch)\n  folder: \(batchFolder)" }
-            case .restore: out += " from batch \(batch)" + (via.map { ": released from hold through \($0)" } ?? "")
+            case .restore: out += " from batch \(batch)" + (via.map { ": \(holdWords.release) through \($0)" } ?? "")
             case .purge: out += dryRun ? "" : "; audit record in \(FileSystem.join(quarantineRoot, "purged.jsonl"))"
             }
             out += dryRun ? " (dry run: nothing changed)\n" : "\n"
@@ -142,7 +142,7 @@ extension QuarantineListing {
             for b in batches {
                 let items = byBatch[b]!
                 let bytes = items.reduce(0) { $0 + $1.1.size }
-                out += "Batch \(b): \(items.count) message\(items.count == 1 ? "" : "s"), \(formatBytes(bytes)), quarantined \(items[0].0.started)\(items[0].0.via.map { ", on hold in the queue (through \($0))" } ?? "")\n"
+                out += "Batch \(b): \(items.count) message\(items.count == 1 ? "" : "s"), \(formatBytes(bytes)), quarantined \(items[0].0.started)\(items[0].0.via.map { ", \(holdWords.held) (through \($0))" } ?? "")\n"
                 var table = TextTable([("id", .left), ("queue", .left), ("sender", .left), ("auth", .left), ("rcpts", .right), ("size", .right), ("subject", .left)])
                 for (_, i) in items {
                     table.add([i.id.terminalSafe, i.queue.terminalSafe, (i.sender.isEmpty ? "<>" : i.sender).terminalSafe,

@@ -3,7 +3,7 @@ import Testing
 @testable import SpoolsweepCore
 
 /// A mutation fuzzer over every reader of files a mail server writes: it takes the fixtures'
-/// SmarterMail `.hdr` envelopes and `.eml` messages, Postfix queue files, and lines of the
+/// SmarterMail `.hdr` envelopes and `.eml` messages, Postfix queue files, Exim `-H` files, and lines of the
 /// SmarterMail, Postfix and Exim logs, damages them (bit flips, truncation, huge numbers, a
 /// field repeated, a huge line, control bytes, a range deleted or doubled), and runs the
 /// readers on each mutant. A reader that traps (an overflow, an index out of range) kills the
@@ -18,7 +18,7 @@ import Testing
     static let seed = UInt64(String(cString: getenv("FUZZ_SEED") ?? strdup("20261202"))) ?? 20_261_202
 
     enum Kind: String, CaseIterable, Sendable {
-        case hdr, eml, postfixQueueFile, smartermailLog, postfixLog, eximLog
+        case hdr, eml, postfixQueueFile, eximHeaderFile, smartermailLog, postfixLog, eximLog
     }
 
     @Test(arguments: Kind.allCases)
@@ -42,6 +42,7 @@ import Testing
         case .hdr: return try files(in: fixture("smartermail/Spool"), suffix: ".hdr")
         case .eml: return try files(in: fixture("smartermail/Spool"), suffix: ".eml").map { Array($0.prefix(16_384)) }
         case .postfixQueueFile: return try files(in: fixture("postfix/queue/postfix/deferred"), suffix: "")
+        case .eximHeaderFile: return try files(in: fixture("exim/spool"), suffix: "-H")
         case .smartermailLog: return try excerpts(of: files(in: fixture("smartermail/Logs"), suffix: "-smtpLog.log")
                                                    + files(in: fixture("smartermail/Logs"), suffix: "-delivery.log"))
         case .postfixLog: return try excerpts(of: [read(fixture("postfix/maillog"))])
@@ -77,6 +78,9 @@ import Testing
             var m = QueuedMessage(id: "1", queue: "deferred", state: "")
             _ = bytes.withUnsafeBytes { PostfixQueueFile.parse($0, into: &m) }
             _ = bytes.withUnsafeBytes { PostfixQueueFile.content($0) }
+        case .eximHeaderFile:
+            var m = QueuedMessage(id: "1xXVWl-0007Mm-1F", queue: "input", state: "")
+            _ = bytes.withUnsafeBytes { EximHeaderFile.parse($0, id: m.id, into: &m) }
         case .smartermailLog:
             let name = n % 2 == 0 ? "2026.11.28-smtpLog.log" : "2026.11.28-delivery.log"
             try readLogs(dir, name, bytes, n: n)

@@ -29,16 +29,8 @@ public struct PostsuperControl: QueueControl {
     private var configArguments: [String] { configDirectory.map { ["-c", $0] } ?? [] }
 
     private func postsuper() throws(SpoolsweepError) -> String {
-        if let command {
-            guard access(command, X_OK) == 0, FileSystem.kind(command) != .folder else {
-                throw .badValue("--queue-tool \(command): not an executable file")
-            }
-            return command
-        }
-        guard let found = ToolRun.find("postsuper", fallbacks: ["/usr/sbin", "/usr/local/sbin"]) else {
-            throw .badValue("postsuper not found in $PATH or /usr/sbin: a live Postfix queue is changed through it (give --queue-tool PATH); for a copy of the queue with Postfix not running on it, add --offline")
-        }
-        return found
+        try ToolRun.tool(command, names: ["postsuper"], fallbacks: ["/usr/sbin", "/usr/local/sbin"],
+                         missing: "postsuper not found in $PATH or /usr/sbin: a live Postfix queue is changed through it (give --queue-tool PATH); for a copy of the queue with Postfix not running on it, add --offline")
     }
 
     /// postsuper is there, and its configuration's `queue_directory` (asked of `postconf`, found

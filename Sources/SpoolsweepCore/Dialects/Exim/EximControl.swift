@@ -1,0 +1,105 @@
+import Glibc
+
+/// Changes a live Exim queue through the exim binary, as Exim's specification asks (its spool
+/// files "are not intended as an interface to other programs"): quarantine freezes
+/// (`exim -Mf ID...`: Exim no longer delivers it, its files stay), restore thaws (`-Mt`), purge
+/// removes (`-Mrm`, no bounce). Frozen is a flag in the `-H`, not a folder: `locate` reads it.
+public struct EximControl: QueueControl {
+    public let tool = "exim"
+    public let holdQueue = "frozen"
+    public let contentEncoding = ContentEncoding.eximSpool
+    public var alreadyHeld: String { "already frozen (not frozen by spoolsweep)" }
+    public var holdWords: HoldWords { HoldWords(hold: "frozen", release: "thawed", held: "frozen in the queue") }
+    /// The spool directory spoolsweep read (`/var/spool/exim4`).
+    public let spoolDirectory: String
+    /// `--queue-tool`: the exim binary; `exim` or `exim4` in `$PATH`, `/usr/sbin` when nil.
+    public let command: String?
+    /// `--server-config`: the configuration file (`exim -C`); the compiled-in one when nil.
+    public let configFile: String?
+
+    public init(spoolDirectory: String, command: String?, configFile: String?) {
+        self.spoolDirectory = spoolDirectory
+        self.command = command
+        self.configFile = configFile
+    }
+
+    /// Message ids: `1xXVaT-0007iM-0L` (6-6-2, before 4.97) or `1xXVaT-00000007iM-0L1a` (6-11-4),
+    /// base-62 characters.
+    static func isMessageID<S: StringProtocol>(_ id: S) -> Bool {
+        let u = Array(id.utf8)
+        let parts: [Int] = switch u.count { case 16: [6, 6, 2]; case 23: [6, 11, 4]; default: [] }
+        guard !parts.isEmpty else { return false }
+        var i = 0
+        for (n, length) in parts.enumerated() {
+            if n > 0 { guard u[i] == 0x2D else { return false }; i += 1 }
+            for _ in 0..<length {
+                guard isDigit(u[i]) || isLetter(u[i]) else { return false }
+                i += 1
+            }
+        }
+        return true
+    }
+
+    public func isValidID(_ id: String) -> Bool { Self.isMessageID(id) }
+
+    private var configArguments: [String] { configFile.map { ["-C", $0] } ?? [] }
+
+    private func exim() throws(SpoolsweepError) -> String {
+        try ToolRun.tool(command, names: ["exim", "exim4"], fallbacks: ["/usr/sbin", "/usr/local/sbin", "/usr/exim/bin"],
+                         missing: "exim not found in $PATH or /usr/sbin: a live Exim queue is changed through it (give --queue-tool PATH); for a copy of the spool with Exim not running on it, add --offline")
+    }
+
+    /// The exim binary is there, and its configuration's `spool_directory` (`exim -bP`) is the
+    /// spool spoolsweep read: otherwise it would act on another queue.
+    public func check() throws(SpoolsweepError) {
+        let exim = try exim()
+        let result: ToolRun.Result
+        do { result = try ToolRun.run(exim, configArguments + ["-bP", "spool_directory"]) } catch {
+            throw .badValue("cannot ask \(exim) for spool_directory (\(error)); the queue it acts on cannot be checked")
+        }
+        let prefix = "spool_directory = "
+        guard result.status == 0, let line = result.lines.last(where: { $0.hasPrefix(prefix) }) else {
+            throw .badValue("\(exim) \((configArguments + ["-bP", "spool_directory"]).joined(separator: " ")) failed: \(result.lines.joined(separator: "; "))")
+        }
+        let answer = String(line.dropFirst(prefix.count))
+        guard PostsuperControl.real(answer) == PostsuperControl.real(spoolDirectory) else {
+            let config = configFile ?? "Exim's compiled-in configuration"
+            throw .badValue("exim would act on \(answer) (spool_directory of \(config)), not on \(spoolDirectory); give --server-config with the configuration file that serves this spool, or --offline for a copy Exim does not run on")
+        }
+    }
+
+    public func act(_ operation: JournalOperation, ids: [String]) throws(MoveError) -> [String] {
+        let flag = switch operation { case .quarantine: "-Mf"; case .restore: "-Mt"; case .purge: "-Mrm" }
+        let exim: String
+        do { exim = try self.exim() } catch { throw MoveError(error.description) }
+        let result = try ToolRun.run(exim, configArguments + [flag] + ids)
+        // exim exits 1 when one of the ids was not acted on ("is already frozen"): each
+        // message's place then says what happened, its line why.
+        guard result.status == 0 || (result.status > 0 && result.lines.contains(where: { l in ids.contains { l.contains($0) } })) else {
+            throw MoveError("\(exim) \(flag) exited with status \(result.status): \(result.lines.joined(separator: "; "))")
+        }
+        return result.lines
+    }
+
+    /// Reads the `-H` of each of `ids` (split folder or not) for its `-frozen` line.
+    public func locate(_ ids: Set<String>) -> [String: QueueLocation] {
+        var found: [String: QueueLocation] = [:]
+        var buffer: [UInt8] = []
+        let input = FileSystem.join(spoolDirectory, "input")
+        for id in ids where Self.isMessageID(id) {
+            let u = Array(id.utf8)
+            let split = FileSystem.join(input, String(decoding: u[5...5], as: UTF8.self))
+            for folder in [split, input] {
+                let header = FileSystem.join(folder, id + "-H"), data = FileSystem.join(folder, id + "-D")
+                guard (try? ByteSource(path: header, allowMapping: false).readAll(into: &buffer, limit: EximSpoolWalker.headerFileLimit)) == true,
+                      FileSystem.kind(data) == .file else { continue }
+                var m = QueuedMessage(id: id, queue: "", state: "")
+                // A -H that cannot be read is still there: never taken for a removed message.
+                let frozen = try? buffer.withUnsafeBytes { EximHeaderFile.parse($0, id: id, into: &m) }.get().frozen
+                found[id] = QueueLocation(queue: frozen.map { $0 ? holdQueue : "queued" } ?? "unreadable", path: data)
+                break
+            }
+        }
+        return found
+    }
+}
