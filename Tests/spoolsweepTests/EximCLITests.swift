@@ -9,7 +9,8 @@ import Testing
 
     static let cases: [(String, [String])] = [
         ("exim-summary.txt", ["summary", "--top", "5", "exim/log"]),
-        ("exim-suspects.txt", ["suspects"] + now + ["exim/log"]),
+        ("exim-suspects.txt", ["suspects"] + now + ["exim/log", "exim/spool"]),
+        ("exim-spool-history.txt", ["spool", "list", "--history", "--sender", "^(olivia|liam)@"] + now + ["exim/log", "exim/spool"]),
     ]
 
     @Test(arguments: 0..<cases.count)

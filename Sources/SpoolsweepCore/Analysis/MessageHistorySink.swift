@@ -49,8 +49,7 @@ struct MessageHistorySink: MailFactSink {
             let own = a.spoolName.flatMap { keys.existingID($0) }.flatMap { bySpoolName[$0] } ?? (a.spoolName == nil && ids.count == 1 ? ids[0] : nil)
             if let own { history[own, default: MessageHistory()].received = a.time }
         case .delivery(let d):
-            let base = d.key.index(of: 0x2D).map { d.key.slice(0..<$0) } ?? d.key
-            guard let id = keys.existingID(base), let ids = byDelivery[id] else { return }
+            guard let id = keys.existingID(d.key), let ids = byDelivery[id] else { return }
             for m in ids {
                 var attempt = d.attempt
                 if !numbered {

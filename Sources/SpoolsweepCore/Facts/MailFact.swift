@@ -101,8 +101,8 @@ public struct Rejection {
 
 public struct DeliveryAttempt {
     public var time: LocalTime
-    /// The message's handle in the delivery log: SmarterMail's delivery id (`05313455-2`), the
-    /// Postfix queue id.
+    /// The message's handle in the delivery log: SmarterMail's delivery id without its attempt
+    /// suffix (`05313455` of `[05313455-2]`), the Postfix queue id, the Exim message id.
     public var key: FactBytes
     /// The envelope sender, when the reader knows it.
     public var sender: FactBytes?

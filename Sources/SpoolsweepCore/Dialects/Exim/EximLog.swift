@@ -335,6 +335,11 @@ struct EximLogReader {
         }
         var detail = text.dropFirst(detailStart).trimmed
         if let colon = detail.index(of: ": "), outcome != .delivered { detail = detail.dropFirst(colon + 2) }
+        // "... Connection refused DT=0.000s": the timing fields after the reason are not part of it.
+        while let blank = detail.lastIndex(where: { $0 == 0x20 }),
+              detail.matches("DT=", at: blank + 1) || detail.matches("QT=", at: blank + 1) {
+            detail = detail.slice(0..<blank)
+        }
         let key = EximID(id)
         word.withUTF8Buffer { w in
             let wordBytes = UnsafeRawBufferPointer(w)

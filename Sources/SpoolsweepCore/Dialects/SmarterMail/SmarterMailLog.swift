@@ -423,7 +423,7 @@ struct SmarterMailDeliveryReader {
             localRecipients[PackedKey(base, r)] = t.milliseconds
             Self.local.withUTF8Buffer { word in
                 let word = UnsafeRawBufferPointer(word)
-                sink.take(.delivery(DeliveryAttempt(time: t, key: idBytes, sender: nil, recipient: r, isLocal: true,
+                sink.take(.delivery(DeliveryAttempt(time: t, key: base, sender: nil, recipient: r, isLocal: true,
                                                     outcome: .delivered, word: word, detail: word, attempt: attempt)))
             }
         } else if text.matches(Self.deliveryFor), let done = LogFields.lastIndex(of: Self.hasCompleted, in: text) {
@@ -439,7 +439,7 @@ struct SmarterMailDeliveryReader {
             var end = 0
             while end < inside.count, isLetter(inside[end]) { end += 1 }
             let word = inside.slice(0..<end)
-            sink.take(.delivery(DeliveryAttempt(time: t, key: idBytes, sender: sender, recipient: recipient, isLocal: false,
+            sink.take(.delivery(DeliveryAttempt(time: t, key: base, sender: sender, recipient: recipient, isLocal: false,
                                                 outcome: DeliveryClass.of(outcome: word), word: word, detail: inside, attempt: attempt)))
         }
         return true

@@ -440,15 +440,15 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
                       word: word, detail: detail, attempt: attempt)
         }
         #expect(facts == [
-            attempt(t(0, 4, 31, 836), "20324046-3", "", "events@tailspin.test", .deferred, "Deferred",
+            attempt(t(0, 4, 31, 836), "20324046", "", "events@tailspin.test", .deferred, "Deferred",
                      "Deferred: 421 4.4.0 Unable to connect to remote server", attempt: 3),
-            attempt(t(2, 40, 9, 617), "83747891-1", "jane@northwind.test", "nina.farid@northmail.test", .delivered,
+            attempt(t(2, 40, 9, 617), "83747891", "jane@northwind.test", "nina.farid@northmail.test", .delivered,
                      "Delivered", "Delivered", attempt: 1),
-            attempt(t(2, 41, 0), "83747892-1", "jane@northwind.test", "a@b.test", .bounced, "Failed",
+            attempt(t(2, 41, 0), "83747892", "jane@northwind.test", "a@b.test", .bounced, "Failed",
                      "Failed: 550 5.1.1 User unknown", attempt: 1),
-            attempt(t(2, 42, 0), "83747893-2", "jane@northwind.test", "c@d.test", .deferred, "Deferred",
+            attempt(t(2, 42, 0), "83747893", "jane@northwind.test", "c@d.test", .deferred, "Deferred",
                      "Deferred: 451 4.7.1 try later", attempt: 2),
-            attempt(t(2, 43, 0), "83747894-1", "\"evil to victim@own.test has completed (Failed)\"@spam.test", "real@target.test",
+            attempt(t(2, 43, 0), "83747894", "\"evil to victim@own.test has completed (Failed)\"@spam.test", "real@target.test",
                      .delivered, "Delivered", "Delivered", attempt: 1),
             attempt(t(23, 59, 59, 117), "72495970", nil, "andy@northwind.test", local: true, .delivered, "local", "local", attempt: 0),
         ])
