@@ -16,7 +16,10 @@ struct ServerToolOptions: ParsableArguments {
     @Option(name: .customLong("server-config"), help: ArgumentHelp("The server's configuration, passed to its queue command: Postfix the folder of main.cf (postsuper -c), Exim the configuration file (exim -C); it must serve the queue given.", valueName: "path"))
     var serverConfig: String?
 
-    var settings: QueueToolSettings { QueueToolSettings(command: queueTool, configDirectory: serverConfig) }
+    @Option(name: .customLong("named-queue"), help: ArgumentHelp("Exim: quarantine by moving the messages to this named queue (exim -MG NAME) instead of freezing them; restore, quarantined and recover find the queue in the batch's journal.", valueName: "name"))
+    var namedQueue: String?
+
+    var settings: QueueToolSettings { QueueToolSettings(command: queueTool, configDirectory: serverConfig, namedQueue: namedQueue) }
 }
 
 /// The options of the commands that move or delete mail.
@@ -36,6 +39,9 @@ struct ChangeOptions: ParsableArguments {
         var options = CleanupOptions(filter: filter, now: try input.clock())
         options.dryRun = dryRun
         options.offline = offline
+        if offline, let q = tools.namedQueue {
+            throw .badValue("--named-queue \(q) moves messages through the server's command; --offline moves files instead: give one of them")
+        }
         options.tools = tools.settings
         options.quarantineRoot = quarantine.to
         guard let age = parseDuration(minAge) else { throw .badValue("--min-age: expected a duration such as 60s or 5m, got '\(minAge)'") }

@@ -122,6 +122,66 @@ import Testing
         #expect(!empty.stdout.contains(batch), "\(empty.stdout)")
     }
 
+    /// `--named-queue`: the invoice phishing moved to a named queue through exim (`-MG`), the 6
+    /// frozen ones too (frozen still); the default queue no longer holds them, the named one
+    /// does (`exim -qGNAME -bp`), and `spool list` shows them there. `quarantined` and `restore`
+    /// find the way from the batch's journal (no option needed); a purge removes the forged-sender
+    /// ones from the named queue (`-qGNAME -Mrm`); restore moves the rest back (`-qGNAME -MG
+    /// ''`): 184 in the default queue, the 11 frozen less the 2 purged, none left in the other.
+    @Test func quarantineIntoANamedQueueAndBack() throws {
+        guard EximPeers.available() else { return }
+        let peers = try EximPeers("named")
+        let frozenBefore = try frozen(peers)
+        let invoice = Set(try selected(peers, Self.invoice).keys)
+        let named = ["--named-queue", "held-spam"]
+        let q = try peers.spoolsweep(["spool", "quarantine", "--min-age", "0s"] + named + Self.invoice + peers.toolOptions + Self.now + ["exim4"])
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(q.stdout.contains("Quarantined 180 messages ("), "\(q.stdout)")
+        #expect(q.stdout.contains(": moved to queue held-spam through exim -MG held-spam\n"), "\(q.stdout)")
+        #expect(Set(try peers.queue().keys).isDisjoint(with: invoice))
+        #expect(try peers.queue().count == 55)
+        let other = try peers.run(["-qGheld-spam", "-bp"])
+        #expect(other.status == 0, "\(other.stderr)")
+        let moved = Set(other.stdout.split(separator: "\n").compactMap { line -> String? in
+            let w = line.split(separator: " ")
+            return w.count >= 4 && !line.hasPrefix("          ") ? String(w[2]) : nil // not a recipient line
+        })
+        #expect(moved == invoice)
+        let listing = try json(try peers.spoolsweep(["spool", "list", "--format", "json"] + Self.invoice + Self.now + ["exim4"]))
+        let rows = try #require(listing["messages"] as? [[String: Any]])
+        #expect(rows.count == 180 && Set(rows.map { $0["queue"] as! String }) == ["held-spam"])
+        #expect(rows.filter { $0["state"] as? String == "frozen" }.count == 6)
+
+        // A purge takes each message from the queue it is in: the forged-sender ones from held-spam.
+        let billing = Set(try selected(peers, ["--sender", "^billing@acme-corp\\.test$"]).keys)
+        #expect(billing.count == 51)
+        let purge = try peers.spoolsweep(["spool", "purge", "--yes", "--min-age", "0s", "--sender", "^billing@acme-corp\\.test$"] + peers.toolOptions + Self.now + ["exim4"])
+        #expect(purge.status == 0, "\(purge.stderr)")
+        #expect(purge.stdout.contains("Purged 51 messages ("), "\(purge.stdout)")
+        #expect(try selected(peers, ["--sender", "^billing@acme-corp\\.test$"]).isEmpty)
+
+        let held = try #require(try json(try peers.spoolsweep(["spool", "quarantined", "--format", "json", "exim4"]))["messages"] as? [[String: Any]])
+        #expect(held.count == 129 && Set(held.map { $0["via"] as! String }) == ["exim -MG held-spam"])
+        let batch = try #require(held.first?["batch"] as? String)
+        let r = try peers.spoolsweep(["spool", "restore", batch] + peers.toolOptions + ["exim4"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Restored 129 messages ("), "\(r.stdout)")
+        #expect(r.stdout.contains(" from batch \(batch): moved back to the default queue through exim -MG held-spam\n"), "\(r.stdout)")
+        #expect(try peers.count() == 235 - 51)
+        #expect(try frozen(peers) == frozenBefore.subtracting(billing))
+        #expect(try peers.run(["-qGheld-spam", "-bpc"]).stdout == "0\n")
+    }
+
+    /// `--named-queue` on a server without named queues, or with --offline, is refused.
+    @Test func namedQueueIsRefusedWhereItCannotWork() throws {
+        let offline = try CLI.run(["spool", "quarantine", "--offline", "--named-queue", "x", "--all", "exim/spool"], in: CLI.root.appendingPathComponent("fixtures"))
+        #expect(offline.stderr == "error: --named-queue x moves messages through the server's command; --offline moves files instead: give one of them\n")
+        #expect(offline.status == 64)
+        let postfix = try CLI.run(["spool", "quarantine", "--dry-run", "--named-queue", "x", "--all", "postfix/queue"], in: CLI.root.appendingPathComponent("fixtures"))
+        #expect(postfix.stderr == "error: --named-queue x: postfix has no named queues to quarantine into\n")
+        #expect(postfix.status == 64)
+    }
+
     /// The voucher spam removed through exim -Mrm (the 4 frozen ones too: a purge takes them),
     /// after the audit record.
     @Test func purgeRemovesThroughEximAfterTheAudit() throws {

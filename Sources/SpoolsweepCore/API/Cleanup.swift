@@ -33,6 +33,9 @@ extension Spoolsweep {
             throw .badValue("give exactly one spool (a server folder or a spool folder) to change; found \(layout.spoolRoots.isEmpty ? "none" : layout.spoolRoots.joined(separator: ", "))")
         }
         let control = dialect.queueControl(spoolRoot: QuarantineStore.absolute(root), settings: tools)
+        if let q = tools.namedQueue, control?.holdQueue != q {
+            throw .badValue("--named-queue \(q): \(dialect.name) has no named queues to quarantine into")
+        }
         if checkControl { try control?.check() }
         return try QuarantineStore(spoolRoot: root, root: quarantineRoot, create: create, control: control)
     }

@@ -16,9 +16,13 @@ public struct ServerLayout: Equatable, Sendable {
 public struct QueueToolSettings: Sendable {
     public var command: String?
     public var configDirectory: String?
-    public init(command: String? = nil, configDirectory: String? = nil) {
+    /// `--named-queue`: quarantine into this named queue of the server (Exim's `-MG`) instead of
+    /// its own hold; nil for the hold. A server without named queues refuses it.
+    public var namedQueue: String?
+    public init(command: String? = nil, configDirectory: String? = nil, namedQueue: String? = nil) {
         self.command = command
         self.configDirectory = configDirectory
+        self.namedQueue = namedQueue
     }
 }
 

@@ -217,7 +217,7 @@ public final class QuarantineStore {
     /// Recovering an interrupted purge first finishes it.
     private func placesNow(_ journal: Journal) throws(SpoolsweepError) -> [String: QueueLocation]? {
         guard let via = journal.header.via else { return nil }
-        guard let control, control.tool == via else {
+        guard let control = control?.acting(for: via) else {
             throw .quarantine("\(journal.path): the run acted through \(via), which this queue does not use; refused")
         }
         let ids = Set(journal.pending.map(\.id))
@@ -231,7 +231,8 @@ public final class QuarantineStore {
     /// An interrupted run through the server's command: the command acts on a message at once
     /// (a rename in the queue), so it either reached its place or was never touched.
     func resolve(_ intent: JournalIntent, _ header: JournalHeader, places: [String: QueueLocation]) -> Resolution {
-        control!.reached(header.operation, places[intent.id]) ? .completed : .untouched
+        let control = header.via.flatMap { self.control?.acting(for: $0) } ?? self.control
+        return control!.reached(header.operation, places[intent.id]) ? .completed : .untouched
     }
 
     /// Where the files of an interrupted message are, and what is left to do.
@@ -430,14 +431,19 @@ public final class QuarantineStore {
         let journals = try quarantineJournals(batch: batch).filter { $0.header.operation == .quarantine }
         // Messages held through the server's command are listed while still on hold: one look
         // at the queue for all of them.
-        let heldIDs = Set(journals.filter { $0.header.via != nil }.flatMap { j in j.intents.filter { j.outcomes[$0.seq] == .done }.map(\.id) })
-        let places = heldIDs.isEmpty ? [:] : control?.locate(heldIDs) ?? [:]
+        // at the queue per way they were held (Exim: frozen, or a named queue).
+        var placesByVia: [String: [String: QueueLocation]] = [:]
         for j in journals {
             try checkRoots(j)
             if let via = j.header.via {
-                guard let control, control.tool == via else {
+                guard let control = control?.acting(for: via) else {
                     throw .quarantine("\(j.path): the run acted through \(via), which this queue does not use; refused")
                 }
+                if placesByVia[via] == nil {
+                    let ids = Set(journals.filter { $0.header.via == via }.flatMap { j in j.intents.filter { j.outcomes[$0.seq] == .done }.map(\.id) })
+                    placesByVia[via] = control.locate(ids)
+                }
+                let places = placesByVia[via]!
                 out += j.intents.filter { j.outcomes[$0.seq] == .done && places[$0.id]?.queue == control.holdQueue }.map { (j.header, $0) }
                 continue
             }
@@ -512,7 +518,7 @@ public final class QuarantineStore {
         _ held: [(header: JournalHeader, intent: JournalIntent)], batch: String, via: String, run: String,
         select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool
     ) throws(SpoolsweepError) -> MoveReport {
-        guard let control, control.tool == via else {
+        guard let control = control?.acting(for: via) else {
             throw .quarantine("batch \(batch) was put on hold through \(via), which this queue does not use")
         }
         if !dryRun { try control.check() }
@@ -521,7 +527,7 @@ public final class QuarantineStore {
                                 dryRun: dryRun, via: via)
         report.holdWords = control.holdWords
         let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now, via: control),
-                                     from: spool, to: nil, report: report, dryRun: dryRun)
+                                     from: spool, to: nil, report: report, dryRun: dryRun, control: control)
         for (n, (_, i)) in held.enumerated() {
             guard let place = places[i.id] else { continue }
             var m = QueuedMessage(id: i.id, queue: place.queue, state: place.queue)
@@ -577,8 +583,13 @@ private final class JournaledRun {
     private var pending: [JournalIntent] = []
     private var journalBroken: String?
 
-    init(store: QuarantineStore, header: JournalHeader, from source: SafeFolder, to target: SafeFolder?, report: MoveReport, dryRun: Bool) {
+    /// The server's command the run acts through (the store's, or the variant for a batch's own way).
+    let control: (any QueueControl)?
+
+    init(store: QuarantineStore, header: JournalHeader, from source: SafeFolder, to target: SafeFolder?, report: MoveReport, dryRun: Bool,
+         control: (any QueueControl)? = nil) {
         self.store = store
+        self.control = control ?? store.control
         self.header = header
         self.source = source
         self.target = target
@@ -633,7 +644,7 @@ private final class JournaledRun {
     /// The server's command acts on the whole group; then each message's place says whether it
     /// was done. The command's own words explain a message it did not act on.
     private func actThroughControl(_ group: [JournalIntent]) -> [JSON] {
-        let control = store.control!
+        let control = self.control!
         var said: [String] = []
         var failure: String?
         do { said = try control.act(header.operation, ids: group.map(\.id)) } catch { failure = error.description }

@@ -6,6 +6,8 @@ public struct QueueLocation: Equatable, Sendable {
     /// The queue folder: `deferred`, `hold`...
     public let queue: String
     public let path: String
+    /// The server's named queue it is in (Exim: `<spool>/<name>/input/`); nil for the default.
+    public var namedQueue: String? = nil
 }
 
 /// Changes a live queue through the mail server's own command (Postfix: `postsuper`), for a
@@ -32,11 +34,16 @@ public protocol QueueControl: Sendable {
     func act(_ operation: JournalOperation, ids: [String]) throws(MoveError) -> [String]
     /// Where each of `ids` is now; a message absent from the result is no longer queued.
     func locate(_ ids: Set<String>) -> [String: QueueLocation]
+    /// The control that acts for a run journaled as made through `via` (the `tool` of the
+    /// control it was made with): this one, or a variant of it (the same command in another
+    /// mode: Exim's named queue); nil when this queue has no such command.
+    func acting(for via: String) -> (any QueueControl)?
 }
 
 extension QueueControl {
     public var alreadyHeld: String { "already on hold (not put there by spoolsweep)" }
     public var holdWords: HoldWords { HoldWords() }
+    public func acting(for via: String) -> (any QueueControl)? { tool == via ? self : nil }
 
     /// Whether a message the command acted on is where `operation` puts it.
     func reached(_ operation: JournalOperation, _ place: QueueLocation?) -> Bool {

@@ -3,7 +3,8 @@ extension EximDialect {
     /// Moving files behind a running Exim's back is unsafe: changes go through exim (-Mf, -Mt,
     /// -Mrm). `--server-config` is Exim's configuration file (`exim -C`).
     public func queueControl(spoolRoot: String, settings: QueueToolSettings) -> (any QueueControl)? {
-        EximControl(spoolDirectory: spoolRoot, command: settings.command, configFile: settings.configDirectory)
+        EximControl(spoolDirectory: spoolRoot, command: settings.command, configFile: settings.configDirectory,
+                    namedQueue: settings.namedQueue)
     }
 
     public func readSpool(

@@ -24,6 +24,8 @@ struct EximSpoolWalker {
     struct Item: Sendable {
         let folder: String
         let id: String
+        /// The named queue it is in (`<spool>/<name>/input/`); nil for the default queue.
+        var queue: String? = nil
         /// A -J journal or a temporary -H is beside it.
         var journal = false
         var temporary = false
@@ -52,11 +54,16 @@ struct EximSpoolWalker {
         default: diagnostics.warn(input, "cannot list the folder"); return []
         }
         var items: [Item] = []
-        listFolder(input, split: true, into: &items)
+        listFolder(input, split: true, queue: nil, into: &items)
+        // Named queues (Exim 4.93+, `queue_name` or `exim -MG`): `<spool>/<name>/input/`.
+        for (name, kind) in FileSystem.entries(spoolDirectory) ?? [] where kind == .folder && EximControl.isQueueName(name) {
+            let named = FileSystem.join(FileSystem.join(spoolDirectory, name), "input")
+            if FileSystem.kind(named) == .folder { listFolder(named, split: true, queue: name, into: &items) }
+        }
         return items.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
     }
 
-    private mutating func listFolder(_ folder: String, split: Bool, into items: inout [Item]) {
+    private mutating func listFolder(_ folder: String, split: Bool, queue: String?, into items: inout [Item]) {
         guard let entries = FileSystem.entries(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
@@ -72,7 +79,7 @@ struct EximSpoolWalker {
             let path = FileSystem.join(folder, name)
             switch kind {
             case .folder:
-                if split && name.utf8.count == 1 { listFolder(path, split: false, into: &items) }
+                if split && name.utf8.count == 1 { listFolder(path, split: false, queue: queue, into: &items) }
                 else { diagnostics.warn(path, "not an Exim spool folder (split folders are one character), not read") }
                 continue
             case .file: break
@@ -98,7 +105,7 @@ struct EximSpoolWalker {
             let n = names[id]!
             switch (n.header, n.data) {
             case (true, true):
-                items.append(Item(folder: folder, id: id, journal: n.journal, temporary: n.temporary))
+                items.append(Item(folder: folder, id: id, queue: queue, journal: n.journal, temporary: n.temporary))
             case (true, false):
                 diagnostics.warn(FileSystem.join(folder, id + "-H"), "-H without its -D (not a whole message)")
             case (false, true):
@@ -175,7 +182,7 @@ struct EximSpoolWalker {
                     return
                 }
             }
-            message.queue = message.state
+            message.queue = item.queue ?? message.state
             if busy {
                 message.beingWritten = true
                 let why = locker.map { $0 > 0 ? "locked by pid \($0)" : "locked" } ?? (item.journal ? "delivery journal -J" : "being written")
