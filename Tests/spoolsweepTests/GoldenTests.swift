@@ -119,6 +119,24 @@ struct ErrorTests {
         #expect(result.status == 64)
     }
 
+    /// CSV cells are attacker text bound for a spreadsheet: a formula (`=`, `+`, `-`, `@`) gets a
+    /// leading `'`, control bytes are written `\xNN`, and every record stays one line.
+    @Test func csvCellsAreNeutralised() throws {
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-csv-\(getpid())/SubSpool1")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: spool.deletingLastPathComponent()) }
+        try "Written \r\n@evil.test\r\n-x@example.org\r\ncreationdate: 11/28/2026 17:00:00\r\nhelo: +mx\tone\r\n\r\n"
+            .write(to: spool.appendingPathComponent("12345678.hdr"), atomically: false, encoding: .utf8)
+        try "Subject: =HYPERLINK(\"http://evil.test\",\"click\")\tnow\r\n\r\nbody\r\n"
+            .write(to: spool.appendingPathComponent("12345678.eml"), atomically: false, encoding: .utf8)
+        let result = try CLI.run(["spool", "list", "--format", "csv", "--now", "2026-11-28T18:00:00", "SubSpool1"],
+                                 in: spool.deletingLastPathComponent())
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 3 && lines[2] == "")
+        #expect(lines[1] == #"12345678,SubSpool1,Written,3600,61,'@evil.test,,,1,"'=HYPERLINK(""http://evil.test"",""click"")\x09now""#)
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
     @Test func catastrophicPatternHitsTheMatchLimitNotAHang() throws {
         // ^(a+)+$ backtracks exponentially on a long run of a's that ends in another letter.
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-redos-\(getpid())/SubSpool1")

@@ -62,7 +62,12 @@ extension String {
     }
 }
 
-/// CSV (RFC 4180 quoting, LF line ends): a field is quoted when it holds a comma, quote or line break.
+/// CSV (RFC 4180 quoting, LF line ends): a field is quoted when it holds a comma or a quote.
+///
+/// Fields are attacker text (subjects, addresses, HELOs) bound for a spreadsheet: a field that
+/// begins with `=`, `+`, `-` or `@` (a formula: `=HYPERLINK(...)`) gets a leading `'`, unless it
+/// is a plain number; control bytes (line breaks and TABs included) are written `\xNN`, so that
+/// every record is one line.
 public enum CSV {
     public static func render(header: [String], rows: [[String]]) -> String {
         var out = line(header)
@@ -71,10 +76,26 @@ public enum CSV {
     }
 
     static func line(_ fields: [String]) -> String {
-        fields.map { f in
-            f.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + f.replacingAll("\"", with: "\"\"") + "\"" : f
+        fields.map { field in
+            let f = neutralised(field)
+            return f.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + f.replacingAll("\"", with: "\"\"") + "\"" : f
         }.joined(separator: ",") + "\n"
+    }
+
+    /// `field` with its control bytes escaped and a formula's first character defused.
+    static func neutralised(_ field: String) -> String {
+        var out = ""
+        for u in field.unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7F {
+                let hex = String(u.value, radix: 16, uppercase: true)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        guard let first = out.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) else { return out }
+        let number = out.dropFirst().allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") } && out.count > 1 && first != "="
+        return number ? out : "'" + out
     }
 }
 
