@@ -48,6 +48,25 @@ import Testing
         #expect(try run("3") == one)
     }
 
+    /// Just after rotation (`summary mainlog.1 mainlog`, the new mainlog empty): a warning naming
+    /// it, exit 2, and the figures of the rest.
+    @Test func anEmptyLogJustAfterRotationIsAWarning() throws {
+        let dir = URL(fileURLWithPath: CLI.sampleFolderPath).appendingPathComponent("exim-empty")
+        _ = CLI.sampleCopy
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("exim/log/mainlog"), to: dir.appendingPathComponent("mainlog.1"))
+        FileManager.default.createFile(atPath: dir.appendingPathComponent("mainlog").path, contents: Data())
+        let r = try CLI.run(["summary", "--format", "json", dir.appendingPathComponent("mainlog.1").path, dir.appendingPathComponent("mainlog").path], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr == """
+            spoolsweep: warning: \(dir.appendingPathComponent("mainlog").path): empty: nothing logged in it yet (a log just rotated?)
+            spoolsweep: 1 warning(s): the results cover only what could be read
+
+            """)
+        #expect(r.stdout.contains("\"accepted\": 257,"))
+    }
+
     /// Rotated logs (`mainlog.2.gz`, `mainlog.1`, `mainlog`), read oldest first: the same
     /// summary as the whole log. The rejectlog beside them is counted as skipped, not read.
     @Test func rotatedAndCompressedLogsAddUp() throws {

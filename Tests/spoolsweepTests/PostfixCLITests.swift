@@ -48,6 +48,20 @@ import Testing
         #expect(try run("3") == one)
     }
 
+    /// Just after logrotate (`summary mail.log.1 mail.log`, mail.log empty): a warning naming it,
+    /// exit 2, and the figures of the rest (it used to abort with 66 and read nothing).
+    @Test func anEmptyLogJustAfterRotationIsAWarning() throws {
+        let dir = Self.copy.appendingPathComponent("empty")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.copy.appendingPathComponent("postfix/maillog"), to: dir.appendingPathComponent("mail.log.1"))
+        FileManager.default.createFile(atPath: dir.appendingPathComponent("mail.log").path, contents: Data())
+        let r = try CLI.run(["summary", "--format", "json", "empty/mail.log.1", "empty/mail.log"], in: Self.copy)
+        #expect(r.status == 2)
+        #expect(r.stderr == "spoolsweep: warning: empty/mail.log: empty: nothing logged in it yet (a log just rotated?)\nspoolsweep: 1 warning(s): the results cover only what could be read\n")
+        #expect(r.stdout.contains("\"received\": 256,"), "\(r.stdout.prefix(300))")
+    }
+
     /// Rotated logs, the older one compressed, read oldest first: the same summary as the
     /// whole log; a cut .gz is named in a warning and the rest is read.
     @Test func rotatedAndCompressedLogsAddUp() throws {

@@ -66,6 +66,9 @@ public struct Diagnostics: Sendable {
             return
         }
         filesRead += 1
+        if stats.lines == 0 && !stats.endsMidLine {
+            warn(path, "empty: nothing logged in it yet (a log just rotated?)")
+        }
         if stats.cutLines > 0 {
             warn(path, "\(stats.cutLines) line(s) longer than the line limit, cut")
         }

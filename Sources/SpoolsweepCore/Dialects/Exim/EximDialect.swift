@@ -21,7 +21,8 @@ public struct EximDialect: MailServerDialect {
         for path in paths {
             switch FileSystem.kind(path) {
             case .file:
-                guard Self.looksLikeEximLog(path) else { return nil }
+                // An empty log (just rotated) is known by its name alone.
+                guard Self.looksLikeEximLog(path) || Self.isEmptyLog(path) else { return nil }
                 if Self.isSideLog(FileSystem.baseName(path)) { layout.skippedFiles.append(path) } else { layout.logFiles.append(path) }
             case .folder:
                 if let spool = Self.spoolDirectory(path) {
@@ -31,7 +32,7 @@ public struct EximDialect: MailServerDialect {
                 var found = false
                 for n in FileSystem.list(path) ?? [] where Self.isLogName(n) {
                     let p = FileSystem.join(path, n)
-                    guard FileSystem.kind(p) == .file, Self.looksLikeEximLog(p) else { continue }
+                    guard FileSystem.kind(p) == .file, Self.looksLikeEximLog(p) || Self.isEmptyLog(p) else { continue }
                     if Self.isSideLog(n) { layout.skippedFiles.append(p) } else { layout.logFiles.append(p) }
                     found = true
                 }
@@ -75,6 +76,11 @@ public struct EximDialect: MailServerDialect {
     static func isSideLog(_ name: String) -> Bool {
         let l = name.lowercased()
         return ["rejectlog", "exim_rejectlog", "reject.log", "paniclog", "exim_paniclog", "panic.log"].contains { l.hasPrefix($0) }
+    }
+
+    /// An empty file named as a log (`mainlog` just after rotation): read, and warned about.
+    static func isEmptyLog(_ path: String) -> Bool {
+        isLogName(FileSystem.baseName(path)) && FileSystem.status(path)?.size == 0
     }
 
     /// Whether the file's first line is an Exim log line (`YYYY-MM-DD HH:MM:SS ...`).

@@ -23,7 +23,8 @@ public struct PostfixDialect: MailServerDialect {
         for path in paths {
             switch FileSystem.kind(path) {
             case .file:
-                guard Self.looksLikePostfixLog(path) else { return nil }
+                // An empty log (just rotated) is known by its name alone.
+                guard Self.looksLikePostfixLog(path) || Self.isEmptyLog(path) else { return nil }
                 layout.logFiles.append(path)
             case .folder:
                 if let queue = Self.queueDirectory(path) {
@@ -31,7 +32,7 @@ public struct PostfixDialect: MailServerDialect {
                     continue
                 }
                 let logs = (FileSystem.list(path) ?? []).filter(Self.isLogName).map { FileSystem.join(path, $0) }
-                    .filter { FileSystem.kind($0) == .file && Self.looksLikePostfixLog($0) }
+                    .filter { FileSystem.kind($0) == .file && (Self.looksLikePostfixLog($0) || Self.isEmptyLog($0)) }
                 guard !logs.isEmpty else { return nil }
                 layout.logFiles += logs
             default:
@@ -57,6 +58,11 @@ public struct PostfixDialect: MailServerDialect {
     static func isLogName(_ name: String) -> Bool {
         let l = name.lowercased()
         return l.hasPrefix("mail.log") || l.hasPrefix("maillog") || l.hasPrefix("mail.") || l.hasSuffix(".log")
+    }
+
+    /// An empty file named as a log (`mail.log` just after logrotate): read, and warned about.
+    static func isEmptyLog(_ path: String) -> Bool {
+        isLogName(FileSystem.baseName(path)) && FileSystem.status(path)?.size == 0
     }
 
     /// Whether the file's first line is a Postfix log line.
