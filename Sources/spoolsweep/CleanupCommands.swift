@@ -185,7 +185,7 @@ struct SpoolRecoverCommand: ParsableCommand {
             let report = try Spoolsweep.recover(input.selection, quarantineRoot: quarantine.to, tools: tools.settings)
             var diagnostics = Diagnostics()
             for p in report.problems { diagnostics.warn("recovery", p) }
-            try finish(report.text(), json: report.json(), format: input.format, diagnostics: diagnostics)
+            try finish(report.rendered(input.format), json: report.json(), format: input.format, diagnostics: diagnostics)
         }
     }
 }

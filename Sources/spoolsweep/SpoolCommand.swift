@@ -75,7 +75,7 @@ struct SpoolListCommand: ParsableCommand {
     @Flag(help: "Print only the number of matching messages.")
     var count = false
 
-    @Flag(name: .customLong("ids-only"), help: "Print only the ids, one per line.")
+    @Flag(name: .customLong("ids-only"), help: "Print only the ids: one per line (JSON: an array; CSV: one column).")
     var idsOnly = false
 
     @Flag(help: "Also read the logs: the SMTP session that received each message (login, IP) and its delivery attempts with the last outcome.")
@@ -87,10 +87,18 @@ struct SpoolListCommand: ParsableCommand {
                 input.selection, filter: try filters.filter(), now: try input.clock(), wantsSubject: !(count || idsOnly),
                 history: history && !(count || idsOnly))
             if count {
-                try finish("\(selected.count)\n", json: .object([("count", .int(selected.count))]), format: input.format, diagnostics: diagnostics)
+                let text = input.format == .csv ? CSV.render(header: ["count"], rows: [["\(selected.count)"]]) : "\(selected.count)\n"
+                try finish(text, json: .object([("count", .int(selected.count))]), format: input.format, diagnostics: diagnostics)
             }
             if idsOnly {
-                try finish(selected.map { $0.message.id + "\n" }.joined(), json: nil, format: .text, diagnostics: diagnostics)
+                // One id a line; a JSON array of them; a CSV column with its header.
+                let ids = selected.map(\.message.id)
+                let text = switch input.format {
+                case .json: JSON.array(ids.map { .string($0) }).rendered()
+                case .csv: CSV.render(header: ["id"], rows: ids.map { [$0] })
+                default: ids.map { $0 + "\n" }.joined()
+                }
+                try finish(text, json: nil, format: .text, diagnostics: diagnostics)
             }
             try finish(SpoolListing.rendered(selected, format: input.format), json: SpoolListing.json(selected),
                        format: input.format, diagnostics: diagnostics)

@@ -137,6 +137,31 @@ struct ErrorTests {
         #expect(result.status == 0, "\(result.stderr)")
     }
 
+    /// Every format is the format asked for: `--ids-only` as a JSON array or a CSV column,
+    /// `--count` as CSV with its header, `recover` as CSV.
+    @Test func idsCountsAndRecoveryInEveryFormat() throws {
+        let args = ["spool", "list", "--sender", "^$", "smartermail"]
+        #expect(try CLI.run(args + ["--ids-only", "--format", "json"]).stdout == "[\n  \"20324046\",\n  \"38973624\",\n  \"868583812463\"\n]\n")
+        #expect(try CLI.run(args + ["--ids-only", "--format", "csv"]).stdout == "id\n20324046\n38973624\n868583812463\n")
+        #expect(try CLI.run(args + ["--count", "--format", "csv"]).stdout == "count\n3\n")
+        _ = CLI.sampleCopy
+        let recover = try CLI.run(["spool", "recover", "--format", "csv", "smartermail"], in: URL(fileURLWithPath: CLI.sampleFolderPath))
+        #expect(recover.stdout == "journals,completed,rolled_back,problems\n0,0,0,\n", "\(recover.stderr)")
+    }
+
+    /// A server root given as a symbolic link (a common `/var/lib/smartermail` set-up) is read as
+    /// the folder it points to; links inside the spool stay unfollowed.
+    @Test func aServerRootGivenAsALinkIsResolved() throws {
+        _ = CLI.sampleCopy
+        let link = URL(fileURLWithPath: CLI.sampleFolderPath).appendingPathComponent("smartermail-link")
+        try? FileManager.default.removeItem(at: link)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: CLI.root.appendingPathComponent("fixtures/smartermail").path)
+        let viaLink = try CLI.run(["spool", "list", "--count", link.path])
+        let direct = try CLI.run(["spool", "list", "--count", CLI.root.appendingPathComponent("fixtures/smartermail").path])
+        #expect(viaLink.stdout == direct.stdout && viaLink.stdout == "114\n")
+        #expect(viaLink.status == direct.status)
+    }
+
     @Test func catastrophicPatternHitsTheMatchLimitNotAHang() throws {
         // ^(a+)+$ backtracks exponentially on a long run of a's that ends in another letter.
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spoolsweep-redos-\(getpid())/SubSpool1")

@@ -18,6 +18,13 @@ public enum FileSystem {
 
     public static func exists(_ path: String) -> Bool { kind(path) != .missing }
 
+    /// `path` with every symbolic link resolved (`realpath`), or nil when it cannot be.
+    public static func resolved(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     /// Modification time (seconds since the epoch, UTC) and size, without following links.
     public static func status(_ path: String) -> (mtime: Int, size: Int)? {
         var st = stat()

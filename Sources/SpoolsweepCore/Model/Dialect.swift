@@ -92,6 +92,9 @@ public enum Dialects {
         for path in paths where !FileSystem.exists(path) {
             throw LayoutError("\(path): no such file or folder")
         }
+        // A server root or spool given as a symbolic link (`/var/lib/smartermail` -> elsewhere)
+        // is resolved here, once, as a trailing `/` would; links inside it stay unfollowed.
+        let paths = paths.map { FileSystem.kind($0) == .link ? FileSystem.resolved($0) ?? $0 : $0 }
         for dialect in candidates {
             let search = paths.isEmpty ? dialect.standardLocations.filter(FileSystem.exists) : paths
             if !search.isEmpty, let layout = dialect.locate(search) { return (dialect, layout) }

@@ -99,6 +99,16 @@ extension RecoveryReport {
         .object([("journals", .int(journals)), ("completed", .int(completed)), ("rolled_back", .int(rolledBack)),
                  ("problems", .strings(problems))])
     }
+
+    /// One row: the counts, and the problems joined by `; `.
+    public func csv() -> String {
+        CSV.render(header: ["journals", "completed", "rolled_back", "problems"],
+                   rows: [["\(journals)", "\(completed)", "\(rolledBack)", problems.joined(separator: "; ")]])
+    }
+
+    public func rendered(_ format: OutputFormat) -> String {
+        format == .csv ? csv() : text()
+    }
 }
 
 extension QuarantineListing {

@@ -54,11 +54,7 @@ public struct PostsuperControl: QueueControl {
         }
     }
 
-    static func real(_ path: String) -> String {
-        guard let p = realpath(path, nil) else { return path }
-        defer { free(p) }
-        return String(cString: p)
-    }
+    static func real(_ path: String) -> String { FileSystem.resolved(path) ?? path }
 
     public func act(_ operation: JournalOperation, ids: [String]) throws(MoveError) -> [String] {
         let flag = switch operation { case .quarantine: "-h"; case .restore: "-H"; case .purge: "-d" }
