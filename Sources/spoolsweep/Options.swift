@@ -69,6 +69,9 @@ func finish(_ text: String, json: JSON?, format: OutputFormat, diagnostics: Diag
 }
 
 func printWarnings(_ diagnostics: Diagnostics) {
+    for f in diagnostics.findings {
+        printError("spoolsweep: finding: \(f.path): \(f.reason)")
+    }
     for w in diagnostics.warnings {
         printError("spoolsweep: warning: \(w.path): \(w.reason)")
     }

@@ -33,7 +33,8 @@ struct SpoolsweepCommand: ParsableCommand {
               spoolsweep spool list --frozen /var/spool/exim4
               spoolsweep spool quarantine --subject '^Invoice overdue' /var/spool/exim4
 
-            Exit status: 0 success; 1 suspects found (--fail-on-suspect); 2 some input could not \
+            Exit status: 0 success (findings such as orphaned spool files included); 1 suspects \
+            found (--fail-on-suspect); 2 some input could not \
             be read, or some message could not be moved (warnings on standard error; the rest \
             was done); 3 both; 64 bad option or pattern; 66 no such path, or not a known server \
             layout; 73 the quarantine cannot be used (damaged or foreign journal); 75 another \

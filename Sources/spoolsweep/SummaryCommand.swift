@@ -25,7 +25,7 @@ struct SummaryCommand: ParsableCommand {
             in_recipients, in_bytes, out_messages, out_recipients, out_bytes}], mailbox_count, \
             mailboxes [{mailbox, sent, sent_recipients, recipient_domains, sent_bytes, received, \
             received_bytes}], top_senders, top_recipients [{address, messages}], input {files_read, \
-            files_skipped, partial, warnings [{path, reason}]}}.
+            files_skipped, partial, warnings [{path, reason}], findings [{path, finding}]}}.
             """
     )
 

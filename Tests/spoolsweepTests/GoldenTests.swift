@@ -5,10 +5,10 @@ import Testing
 /// "Now" is fixed at 2026-11-28 18:00:00 (the moment the sample spool was copied).
 @Suite(.serialized) struct GoldenTests {
     static let now = ["--now", "2026-11-28T18:00:00"]
+    /// The sample spool's two orphans: findings, reported on standard error, not a failure.
     static let orphanWarnings = """
-        spoolsweep: warning: smartermail/Spool/SubSpool2/868583812463.eml: message (.eml) without its envelope (.hdr)
-        spoolsweep: warning: smartermail/Spool/SubSpool3/30909693.hdr: envelope (.hdr) without its message (.eml)
-        spoolsweep: 2 warning(s): the results cover only what could be read
+        spoolsweep: finding: smartermail/Spool/SubSpool2/868583812463.eml: message (.eml) without its envelope (.hdr)
+        spoolsweep: finding: smartermail/Spool/SubSpool3/30909693.hdr: envelope (.hdr) without its message (.eml)
 
         """
 
@@ -19,20 +19,20 @@ import Testing
         ("summary.csv", ["summary", "--format", "csv", "smartermail/Logs"], 0, false),
         ("summary-2026-11-28.txt", ["summary", "--date", "2026-11-28", "--top", "5", "smartermail"], 0, false),
         ("summary-yesterday.txt", ["summary", "--date", "yesterday", "--top", "3"] + now + ["smartermail/Logs"], 0, false),
-        ("suspects.txt", ["suspects"] + now + ["smartermail"], 2, true),
-        ("suspects.json", ["suspects", "--format", "json"] + now + ["smartermail"], 2, true),
-        ("suspects.csv", ["suspects", "--format", "csv"] + now + ["smartermail"], 2, true),
-        ("spool-list.txt", ["spool", "list"] + now + ["smartermail"], 2, true),
-        ("spool-list.json", ["spool", "list", "--format", "json", "--state", "writing,failed,drop"] + now + ["smartermail"], 2, true),
-        ("spool-list.csv", ["spool", "list", "--format", "csv", "--sender", "^$"] + now + ["smartermail"], 2, true),
-        ("spool-list-jane-count.txt", ["spool", "list", "--auth", "^jane@northwind\\.test$", "--count"] + now + ["smartermail"], 2, true),
-        ("spool-list-body-ids.txt", ["spool", "list", "--body", "claim\\.gift-card-prize", "--ids-only"] + now + ["smartermail"], 2, true),
-        ("spool-list-subject-i.txt", ["spool", "list", "-i", "--subject", "RECHNUNG|café", "--older-than", "1h"] + now + ["smartermail"], 2, true),
-        ("spool-list-header-size.txt", ["spool", "list", "--header", "X-SmarterMail-Spam: .", "--min-size", "3k", "--max-size", "1M"] + now + ["smartermail"], 2, true),
-        ("spool-list-history.txt", ["spool", "list", "--history", "--younger-than", "3h", "--state", "Written"] + now + ["smartermail"], 2, true),
-        ("spool-list-history.json", ["spool", "list", "--history", "--format", "json", "--auth", "^lucas@"] + now + ["smartermail"], 2, true),
-        ("spool-shape.txt", ["spool", "shape", "--top", "10"] + now + ["smartermail"], 2, true),
-        ("spool-shape.json", ["spool", "shape", "--format", "json", "--top", "5"] + now + ["smartermail"], 2, true),
+        ("suspects.txt", ["suspects"] + now + ["smartermail"], 0, true),
+        ("suspects.json", ["suspects", "--format", "json"] + now + ["smartermail"], 0, true),
+        ("suspects.csv", ["suspects", "--format", "csv"] + now + ["smartermail"], 0, true),
+        ("spool-list.txt", ["spool", "list"] + now + ["smartermail"], 0, true),
+        ("spool-list.json", ["spool", "list", "--format", "json", "--state", "writing,failed,drop"] + now + ["smartermail"], 0, true),
+        ("spool-list.csv", ["spool", "list", "--format", "csv", "--sender", "^$"] + now + ["smartermail"], 0, true),
+        ("spool-list-jane-count.txt", ["spool", "list", "--auth", "^jane@northwind\\.test$", "--count"] + now + ["smartermail"], 0, true),
+        ("spool-list-body-ids.txt", ["spool", "list", "--body", "claim\\.gift-card-prize", "--ids-only"] + now + ["smartermail"], 0, true),
+        ("spool-list-subject-i.txt", ["spool", "list", "-i", "--subject", "RECHNUNG|café", "--older-than", "1h"] + now + ["smartermail"], 0, true),
+        ("spool-list-header-size.txt", ["spool", "list", "--header", "X-SmarterMail-Spam: .", "--min-size", "3k", "--max-size", "1M"] + now + ["smartermail"], 0, true),
+        ("spool-list-history.txt", ["spool", "list", "--history", "--younger-than", "3h", "--state", "Written"] + now + ["smartermail"], 0, true),
+        ("spool-list-history.json", ["spool", "list", "--history", "--format", "json", "--auth", "^lucas@"] + now + ["smartermail"], 0, true),
+        ("spool-shape.txt", ["spool", "shape", "--top", "10"] + now + ["smartermail"], 0, true),
+        ("spool-shape.json", ["spool", "shape", "--format", "json", "--top", "5"] + now + ["smartermail"], 0, true),
     ]
 
     @Test(arguments: 0..<cases.count)
@@ -52,7 +52,7 @@ import Testing
         let suspects = try CLI.run(["suspects", "--format", "json", "--threads", threads] + Self.now + ["smartermail"])
         try CLI.expectGolden(suspects.stdout, "suspects.json")
         #expect(suspects.stderr == Self.orphanWarnings)
-        #expect(suspects.status == 2)
+        #expect(suspects.status == 0)
         let summary = try CLI.run(["summary", "--format", "json", "--threads", threads, "smartermail/Logs"])
         try CLI.expectGolden(summary.stdout, "summary.json")
         #expect(summary.stderr == "")

@@ -313,6 +313,7 @@ extension Diagnostics {
             ("files_skipped", .int(filesSkipped)),
             ("partial", .bool(isPartial)),
             ("warnings", .array(warnings.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })),
+            ("findings", .array(findings.map { .object([("path", .string($0.path)), ("finding", .string($0.reason))]) })),
         ])
     }
 }

@@ -9,7 +9,8 @@ public struct InputWarning: Equatable, Sendable {
 /// Collects what a run read, skipped and could not read.
 ///
 /// A run with any warning is *partial*: its figures are right for what was read, and the exit
-/// status tells a script so.
+/// status tells a script so. A *finding* (an orphaned spool file: the server's own leftovers) is
+/// reported beside them but is not a failure to read.
 public struct Diagnostics: Sendable {
     private var listed: [InputWarning] = []
     /// Warnings counted over lines (a field out of range), summed over the parts of a run.
@@ -28,7 +29,14 @@ public struct Diagnostics: Sendable {
     /// Lines in read files that match no known entry shape.
     public var linesUnrecognised = 0
 
+    /// What was found in the input that is worth a look but read fine (orphaned spool files).
+    public private(set) var findings: [InputWarning] = []
+
     public init() {}
+
+    public mutating func note(_ path: String, _ finding: String) {
+        findings.append(InputWarning(path: path, reason: finding))
+    }
 
     public mutating func warn(_ path: String, _ reason: String) {
         listed.append(InputWarning(path: path, reason: reason))
@@ -50,6 +58,7 @@ public struct Diagnostics: Sendable {
     /// Adds what another part of the run (another thread's slice) saw, after this one's.
     mutating func append(_ other: Diagnostics) {
         listed += other.listed
+        findings += other.findings
         for t in other.tallies { tally(t.path, t.reason, t.count) }
         filesRead += other.filesRead
         filesSkipped += other.filesSkipped

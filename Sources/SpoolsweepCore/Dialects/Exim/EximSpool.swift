@@ -107,11 +107,11 @@ struct EximSpoolWalker {
             case (true, true):
                 items.append(Item(folder: folder, id: id, queue: queue, journal: n.journal, temporary: n.temporary))
             case (true, false):
-                diagnostics.warn(FileSystem.join(folder, id + "-H"), "-H without its -D (not a whole message)")
+                diagnostics.note(FileSystem.join(folder, id + "-H"), "-H without its -D (not a whole message)")
             case (false, true):
                 // Exim writes the -D first, locked, while it receives: not yet a message.
                 let data = FileSystem.join(folder, id + "-D")
-                if !n.temporary && Self.lockHolder(data) == nil { diagnostics.warn(data, "-D without its -H (not a whole message)") }
+                if !n.temporary && Self.lockHolder(data) == nil { diagnostics.note(data, "-D without its -H (not a whole message)") }
             case (false, false):
                 continue // a journal or temporary file alone: Exim's business
             }

@@ -380,7 +380,7 @@ struct SmarterMailSpoolWalker {
                 } else if hdrIsFresh {
                     message.beingWritten = true // just written: its .eml is on its way
                 } else {
-                    diagnostics.warn(hdr, "envelope (.hdr) without its message (.eml)")
+                    diagnostics.note(hdr, "envelope (.hdr) without its message (.eml)")
                 }
             }
         } else if message.contentPath != nil {
@@ -396,7 +396,7 @@ struct SmarterMailSpoolWalker {
                 }
             } else {
                 message.state = "Orphan"
-                diagnostics.warn(eml!, "message (.eml) without its envelope (.hdr)")
+                diagnostics.note(eml!, "message (.eml) without its envelope (.hdr)")
             }
         } else {
             return // only a temporary .em_: a message arriving right now
