@@ -103,6 +103,13 @@ extension UnsafeRawBufferPointer {
     public var printable: String { String(decoding: self, as: UTF8.self) }
 }
 
+/// Whether two byte strings are equal without regard to ASCII case.
+func equalIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    for i in 0..<a.count where asciiLower(a[i]) != asciiLower(b[i]) { return false }
+    return true
+}
+
 @inline(__always) func asciiLower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
 @inline(__always) func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

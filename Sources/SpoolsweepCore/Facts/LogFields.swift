@@ -61,6 +61,37 @@ enum LogFields {
     }
 }
 
+/// Log files as syslog-style servers keep them (Postfix, Exim): rotated copies, compressed ones.
+enum LogFiles {
+    /// The first 4 KiB of the file (decompressed for a `.gz`), to tell whose log it is; nil when
+    /// it cannot be read or is empty.
+    static func head(_ path: String) -> ArraySlice<UInt8>? {
+        guard let source = try? ByteSource(path: path, allowMapping: false) else { return nil }
+        var head = [UInt8](repeating: 0, count: 4096)
+        let gzip = path.hasSuffix(".gz") ? GzipReader() : nil
+        let n = (try? head.withUnsafeMutableBytes { b throws(FileReadError) -> Int in
+            if let gzip { return try gzip.read(from: source, into: b) }
+            return try source.read(into: b)
+        }) ?? 0
+        return n > 0 ? head[0..<n] : nil
+    }
+
+    /// A regular file of no bytes (a log just rotated).
+    static func isEmpty(_ path: String) -> Bool { FileSystem.status(path)?.size == 0 }
+
+    /// `mail.log.3`, `mail.log.2`, `mail.log.1`, `mail.log` (or `mainlog.N`...): oldest first,
+    /// so that queue and message ids are followed across rotation in time order.
+    static func rotationOrder(_ files: [String]) -> [String] {
+        func generation(_ path: String) -> Int {
+            var name = FileSystem.baseName(path)
+            if name.hasSuffix(".gz") { name.removeLast(3) }
+            guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]) else { return 0 }
+            return n
+        }
+        return files.sorted { (generation($1), $0) < (generation($0), $1) }
+    }
+}
+
 /// The one normaliser of envelope addresses, for every reader and the ledger.
 public enum EnvelopeAddress {
     /// The address inside `<...>` in `s` (up to the `>`, or the end), trimmed; without angle

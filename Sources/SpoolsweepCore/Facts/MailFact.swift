@@ -82,6 +82,31 @@ public struct RecipientList: Sequence {
     public func makeIterator() -> Iterator { Iterator(list: self) }
 }
 
+/// The recipients a reader gathers for one message until it reports it accepted: each once
+/// (addresses compare without ASCII case), in the order first named.
+struct RecipientBuffer {
+    private var bytes: [UInt8] = []
+    private var ends: [Int32] = []
+
+    /// Adds `r` unless it is there already.
+    mutating func add(_ r: UnsafeRawBufferPointer) {
+        let known = bytes.withUnsafeBytes { all in
+            var start = 0
+            for end in ends {
+                if equalIgnoringCase(all.slice(start..<Int(end)), r) { return true }
+                start = Int(end)
+            }
+            return false
+        }
+        if !known { bytes.append(contentsOf: r); ends.append(Int32(bytes.count)) }
+    }
+
+    /// The recipients as a fact's list, valid during `body`.
+    func withList<R>(_ body: (RecipientList) -> R) -> R {
+        bytes.withUnsafeBytes { b in ends.withUnsafeBufferPointer { e in body(RecipientList(bytes: b, ends: e)) } }
+    }
+}
+
 public struct RecipientRejection {
     public var time: LocalTime
     public var clientIP: FactBytes

@@ -106,11 +106,7 @@ import Testing
 
     // MARK: - Files
 
-    static func fixture(_ path: String) -> String {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(4)
-        return parts.joined(separator: "/") + "/fixtures/" + path
-    }
+    static func fixture(_ path: String) -> String { repositoryRoot + "/fixtures/" + path }
 
     static func files(in folder: String, suffix: String) throws -> [[UInt8]] {
         var out: [[UInt8]] = []

@@ -41,7 +41,7 @@ public struct EximDialect: MailServerDialect {
                 return nil
             }
         }
-        layout.logFiles = PostfixDialect.rotationOrder(layout.logFiles)
+        layout.logFiles = LogFiles.rotationOrder(layout.logFiles)
         return layout.logFiles.isEmpty && layout.spoolRoots.isEmpty ? nil : layout
     }
 
@@ -79,22 +79,12 @@ public struct EximDialect: MailServerDialect {
     }
 
     /// An empty file named as a log (`mainlog` just after rotation): read, and warned about.
-    static func isEmptyLog(_ path: String) -> Bool {
-        isLogName(FileSystem.baseName(path)) && FileSystem.status(path)?.size == 0
-    }
+    static func isEmptyLog(_ path: String) -> Bool { isLogName(FileSystem.baseName(path)) && LogFiles.isEmpty(path) }
 
     /// Whether the file's first line is an Exim log line (`YYYY-MM-DD HH:MM:SS ...`).
     static func looksLikeEximLog(_ path: String) -> Bool {
-        guard let source = try? ByteSource(path: path, allowMapping: false) else { return false }
-        var head = [UInt8](repeating: 0, count: 4096)
-        let gzip = path.hasSuffix(".gz") ? GzipReader() : nil
-        let n = (try? head.withUnsafeMutableBytes { b throws(FileReadError) -> Int in
-            if let gzip { return try gzip.read(from: source, into: b) }
-            return try source.read(into: b)
-        }) ?? 0
-        guard n > 0 else { return false }
-        let firstLine = head[0..<(head[0..<n].firstIndex(of: 0x0A) ?? n)]
-        return firstLine.withUnsafeBytes { EximEntry($0) != nil }
+        guard let head = LogFiles.head(path) else { return false }
+        return head[0..<(head.firstIndex(of: 0x0A) ?? head.count)].withUnsafeBytes { EximEntry($0) != nil }
     }
 
     // MARK: - Logs

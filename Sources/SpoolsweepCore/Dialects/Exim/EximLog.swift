@@ -83,8 +83,7 @@ struct EximLogReader {
         var protocolName: [UInt8] = []
         /// Already reported accepted (its recipients were on the arrival line).
         var reported = false
-        var recipients: [UInt8] = []
-        var ends: [Int32] = []
+        var recipients = RecipientBuffer()
 
         var sender: Range<Int> { accountEnd..<text.count }
 
@@ -104,23 +103,10 @@ struct EximLogReader {
         /// Adds a recipient; one without a domain (`root`, from a local submission) gets the
         /// sender's, which Exim qualified the same way (`qualify_domain`).
         mutating func add(recipient r: UnsafeRawBufferPointer, qualifiedLike sender: UnsafeRawBufferPointer) {
-            guard r.index(of: 0x40) == nil, let at = sender.lastIndex(where: { $0 == 0x40 }) else { return add(recipient: r) }
+            guard r.index(of: 0x40) == nil, let at = sender.lastIndex(where: { $0 == 0x40 }) else { return recipients.add(r) }
             var full = Array(r)
             full.append(contentsOf: sender.dropFirst(at))
-            full.withUnsafeBytes { add(recipient: $0) }
-        }
-
-        /// Adds a recipient not named before (addresses compare without case).
-        mutating func add(recipient r: UnsafeRawBufferPointer) {
-            let known = recipients.withUnsafeBytes { all in
-                var start = 0
-                for end in ends {
-                    if equalIgnoringCase(all.slice(start..<Int(end)), r) { return true }
-                    start = Int(end)
-                }
-                return false
-            }
-            if !known { recipients.append(contentsOf: r); ends.append(Int32(recipients.count)) }
+            full.withUnsafeBytes { recipients.add($0) }
         }
     }
 
@@ -136,7 +122,7 @@ struct EximLogReader {
     private static let arrival: StaticString = "<= ", completed: StaticString = "Completed"
     private static let hostField: StaticString = "H=", failedFor: StaticString = "authenticator failed for "
     private static let noMail: StaticString = "no MAIL in SMTP connection from ", syncError: StaticString = "SMTP protocol synchronization error"
-    private static let rejectedRCPT: StaticString = "rejected RCPT ", temporarily: StaticString = "temporarily rejected", rejected: StaticString = "rejected "
+    private static let temporarily: StaticString = "temporarily rejected", rejected: StaticString = "rejected "
     private static let smtpAuth: StaticString = "SMTP AUTH", cwd: StaticString = "cwd="
     private static let delivered: StaticString = "delivered", suppressed: StaticString = "suppressed"
     private static let deferred: StaticString = "deferred", failed: StaticString = "failed"
@@ -298,8 +284,7 @@ struct EximLogReader {
             }
             report(m, into: &sink)
             m.reported = true
-            m.recipients = []
-            m.ends = []
+            m.recipients = RecipientBuffer()
         }
         messages[key] = m
     }
@@ -352,20 +337,18 @@ struct EximLogReader {
             else if let m = messages[key] { m.text.withUnsafeBytes { emit($0.slice(m.sender)) } }
             else { emit(nil) }
         }
-        if messages[key]?.reported == false { messages[key]!.add(recipient: recipient) }
+        if messages[key]?.reported == false { messages[key]!.recipients.add(recipient) }
     }
 
     private func report<Sink: MailFactSink>(_ m: Message, into sink: inout Sink) {
         m.text.withUnsafeBytes { text in
-            m.recipients.withUnsafeBytes { r in
-                m.ends.withUnsafeBufferPointer { ends in
-                    m.protocolName.withUnsafeBytes { proto in
-                        sink.take(.accepted(AcceptedMessage(
-                            time: m.received, key: text.slice(0..<m.keyLength), clientIP: text.slice(m.keyLength..<m.ipEnd),
-                            account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
-                            sender: text.slice(m.sender), recipients: RecipientList(bytes: r, ends: ends), size: m.size,
-                            protocolName: proto, spoolName: nil)))
-                    }
+            m.recipients.withList { recipients in
+                m.protocolName.withUnsafeBytes { proto in
+                    sink.take(.accepted(AcceptedMessage(
+                        time: m.received, key: text.slice(0..<m.keyLength), clientIP: text.slice(m.keyLength..<m.ipEnd),
+                        account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
+                        sender: text.slice(m.sender), recipients: recipients, size: m.size,
+                        protocolName: proto, spoolName: nil)))
                 }
             }
         }

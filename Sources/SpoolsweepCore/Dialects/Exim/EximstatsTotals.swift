@@ -24,8 +24,7 @@ struct EximstatsTotals {
     private static let local: StaticString = "local", hostField: StaticString = " H=", transport: StaticString = " T="
 
     mutating func read(_ e: EximEntry, line: UnsafeRawBufferPointer) {
-        let hour = Int(e.time.milliseconds.remainderReportingOverflow(dividingBy: 86_400_000).partialValue / 3_600_000)
-        let h = (hour + 24) % 24
+        let h = e.time.hour
         let text = e.text
         let flag = text.count >= 2 ? (text[0], text[1]) : (0, 0)
         let isDeliveryFlag = e.id != nil && text.count >= 3 && text[2] == 0x20 && Self.isFlagByte(flag.0) && Self.isFlagByte(flag.1)

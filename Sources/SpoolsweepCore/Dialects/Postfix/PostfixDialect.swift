@@ -39,7 +39,7 @@ public struct PostfixDialect: MailServerDialect {
                 return nil
             }
         }
-        layout.logFiles = Self.rotationOrder(layout.logFiles)
+        layout.logFiles = LogFiles.rotationOrder(layout.logFiles)
         return layout.logFiles.isEmpty && layout.spoolRoots.isEmpty ? nil : layout
     }
 
@@ -61,39 +61,19 @@ public struct PostfixDialect: MailServerDialect {
     }
 
     /// An empty file named as a log (`mail.log` just after logrotate): read, and warned about.
-    static func isEmptyLog(_ path: String) -> Bool {
-        isLogName(FileSystem.baseName(path)) && FileSystem.status(path)?.size == 0
-    }
+    static func isEmptyLog(_ path: String) -> Bool { isLogName(FileSystem.baseName(path)) && LogFiles.isEmpty(path) }
 
     /// Whether the file's first line is a Postfix log line.
     static func looksLikePostfixLog(_ path: String) -> Bool {
-        guard let source = try? ByteSource(path: path, allowMapping: false) else { return false }
-        var head = [UInt8](repeating: 0, count: 4096)
-        let gzip = path.hasSuffix(".gz") ? GzipReader() : nil
-        let n = (try? head.withUnsafeMutableBytes { b throws(FileReadError) -> Int in
-            if let gzip { return try gzip.read(from: source, into: b) }
-            return try source.read(into: b)
-        }) ?? 0
-        guard n > 0 else { return false }
-        let firstLine = head[0..<(head[0..<n].firstIndex(of: 0x0A) ?? n)]
+        guard let head = LogFiles.head(path) else { return false }
+        let firstLine = head[0..<(head.firstIndex(of: 0x0A) ?? head.count)]
         return firstLine.withUnsafeBytes {
             var reader = PostfixEntry.Reader(year: 2000, lastMonth: 12)
             return reader.entry($0) != nil
         }
-            || String(decoding: head[0..<n], as: UTF8.self).contains(" postfix/")
+            || String(decoding: head, as: UTF8.self).contains(" postfix/")
     }
 
-    /// `mail.log.3`, `mail.log.2`, `mail.log.1`, `mail.log`: oldest first, so that queue ids
-    /// are followed across rotation in time order.
-    static func rotationOrder(_ files: [String]) -> [String] {
-        func generation(_ path: String) -> Int {
-            var name = FileSystem.baseName(path)
-            if name.hasSuffix(".gz") { name.removeLast(3) }
-            guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]) else { return 0 }
-            return n
-        }
-        return files.sorted { (generation($1), $0) < (generation($0), $1) }
-    }
 
     // MARK: - Logs
 

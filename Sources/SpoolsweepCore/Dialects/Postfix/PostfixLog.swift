@@ -93,8 +93,7 @@ struct PostfixLogReader {
         var hasAccount: Bool
         var senderStart = -1
         var size = 0
-        var recipients: [UInt8] = []
-        var ends: [Int32] = []
+        var recipients = RecipientBuffer()
 
         init(key: UnsafeRawBufferPointer, received: LocalTime, clientIP: UnsafeRawBufferPointer, account: UnsafeRawBufferPointer?) {
             self.received = received
@@ -112,19 +111,6 @@ struct PostfixLogReader {
             senderStart = text.count
             text.append(contentsOf: sender)
             if let size { self.size = size }
-        }
-
-        /// Adds a recipient not named before (addresses compare without case).
-        mutating func add(recipient r: UnsafeRawBufferPointer) {
-            let known = recipients.withUnsafeBytes { all in
-                var start = 0
-                for end in ends {
-                    if equalIgnoringCase(all.slice(start..<Int(end)), r) { return true }
-                    start = Int(end)
-                }
-                return false
-            }
-            if !known { recipients.append(contentsOf: r); ends.append(Int32(recipients.count)) }
         }
 
         func withSender<R>(_ body: (UnsafeRawBufferPointer?) -> R) -> R {
@@ -238,7 +224,7 @@ struct PostfixLogReader {
                 sink.take(.delivery(fact(nil)))
             } else {
                 messages[qid]!.withSender { sink.take(.delivery(fact($0))) }
-                messages[qid]!.add(recipient: recipient)
+                messages[qid]!.recipients.add(recipient)
             }
         } else if rest.matches(Self.removed) {
             flush(qid, into: &sink)
@@ -252,16 +238,14 @@ struct PostfixLogReader {
     private mutating func flush<Sink: MailFactSink>(_ qid: UnsafeRawBufferPointer.QueueID, into sink: inout Sink) {
         guard let m = messages.removeValue(forKey: qid), m.senderStart >= 0 else { return }
         m.text.withUnsafeBytes { text in
-            m.recipients.withUnsafeBytes { r in
-                m.ends.withUnsafeBufferPointer { ends in
-                    let ip = text.slice(m.keyLength..<m.ipEnd)
-                    (ip.matches(Self.uid) ? Self.pickupProtocol : Self.esmtp).withUTF8Buffer { proto in
-                        sink.take(.accepted(AcceptedMessage(
-                            time: m.received, key: text.slice(0..<m.keyLength), clientIP: ip,
-                            account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
-                            sender: text.dropFirst(m.senderStart), recipients: RecipientList(bytes: r, ends: ends), size: m.size,
-                            protocolName: UnsafeRawBufferPointer(proto), spoolName: nil)))
-                    }
+            m.recipients.withList { recipients in
+                let ip = text.slice(m.keyLength..<m.ipEnd)
+                (ip.matches(Self.uid) ? Self.pickupProtocol : Self.esmtp).withUTF8Buffer { proto in
+                    sink.take(.accepted(AcceptedMessage(
+                        time: m.received, key: text.slice(0..<m.keyLength), clientIP: ip,
+                        account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
+                        sender: text.dropFirst(m.senderStart), recipients: recipients, size: m.size,
+                        protocolName: UnsafeRawBufferPointer(proto), spoolName: nil)))
                 }
             }
         }
@@ -286,12 +270,6 @@ struct PostfixLogReader {
     }
 }
 
-/// Whether two byte strings are equal without regard to ASCII case.
-func equalIgnoringCase(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-    guard a.count == b.count else { return false }
-    for i in 0..<a.count where asciiLower(a[i]) != asciiLower(b[i]) { return false }
-    return true
-}
 
 extension UnsafeRawBufferPointer {
     /// A Postfix queue id (short hex `8377DA1094` or long `4jcXTb0VD8z7lvy`), packed for hashing.

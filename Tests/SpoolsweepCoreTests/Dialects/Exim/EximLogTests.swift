@@ -139,7 +139,7 @@ import Testing
     /// sender and per account as the answer key counts them from the log; 11 failed logins from
     /// 127.0.0.44; 6 recipients refused at RCPT (4 relay, 2 unrouteable).
     @Test func theCorpusLogAgreesWithItsAnswerKey() throws {
-        let (facts, diagnostics) = try Spoolsweep.facts(InputSelection(paths: [eximFixture + "/log/mainlog"]))
+        let (facts, diagnostics) = try Spoolsweep.facts(InputSelection(paths: [repositoryRoot + "/fixtures/exim/log/mainlog"]))
         #expect(diagnostics.warnings.isEmpty)
         var bySender: [String: Int] = [:], byAccount: [String: Int] = [:], byIP: [String: Int] = [:]
         var failed: [String: Int] = [:], refused = 0
@@ -164,10 +164,3 @@ import Testing
         #expect(refused == 6)
     }
 }
-
-/// `<repo>/fixtures/exim`, found from this file's path (<repo>/Tests/SpoolsweepCoreTests/Dialects/Exim/).
-private let eximFixture: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(5)
-    return parts.joined(separator: "/") + "/fixtures/exim"
-}()

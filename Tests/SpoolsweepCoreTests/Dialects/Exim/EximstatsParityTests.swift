@@ -16,7 +16,7 @@ import Testing
 /// sending hosts apart by name or HELO, spoolsweep by IP. Those are checked to be exactly what
 /// the lines give.
 @Suite struct EximstatsParityTests {
-    static let eximstats = eximRepositoryRoot + "/.peers/exim/usr/sbin/eximstats"
+    static let eximstats = repositoryRoot + "/.peers/exim/usr/sbin/eximstats"
 
     /// eximstats, or a recorded failure saying how to get it (a missing peer is never a pass).
     static func available() -> Bool {
@@ -27,7 +27,7 @@ import Testing
 
     @Test func corpusLogMatchesEximstats() throws {
         guard Self.available() else { return }
-        let ours = try compare(eximRepositoryRoot + "/fixtures/exim/log/mainlog")
+        let ours = try compare(repositoryRoot + "/fixtures/exim/log/mainlog")
         // The figures themselves (eximstats.txt in the corpus, in KB there).
         #expect(ours.totals["received"] == 257 && ours.totals["bytes received"] == 1_792_018 && ours.totals["sending hosts"] == 12)
         #expect(ours.totals["delayed"] == 235 && ours.totals["failed"] == 2 && ours.totals["delivered"] == 25)
@@ -41,7 +41,8 @@ import Testing
         guard Self.available() else { return }
         let dir = try TempFolder("eximstats")
         let path = dir.at("mainlog")
-        let made = try #require(eximRun("python3 '\(eximRepositoryRoot)/bench/generate-exim-log' " + generator.joined(separator: " ") + " --out '\(path)'"))
+        let made = try #require(shellOutput("python3 '\(repositoryRoot)/bench/generate-exim-log' " + generator.joined(separator: " ") + " --out '\(path)'",
+                                            mergingErrors: true))
         #expect(made.isEmpty)
         let ours = try compare(path)
         #expect(ours.totals["received"]! > 2000 && ours.totals["temporary rejects"]! > 0 && ours.totals["failed"]! > 0)
@@ -52,8 +53,8 @@ import Testing
         let (summary, _) = try Spoolsweep.summary(InputSelection(paths: [path]), range: nil, top: 100_000)
         let ours = try #require(summary.serverTotals)
         #expect(ours.title == "Exim totals (as eximstats counts them)")
-        let byHost = try #require(eximRun("perl '\(Self.eximstats)' -nvr '\(path)'"), "eximstats failed")
-        let byEmail = try #require(eximRun("perl '\(Self.eximstats)' -nvr -byemail '\(path)'"), "eximstats -byemail failed")
+        let byHost = try #require(shellOutput("perl '\(Self.eximstats)' -nvr '\(path)'", mergingErrors: true), "eximstats failed")
+        let byEmail = try #require(shellOutput("perl '\(Self.eximstats)' -nvr -byemail '\(path)'", mergingErrors: true), "eximstats -byemail failed")
         let report = EximstatsReport(byHost)
         #expect(report.received == [ours["bytes received"]!, ours["received"]!, ours["sending hosts"]!, ours["delayed"]!, ours["failed"]!],
                 "Received: volume, messages, hosts, delayed, failed")
@@ -117,25 +118,4 @@ struct EximstatsReport {
         }
         return rows
     }
-}
-
-/// `<repo>`, found from this file's path (<repo>/Tests/SpoolsweepCoreTests/Dialects/Exim/).
-let eximRepositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(5)
-    return parts.joined(separator: "/")
-}()
-
-/// A command's standard output (its errors too), or nil when it fails.
-func eximRun(_ command: String) -> String? {
-    guard let pipe = popen(command + " 2>&1", "r") else { return nil }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, pipe)
-        if n <= 0 { break }
-        out += buffer[0..<n]
-    }
-    guard pclose(pipe) == 0 else { return nil }
-    return String(decoding: out, as: UTF8.self)
 }

@@ -179,7 +179,7 @@ struct PflogsummParityTests {
         let (summary, _) = try Spoolsweep.summary(InputSelection(paths: [path]), range: nil, top: 0)
         let ours = try #require(summary.serverTotals)
         #expect(ours.title == "Postfix totals (as pflogsumm counts them)")
-        let output = try #require(run(pflogsummPath + " '" + path + "'"), "pflogsumm failed")
+        let output = try #require(shellOutput(pflogsummPath + " '" + path + "'"), "pflogsumm failed")
         let pfl = PflogsummReport(output)
         #expect(pfl.grand.count == Self.fields.count, "pflogsumm's Grand Totals not found:\n\(output)")
         return (ours, pfl)
@@ -512,27 +512,6 @@ extension String {
         while s.last == " " { s.removeLast() }
         return String(s)
     }
-}
-
-/// `<repo>`, found from this file's path (<repo>/Tests/SpoolsweepCoreTests/Dialects/Postfix/).
-private let repositoryRoot: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(5)
-    return parts.joined(separator: "/")
-}()
-
-/// A command's standard output, or nil when it fails.
-private func run(_ command: String) -> String? {
-    guard let pipe = popen(command + " 2>/dev/null", "r") else { return nil }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buffer, 1, buffer.count, pipe)
-        if n <= 0 { break }
-        out += buffer[0..<n]
-    }
-    guard pclose(pipe) == 0 else { return nil }
-    return String(decoding: out, as: UTF8.self)
 }
 
 private func readAll(_ path: String) throws -> [UInt8] {
