@@ -143,7 +143,7 @@ struct SpoolRestoreCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
+            var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
             options.minAge = 0
             let (report, diagnostics) = try Spoolsweep.restore(input.selection, batch: batch, options: options)
             try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
@@ -195,7 +195,7 @@ private func clean(
     _ operation: JournalOperation, input: InputOptions, filters: SpoolFilterOptions, quarantine: QuarantineOptions,
     change: ChangeOptions, all: Bool, confirm: ((Int, Int) -> Bool)? = nil
 ) throws {
-    var options = try change.cleanup(try filters.filter(), input: input, quarantine: quarantine)
+    var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
     options.all = all
     let (report, diagnostics) = try Spoolsweep.clean(operation, input.selection, options: options, confirm: confirm)
     try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)

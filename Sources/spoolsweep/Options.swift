@@ -26,9 +26,11 @@ struct InputOptions: ParsableArguments {
     var threads = 0
 
     var selection: InputSelection {
-        var s = InputSelection(paths: paths, server: server, localDomains: localDomains)
-        s.threads = threads
-        return s
+        get throws(SpoolsweepError) {
+            var s = InputSelection(paths: paths, server: server, localDomains: localDomains)
+            s.threads = try SpoolsweepError.checked(threads, "--threads", 0...1024)
+            return s
+        }
     }
 
     /// The paths as typed, quoted for a shell: for the commands a report suggests.

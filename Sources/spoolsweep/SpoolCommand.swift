@@ -30,7 +30,7 @@ struct SpoolFilterOptions: ParsableArguments {
     var olderThan: String?
     @Option(name: .customLong("younger-than"), help: ArgumentHelp("Queued less than this long.", valueName: "age"))
     var youngerThan: String?
-    @Option(name: .customLong("min-size"), help: ArgumentHelp("At least this size: 500, 10k, 2M.", valueName: "size"))
+    @Option(name: .customLong("min-size"), help: ArgumentHelp("At least this size: 500, 10k, 2M, 1G (powers of 1024; 10kB, 2MB: powers of 1000).", valueName: "size"))
     var minSize: String?
     @Option(name: .customLong("max-size"), help: ArgumentHelp("At most this size.", valueName: "size"))
     var maxSize: String?
@@ -38,15 +38,45 @@ struct SpoolFilterOptions: ParsableArguments {
     var state: [String] = []
     @Flag(help: "Frozen messages only (Exim; like exiqgrep -z): adds frozen to --state.")
     var frozen = false
+    @Option(help: ArgumentHelp("Only this queued message (repeatable): a SmarterMail spool number, a Postfix queue id or an Exim message id.", valueName: "id"))
+    var id: [String] = []
+    @Option(name: .customLong("ids-from"), help: ArgumentHelp("Only the messages whose ids are in FILE (- for standard input): the first word of each line, as `spool list --ids-only`, `exiqgrep -i` or `postqueue -p` print them.", valueName: "file"))
+    var idsFrom: String?
+    @Option(name: .customLong("not-sender"), help: ArgumentHelp("Not when the envelope sender matches.", valueName: "regex"))
+    var notSender: String?
+    @Option(name: .customLong("not-recipient"), help: ArgumentHelp("Not when some envelope recipient matches.", valueName: "regex"))
+    var notRecipient: String?
+    @Option(name: .customLong("not-auth"), help: ArgumentHelp("Not when the authenticated account matches.", valueName: "regex"))
+    var notAuth: String?
+    @Option(name: .customLong("not-ip"), help: ArgumentHelp("Not when the client IP matches.", valueName: "regex"))
+    var notIP: String?
+    @Option(name: .customLong("not-subject"), help: ArgumentHelp("Not when the subject matches.", valueName: "regex"))
+    var notSubject: String?
+    @Option(name: .customLong("not-body"), help: ArgumentHelp("Not when the body matches.", valueName: "regex"))
+    var notBody: String?
+    @Option(name: .customLong("not-header"), help: ArgumentHelp("Not when a header field matches: 'Name: REGEX' (repeatable).", valueName: "header"))
+    var notHeader: [String] = []
     @Flag(name: [.customShort("i"), .customLong("ignore-case")], help: "Patterns ignore case.")
     var ignoreCase = false
     @Option(name: .customLong("match-limit"), help: "PCRE2 match limit per subject: a pattern that needs more gives up on that message with a warning.")
     var matchLimit: UInt32 = Pattern.defaultMatchLimit
 
-    func filter() throws(SpoolsweepError) -> SpoolFilter {
-        try SpoolFilter(sender: sender, recipient: recipient, account: auth, ip: ip, subject: subject, body: body,
-                        headers: header, olderThan: olderThan, youngerThan: youngerThan, minSize: minSize,
-                        maxSize: maxSize, states: state + (frozen ? ["frozen"] : []), caseless: ignoreCase, matchLimit: matchLimit)
+    /// The filter, with `paths` (the command's path arguments) for the forgotten-pattern hint.
+    func filter(paths: [String]) throws(SpoolsweepError) -> SpoolFilter {
+        let patterns: [(String, String?)] = [("--sender", sender), ("--recipient", recipient), ("--auth", auth), ("--ip", ip),
+                                             ("--subject", subject), ("--body", body), ("--not-sender", notSender),
+                                             ("--not-recipient", notRecipient), ("--not-auth", notAuth), ("--not-ip", notIP),
+                                             ("--not-subject", notSubject), ("--not-body", notBody)]
+        for case let (option, text?) in patterns { try SpoolFilter.refuseForgottenPattern(option, text, paths: paths) }
+        var ids: [String]? = id.isEmpty ? nil : id
+        if let idsFrom { ids = (ids ?? []) + (try SpoolFilter.ids(from: idsFrom)) }
+        let exclude: [(SpoolFilter.Field, String?)] = [(.sender, notSender), (.recipient, notRecipient), (.account, notAuth),
+                                                       (.ip, notIP), (.subject, notSubject), (.body, notBody)]
+        return try SpoolFilter(sender: sender, recipient: recipient, account: auth, ip: ip, subject: subject, body: body,
+                               headers: header, olderThan: olderThan, youngerThan: youngerThan, minSize: minSize,
+                               maxSize: maxSize, states: state + (frozen ? ["frozen"] : []), ids: ids,
+                               exclude: exclude.compactMap { f, t in t.map { (f, $0) } } + notHeader.map { (.header(""), $0) },
+                               caseless: ignoreCase, matchLimit: matchLimit)
     }
 }
 
@@ -84,7 +114,7 @@ struct SpoolListCommand: ParsableCommand {
     func run() throws {
         try running {
             let (selected, diagnostics) = try Spoolsweep.selectSpool(
-                input.selection, filter: try filters.filter(), now: try input.clock(), wantsSubject: !(count || idsOnly),
+                input.selection, filter: try filters.filter(paths: input.paths), now: try input.clock(), wantsSubject: !(count || idsOnly),
                 history: history && !(count || idsOnly))
             if count {
                 let text = input.format == .csv ? CSV.render(header: ["count"], rows: [["\(selected.count)"]]) : "\(selected.count)\n"
@@ -126,7 +156,7 @@ struct SpoolShapeCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            let (shape, diagnostics) = try Spoolsweep.shape(input.selection, now: try input.clock(), top: top)
+            let (shape, diagnostics) = try Spoolsweep.shape(input.selection, now: try input.clock(), top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
             try finish(shape.rendered(input.format), json: shape.json(), format: input.format, diagnostics: diagnostics)
         }
     }

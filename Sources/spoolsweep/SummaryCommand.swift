@@ -38,7 +38,7 @@ struct SummaryCommand: ParsableCommand {
     func run() throws {
         try running {
             let range = try period.range(now: try input.clock())
-            let (summary, diagnostics) = try Spoolsweep.summary(input.selection, range: range, top: top)
+            let (summary, diagnostics) = try Spoolsweep.summary(input.selection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
             try finish(summary.rendered(input.format), json: summary.json(), format: input.format, diagnostics: diagnostics)
         }
     }

@@ -53,13 +53,13 @@ struct SuspectsCommand: ParsableCommand {
         try running {
             var thresholds = SuspectThresholds()
             try thresholds.setRate(rate)
-            thresholds.recipientDomains = minDomains
-            thresholds.failedLogins = minFailedLogins
-            thresholds.loginIPs = minLoginIPs
-            thresholds.deferralPercent = maxDeferred
+            thresholds.recipientDomains = try SpoolsweepError.checked(minDomains, "--min-domains", 1...1_000_000, "a count")
+            thresholds.failedLogins = try SpoolsweepError.checked(minFailedLogins, "--min-failed-logins", 1...1_000_000, "a count")
+            thresholds.loginIPs = try SpoolsweepError.checked(minLoginIPs, "--min-login-ips", 1...1_000_000, "a count")
+            thresholds.deferralPercent = try SpoolsweepError.checked(maxDeferred, "--max-deferred", 0...100, "a percentage")
             let range = try period.range(now: try input.clock())
             let (report, diagnostics) = try Spoolsweep.suspects(
-                input.selection, range: range, thresholds: thresholds, top: top,
+                input.selection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
                 pathsText: input.pathsText)
             try finish(report.rendered(input.format), json: report.json(), format: input.format,
                        diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)

@@ -108,8 +108,8 @@ struct ErrorTests {
     @Test(arguments: [
         (["spool", "list", "--older-than", "999999999999999d"], "--older-than: expected a duration such as 90s, 30m, 2h or 3d, up to 36500d, got '999999999999999d'"),
         (["spool", "list", "--younger-than=-5m"], "--younger-than: expected a duration such as 90s, 30m, 2h or 3d, up to 36500d, got '-5m'"),
-        (["spool", "list", "--min-size", "9999999999999999G"], "--min-size: expected a size such as 500, 10k, 2M or 1G (powers of 1024), up to 1T, got '9999999999999999G'"),
-        (["spool", "list", "--max-size", "99999999999999999999k"], "--max-size: expected a size such as 500, 10k, 2M or 1G (powers of 1024), up to 1T, got '99999999999999999999k'"),
+        (["spool", "list", "--min-size", "9999999999999999G"], "--min-size: expected a size such as 500, 10k, 2M or 1G (k, M, G, T and KiB, MiB... are powers of 1024; kB, MB, GB, TB powers of 1000), up to 1 TiB, got '9999999999999999G'"),
+        (["spool", "list", "--max-size", "99999999999999999999k"], "--max-size: expected a size such as 500, 10k, 2M or 1G (k, M, G, T and KiB, MiB... are powers of 1024; kB, MB, GB, TB powers of 1000), up to 1 TiB, got '99999999999999999999k'"),
         (["suspects", "--rate", "50/10"], "--rate: expected COUNT/DURATION with a unit (s, m, h, d, w) such as 100/10m, got '50/10'"),
         (["suspects", "--rate", "50/0m"], "--rate 50/0m: the window must be longer than 0"),
     ])
@@ -175,7 +175,7 @@ struct ErrorTests {
                                  in: spool.deletingLastPathComponent())
         #expect(result.stdout == "0\n")
         #expect(result.stderr == """
-            spoolsweep: warning: SubSpool1/12345678.eml: --body: match limit exceeded (pattern too costly on this message); counted as not matching
+            spoolsweep: warning: SubSpool1/12345678.eml: --body: match limit exceeded (pattern too costly on this message); counted as not selected
             spoolsweep: 1 warning(s): the results cover only what could be read
 
             """)

@@ -82,6 +82,7 @@ extension Spoolsweep {
         let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: store.spoolRoot)
         defer { withExtendedLifetime(lock) {} }
         let recovery = options.dryRun ? RecoveryReport() : try store.recover()
+        try options.filter.checkStates(of: try input.locate().0)
         var diagnostics = Diagnostics()
         var selector = SpoolSelector(filter: options.filter, now: options.now, wantsSubject: false)
         var report = try store.restore(batch: batch, select: { selector.select($0, diagnostics: &diagnostics) != nil },

@@ -20,6 +20,17 @@ public enum SpoolsweepError: Error, Equatable, Sendable, CustomStringConvertible
     }
 }
 
+extension SpoolsweepError {
+    /// `value` when `range` holds it, else `badValue` naming the option, what it takes and what it got.
+    public static func checked(_ value: Int, _ option: String, _ range: ClosedRange<Int>, _ what: String = "a number")
+        throws(SpoolsweepError) -> Int {
+        guard range.contains(value) else {
+            throw .badValue("\(option): expected \(what) from \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+}
+
 /// How a run ended, as the process exit status. Documented in the README and the man page.
 public struct ExitStatus: Equatable, Sendable {
     public let code: Int32
@@ -188,9 +199,19 @@ public enum Spoolsweep {
         _ input: InputSelection, filter: SpoolFilter, now: LocalTime, wantsSubject: Bool, history: Bool = false
     ) throws(SpoolsweepError) -> (selected: [SelectedMessage], diagnostics: Diagnostics) {
         let (dialect, layout) = try input.locate()
+        try filter.checkStates(of: dialect)
         var (messages, diagnostics) = try readSpool(input)
         var selected = SpoolSelector.select(messages, filter: filter, now: now, wantsSubject: wantsSubject,
                                             threads: Parallel.threads(input.threads), diagnostics: &diagnostics)
+        if let ids = filter.ids {
+            // An id asked for and not selected is said, not silently dropped: mail moves on.
+            let chosen = Set(selected.map(\.message.id))
+            let queued = Set(messages.lazy.map(\.id).filter { ids.contains($0) })
+            for id in ids.sorted() where !chosen.contains(id) {
+                diagnostics.note(id, queued.contains(id) ? "--id: queued, but another condition excludes it"
+                                                         : "--id: no queued message has this id (delivered or removed since?)")
+            }
+        }
         messages.removeAll()
         if history {
             var sink = MessageHistorySink(selected.map(\.message), keys: dialect.historyKeys, numbered: dialect.numbersDeliveryAttempts)

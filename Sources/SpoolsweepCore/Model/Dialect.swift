@@ -41,6 +41,8 @@ public protocol MailServerDialect: Sendable {
     var name: String { get }
     /// Where the server keeps its files when no path is given.
     var standardLocations: [String] { get }
+    /// The state words of its queued messages, as `--state` takes them.
+    var spoolStates: [String] { get }
     /// The layout under `paths`, or nil when they do not look like this server's files.
     func locate(_ paths: [String]) -> ServerLayout?
     /// What `locate` looks for, for the error when nothing matched.

@@ -74,7 +74,7 @@ private func match(_ p: Pattern, _ bytes: [UInt8]) -> MatchOutcome {
         #expect(selector.select(m, diagnostics: &diagnostics) == nil)
         #expect(diagnostics.warnings == [InputWarning(
             path: "/spool/SubSpool1/12345678.hdr",
-            reason: "--sender: match limit exceeded (pattern too costly on this message); counted as not matching")])
+            reason: "--sender: match limit exceeded (pattern too costly on this message); counted as not selected")])
     }
 
     @Test func jitIsAvailableOnThisMachine() throws {

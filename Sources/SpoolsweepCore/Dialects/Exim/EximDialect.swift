@@ -7,6 +7,7 @@ import Glibc
 /// listed as skipped, not read.
 public struct EximDialect: MailServerDialect {
     public let name = "exim"
+    public let spoolStates = ["queued", "frozen"]
     public let standardLocations = [
         "/var/log/exim4/mainlog", "/var/log/exim_mainlog", "/var/log/exim/main.log", "/var/spool/exim4", "/var/spool/exim",
     ]

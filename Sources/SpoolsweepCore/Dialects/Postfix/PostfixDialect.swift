@@ -4,6 +4,7 @@ import Glibc
 /// read oldest first, and its queue directory (`incoming active deferred hold corrupt maildrop`).
 public struct PostfixDialect: MailServerDialect {
     public let name = "postfix"
+    public var spoolStates: [String] { PostfixQueueWalker.queueNames }
     public let standardLocations = ["/var/log/mail.log", "/var/log/maillog", "/var/spool/postfix"]
     public let lookedFor = "a Postfix log (mail.log, maillog, rotated .1 copies) or a queue directory with deferred/, hold/, active/... (or postfix/deferred ...)"
 

@@ -4,6 +4,8 @@ import Glibc
 /// `.hdr` + `.eml` pairs in `Spool/SubSpoolN`, `proc`, `delay` and `Drop`.
 public struct SmarterMailDialect: MailServerDialect {
     public let name = "smartermail"
+    /// `.hdr` states, and the spool walker's own: a lone file (Orphan), a dropped-in `.eml` (Drop).
+    public let spoolStates = ["Written", "Writing", "Failed", "Orphan", "Drop"]
     public let standardLocations = [
         "/var/lib/smartermail",
         "/mnt/c/SmarterMail",
