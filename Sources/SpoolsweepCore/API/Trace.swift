@@ -112,7 +112,11 @@ extension Spoolsweep {
         var stories = sink.stories
         for i in stories.indices {
             stories[i].queued = queued[stories[i].id]
-            stories[i].quarantine = (events[stories[i].id] ?? []).sorted { ($0.time, $0.run) < ($1.time, $1.run) }
+            // Runs are stamped to the second: within one, a quarantine comes before its restore or purge.
+            let rank: [JournalOperation: Int] = [.quarantine: 0, .restore: 1, .purge: 2]
+            stories[i].quarantine = (events[stories[i].id] ?? []).enumerated().sorted { a, b in
+                (a.element.time, rank[a.element.operation]!, a.offset) < (b.element.time, rank[b.element.operation]!, b.offset)
+            }.map(\.element)
         }
         // A named id nothing knows of is no story.
         stories.removeAll { s in
