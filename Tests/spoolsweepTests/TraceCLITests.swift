@@ -38,6 +38,18 @@ import Testing
         #expect(r.status == 0)
     }
 
+    /// CSV: one row per message; what is not known is an empty cell (not a `-` to escape).
+    @Test func csvRows() throws {
+        let r = try CLI.run(["trace", "--format", "csv", "--limit", "2", "jane@northwind.test", "smartermail"])
+        #expect(r.stdout == """
+            received,id,sender,auth,client_ip,recipients,attempts,last_outcome,now
+            2026-11-27 00:00:06,454252599321,billing@proseware.test,,203.0.113.50,2,0,delivered locally,removed
+            2026-11-27 02:02:17,26582053,noreply@relecloud.test,,198.51.100.61,2,0,delivered locally,removed
+
+            """)
+        #expect(r.status == 0)
+    }
+
     /// Like grep: nothing found is exit status 1, said on standard error (JSON: an empty report).
     @Test func nothingFoundExitsOne() throws {
         let r = try CLI.run(["trace", "1zzzzz-000000-00", "exim/log"], in: Self.fixtures)

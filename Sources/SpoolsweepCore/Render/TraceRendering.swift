@@ -97,17 +97,19 @@ extension TraceReport: Report {
     }
 
     /// The brief row of a message: the text list's and the CSV's.
-    private func row(_ s: MessageStory) -> [String] {
+    /// `missing` stands for what is not known (text `-`, CSV empty).
+    private func row(_ s: MessageStory, missing: String = "-") -> [String] {
         let r = s.received
-        let last = s.deliveries.last.map { $0.isLocal ? "delivered locally" : "\($0.outcome.name): \($0.detail)" } ?? "-"
-        return [(r?.time ?? s.firstSeen).map { "\($0)" } ?? "-", s.id, r.map { $0.sender.isEmpty ? "<>" : $0.sender } ?? s.queued.map { $0.sender } ?? "-",
-                r?.login ?? s.queued?.account ?? "-", r?.clientIP ?? s.queued?.clientIP ?? "-",
+        let last = s.deliveries.last.map { $0.isLocal ? "delivered locally" : "\($0.outcome.name): \($0.detail)" } ?? missing
+        return [(r?.time ?? s.firstSeen).map { "\($0)" } ?? missing, s.id,
+                r.map { $0.sender.isEmpty ? "<>" : $0.sender } ?? s.queued.map { $0.sender.isEmpty ? "<>" : $0.sender } ?? missing,
+                r?.login ?? s.queued?.account ?? missing, r?.clientIP ?? s.queued?.clientIP ?? missing,
                 "\(r?.recipients.count ?? s.queued?.recipients.count ?? 0)", "\(s.deliveries.last?.attempt ?? 0)", last, s.whereNow]
     }
 
     public func csv() -> String {
         CSV.render(header: ["received", "id", "sender", "auth", "client_ip", "recipients", "attempts", "last_outcome", "now"],
-                   rows: stories.map(row))
+                   rows: stories.map { row($0, missing: "") })
     }
 
     // MARK: - JSON
