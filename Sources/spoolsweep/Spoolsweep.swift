@@ -20,6 +20,7 @@ struct SpoolsweepCommand: ParsableCommand {
               spoolsweep spool shape /var/lib/smartermail      # the queue by domain and age
               spoolsweep spool quarantine --auth '^jane@' /var/lib/smartermail   # reversible
               spoolsweep summary --date today /var/lib/smartermail
+              spoolsweep trace 244912742955 /var/lib/smartermail  # one message's whole story
 
             On Postfix, the same commands read the log and the queue directory, and change the \
             live queue through postsuper (quarantine = hold, restore = release, purge = delete):
@@ -34,13 +35,13 @@ struct SpoolsweepCommand: ParsableCommand {
               spoolsweep spool quarantine --subject '^Invoice overdue' /var/spool/exim4
 
             Exit status: 0 success (findings such as orphaned spool files included); 1 suspects \
-            found (--fail-on-suspect); 2 some input could not \
+            found (--fail-on-suspect), or trace found no message; 2 some input could not \
             be read, or some message could not be moved (warnings on standard error; the rest \
             was done); 3 both; 64 bad option or pattern; 66 no such path, or not a known server \
             layout; 73 the quarantine cannot be used (damaged or foreign journal); 75 another \
             spoolsweep run is changing the same spool.
             """,
         version: "0.1.0",
-        subcommands: [SummaryCommand.self, SuspectsCommand.self, SpoolCommand.self]
+        subcommands: [SummaryCommand.self, SuspectsCommand.self, SpoolCommand.self, TraceCommand.self]
     )
 }

@@ -23,6 +23,13 @@ enum LogFields {
         return a < 10 && b < 10 ? Int(a) * 10 + Int(b) : nil
     }
 
+    /// A Message-ID as logged (`<id@host>`, or bare), without its angle brackets and blanks.
+    static func bareMessageID(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var id = s.trimmed
+        if id.first == 0x3C, let close = id.index(of: 0x3E) { id = id.slice(1..<close) }
+        return id
+    }
+
     /// A `[...]` group at `at`: its contents and the index after the `]`.
     static func bracketGroup(_ s: UnsafeRawBufferPointer, at: Int) -> (UnsafeRawBufferPointer, Int)? {
         guard at < s.count, s[at] == 0x5B, let close = s.index(of: 0x5D, from: at + 1) else { return nil }

@@ -58,6 +58,10 @@ public struct AcceptedMessage {
     public var protocolName: FactBytes
     /// The spool file it was written to, by base name without extension, when the log names it.
     public var spoolName: FactBytes?
+    /// The name the client gave in HELO/EHLO, when the log names it (client-chosen text).
+    public var helo: FactBytes? = nil
+    /// The message's Message-ID header, without angle brackets, when the log names it.
+    public var messageID: FactBytes? = nil
 }
 
 /// The recipients of an accepted message: slices of one buffer, in RCPT order.

@@ -38,6 +38,11 @@ public struct Diagnostics: Sendable {
         findings.append(InputWarning(path: path, reason: finding))
     }
 
+    /// Keeps the findings about the files `keep` names (`trace`: those of the messages it tells of).
+    mutating func keepFindings(about keep: (String) -> Bool) {
+        findings.removeAll { !keep($0.path) }
+    }
+
     public mutating func warn(_ path: String, _ reason: String) {
         listed.append(InputWarning(path: path, reason: reason))
     }

@@ -81,6 +81,8 @@ struct EximLogReader {
         let hasAccount: Bool
         var size = 0
         var protocolName: [UInt8] = []
+        /// The HELO of `H=(helo)`, and the Message-ID of `id=`, when logged.
+        var helo: [UInt8] = [], messageID: [UInt8] = []
         /// Already reported accepted (its recipients were on the arrival line).
         var reported = false
         var recipients = RecipientBuffer()
@@ -227,19 +229,26 @@ struct EximLogReader {
         let senderEnd = text.index(of: 0x20, from: 3) ?? text.count
         let sender = EnvelopeAddress.normalised(text.slice(3..<senderEnd))
         var ip: UnsafeRawBufferPointer?
+        var helo: UnsafeRawBufferPointer?, messageID: UnsafeRawBufferPointer?
         var localUser: UnsafeRawBufferPointer?
         var account: UnsafeRawBufferPointer?
         var proto = text.slice(0..<0)
         var size = 0
         var recipientsStart: Int?
         var fields = EximFields.Scanner(text, from: senderEnd)
-        var sawSize = false, badSize = false
+        var sawSize = false, badSize = false, sawSubject = false
         while let (key, value) = fields.next() {
             if key.matches("for") { recipientsStart = fields.position; break }
-            if sawSize { continue } // id=, T= and the rest: the sender's text
+            if sawSize {
+                // id= (the Message-ID: Exim writes it before T=), T= and the rest: the sender's text.
+                if key.matches("T=") { sawSubject = true }
+                if !sawSubject, messageID == nil, key.matches("id=") { messageID = value }
+                continue
+            }
             if key.matches("H=") {
                 guard let host = EximFields.host(text, at: fields.valueStart) else { break }
                 ip = host.ip
+                helo = host.helo
                 fields.position = host.end
             } else if key.matches("U=") {
                 localUser = value
@@ -273,6 +282,8 @@ struct EximLogReader {
         var m = withClient(ip, client) { ipBytes in
             Message(key: id, received: e.time, clientIP: ipBytes, account: account, sender: sender)
         }
+        if let helo { m.helo = Array(helo) }
+        if let messageID { m.messageID = Array(LogFields.bareMessageID(messageID)) }
         m.size = size
         m.protocolName = Array(proto)
         if let start = recipientsStart {
@@ -344,11 +355,16 @@ struct EximLogReader {
         m.text.withUnsafeBytes { text in
             m.recipients.withList { recipients in
                 m.protocolName.withUnsafeBytes { proto in
-                    sink.take(.accepted(AcceptedMessage(
-                        time: m.received, key: text.slice(0..<m.keyLength), clientIP: text.slice(m.keyLength..<m.ipEnd),
-                        account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
-                        sender: text.slice(m.sender), recipients: recipients, size: m.size,
-                        protocolName: proto, spoolName: nil)))
+                    m.helo.withUnsafeBytes { helo in
+                        m.messageID.withUnsafeBytes { messageID in
+                            sink.take(.accepted(AcceptedMessage(
+                                time: m.received, key: text.slice(0..<m.keyLength), clientIP: text.slice(m.keyLength..<m.ipEnd),
+                                account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
+                                sender: text.slice(m.sender), recipients: recipients, size: m.size,
+                                protocolName: proto, spoolName: nil,
+                                helo: helo.isEmpty ? nil : helo, messageID: messageID.isEmpty ? nil : messageID)))
+                        }
+                    }
                 }
             }
         }
@@ -395,22 +411,25 @@ enum EximFields {
     /// [ip]` or `name (helo) [ip]`, each with an optional `:port`. The IP and where the value ends.
     /// The HELO is the client's text: it ends at the first `) [` followed by an IP literal and
     /// a blank (or the line's end), so a HELO holding ` A=` or ` S=` changes nothing.
-    static func host(_ s: UnsafeRawBufferPointer, at: Int) -> (ip: UnsafeRawBufferPointer, end: Int)? {
+    /// The HELO, when logged (Exim leaves it out when it equals the verified name), is the text
+    /// inside the parentheses.
+    static func host(_ s: UnsafeRawBufferPointer, at: Int) -> (ip: UnsafeRawBufferPointer, end: Int, helo: UnsafeRawBufferPointer?)? {
         var j = at
         guard j < s.count else { return nil }
         if s[j] != 0x28 && s[j] != 0x5B {
             // A verified host name: no blanks.
             j = s.index(of: 0x20, from: j).map { $0 + 1 } ?? s.count
         }
+        var helo: UnsafeRawBufferPointer?
         if j < s.count, s[j] == 0x28 {
             var k = j + 1
             while true {
                 guard let close = s.index(of: ") [", from: k) else { return nil }
-                if ipLiteral(s, at: close + 2) != nil { j = close + 2; break }
+                if ipLiteral(s, at: close + 2) != nil { helo = s.slice((j + 1)..<close); j = close + 2; break }
                 k = close + 1
             }
         }
-        return ipLiteral(s, at: j)
+        return ipLiteral(s, at: j).map { ($0.ip, $0.end, helo) }
     }
 
     /// `[ip]` or `[ip]:port` at `at`, followed by a blank, a colon or the end.

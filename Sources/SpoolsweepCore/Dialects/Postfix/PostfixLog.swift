@@ -94,6 +94,8 @@ struct PostfixLogReader {
         var senderStart = -1
         var size = 0
         var recipients = RecipientBuffer()
+        /// cleanup's `message-id=<...>` (empty when not logged, or logged empty).
+        var messageID: [UInt8] = []
 
         init(key: UnsafeRawBufferPointer, received: LocalTime, clientIP: UnsafeRawBufferPointer, account: UnsafeRawBufferPointer?) {
             self.received = received
@@ -126,6 +128,7 @@ struct PostfixLogReader {
     private static let client: StaticString = "client=", saslUsername: StaticString = "sasl_username="
     private static let from: StaticString = "from=<", size: StaticString = "size=", to: StaticString = "to=<"
     private static let status: StaticString = "status=", relayLocal: StaticString = "relay=local"
+    private static let messageIDField: StaticString = "message-id="
     private static let removed: StaticString = "removed", reject: StaticString = "reject: ", noqueue: StaticString = "NOQUEUE: "
     private static let saslFailed: StaticString = "authentication failed", warning: StaticString = "warning: "
     private static let uid: StaticString = "uid=", rcptFrom: StaticString = "RCPT from "
@@ -226,6 +229,11 @@ struct PostfixLogReader {
                 messages[qid]!.withSender { sink.take(.delivery(fact($0))) }
                 messages[qid]!.recipients.add(recipient)
             }
+        } else if rest.matches(Self.messageIDField) {
+            // cleanup: "message-id=<id@host>" (`<>` for none).
+            guard messages[qid] != nil else { return }
+            messages[qid]!.messageID.removeAll(keepingCapacity: true)
+            messages[qid]!.messageID.append(contentsOf: LogFields.bareMessageID(rest.dropFirst(Self.messageIDField.count)))
         } else if rest.matches(Self.removed) {
             flush(qid, into: &sink)
             sink.take(.removed(MessageRemoved(time: e.time, key: qidBytes)))
@@ -241,11 +249,14 @@ struct PostfixLogReader {
             m.recipients.withList { recipients in
                 let ip = text.slice(m.keyLength..<m.ipEnd)
                 (ip.matches(Self.uid) ? Self.pickupProtocol : Self.esmtp).withUTF8Buffer { proto in
-                    sink.take(.accepted(AcceptedMessage(
-                        time: m.received, key: text.slice(0..<m.keyLength), clientIP: ip,
-                        account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
-                        sender: text.dropFirst(m.senderStart), recipients: recipients, size: m.size,
-                        protocolName: UnsafeRawBufferPointer(proto), spoolName: nil)))
+                    m.messageID.withUnsafeBytes { messageID in
+                        sink.take(.accepted(AcceptedMessage(
+                            time: m.received, key: text.slice(0..<m.keyLength), clientIP: ip,
+                            account: m.hasAccount ? text.slice(m.ipEnd..<m.accountEnd) : nil,
+                            sender: text.dropFirst(m.senderStart), recipients: recipients, size: m.size,
+                            protocolName: UnsafeRawBufferPointer(proto), spoolName: nil,
+                            messageID: messageID.isEmpty ? nil : messageID)))
+                    }
                 }
             }
         }

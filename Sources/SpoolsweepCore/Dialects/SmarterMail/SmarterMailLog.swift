@@ -117,11 +117,16 @@ struct SmarterMailSMTPReader {
         var accepted = false
         var acceptedAt = LocalTime(seconds: 0)
         var spoolName: Range<Int>?
+        /// The client's HELO/EHLO name (the session's), and the transaction's Message-ID.
+        var helo: [UInt8] = []
+        var messageID: [UInt8] = []
 
         /// A new session, in the buffers of one that ended (no allocation once there are some).
         init(ip: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, at t: Int64, reusing spare: inout [Buffers]) {
             lastSeen = t
-            if let b = spare.popLast() { (text, recipients, ends) = (b.text, b.recipients, b.ends) } else { text = [] }
+            if let b = spare.popLast() {
+                (text, recipients, ends, helo, messageID) = (b.text, b.recipients, b.ends, b.helo, b.messageID)
+            } else { text = [] }
             text.append(contentsOf: ip)
             text.append(contentsOf: id)
             ipLength = ip.count
@@ -137,14 +142,15 @@ struct SmarterMailSMTPReader {
             hasAccount = true
         }
 
-        struct Buffers { var text: [UInt8], recipients: [UInt8], ends: [Int32] }
+        struct Buffers { var text: [UInt8], recipients: [UInt8], ends: [Int32], helo: [UInt8], messageID: [UInt8] }
 
         /// Its buffers, emptied, for the next session.
         mutating func takeBuffers() -> Buffers {
             endTransaction()
             text.removeAll(keepingCapacity: true)
-            defer { (text, recipients, ends) = ([], [], []) }
-            return Buffers(text: text, recipients: recipients, ends: ends)
+            helo.removeAll(keepingCapacity: true)
+            defer { (text, recipients, ends, helo, messageID) = ([], [], [], [], []) }
+            return Buffers(text: text, recipients: recipients, ends: ends, helo: helo, messageID: messageID)
         }
 
         mutating func startTransaction(sender: UnsafeRawBufferPointer) {
@@ -158,6 +164,7 @@ struct SmarterMailSMTPReader {
             hasSender = false
             recipients.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
+            messageID.removeAll(keepingCapacity: true)
             size = 0
             accepted = false
             dataStarted = false
@@ -180,7 +187,8 @@ struct SmarterMailSMTPReader {
     private static let sizeLine: StaticString = "Received message size: "
     private static let wroteData: StaticString = "Data transfer succeeded"
     private static let wroteHdr: StaticString = "Successfully wrote to the HDR file"
-    private static let writingMail: StaticString = "writing mail to "
+    private static let writingMail: StaticString = "writing mail to ", messageIDField: StaticString = "(MessageID: "
+    private static let ehlo: StaticString = "ehlo ", helo: StaticString = "helo "
     private static let failurePhrases = ["login failed", "authentication failed", "too many authentication failures"] as [StaticString]
     private static let smtpAuth: StaticString = "SMTP AUTH", smtp: StaticString = "SMTP"
 
@@ -241,6 +249,10 @@ struct SmarterMailSMTPReader {
             } else if c.matchesIgnoringCase(Self.authCmd) {
                 session.lastCommand = .auth
                 session.authPending = true
+            } else if c.matchesIgnoringCase(Self.ehlo) || c.matchesIgnoringCase(Self.helo) {
+                session.helo.removeAll(keepingCapacity: true)
+                session.helo.append(contentsOf: c.dropFirst(Self.ehlo.count).trimmed)
+                session.lastCommand = .other
             } else if c.matchesIgnoringCase(Self.quit) || c.matchesIgnoringCase(Self.rset) {
                 flush(&session, into: &sink)
                 session.lastCommand = .other
@@ -265,6 +277,13 @@ struct SmarterMailSMTPReader {
             accept(&session, at: t)
         } else if text.matches(Self.wroteData) {
             if let w = text.index(of: Self.writingMail) { noteSpool(text.dropFirst(w + Self.writingMail.count), &session) }
+            // "... writing mail to N.eml (MessageID: <id@host>)": the id is the client's text, to the end.
+            if session.hasSender, session.messageID.isEmpty, let w = text.index(of: Self.writingMail),
+               let m = text.index(of: Self.messageIDField, from: w) {
+                var id = text.dropFirst(m + Self.messageIDField.count)
+                if id.last == 0x29 { id = id.slice(0..<(id.count - 1)) }
+                session.messageID.append(contentsOf: LogFields.bareMessageID(id))
+            }
             accept(&session, at: t)
         } else if !session.failureJustCounted,
                   Self.failurePhrases.contains(where: { text.indexIgnoringCase(of: $0) != nil }) {
@@ -356,11 +375,16 @@ struct SmarterMailSMTPReader {
                         Self.smtp.withUTF8Buffer { proto in
                             do {
                                 let account = session.hasAccount ? text.slice(session.idEnd..<session.accountEnd) : nil
-                                sink.take(.accepted(AcceptedMessage(
-                                    time: session.acceptedAt, key: text.slice(session.ipLength..<session.idEnd), clientIP: text.slice(0..<session.ipLength),
-                                    account: account, sender: text.slice(session.accountEnd..<(session.spoolName?.lowerBound ?? text.count)),
-                                    recipients: RecipientList(bytes: r, ends: ends), size: session.size,
-                                    protocolName: UnsafeRawBufferPointer(proto), spoolName: session.spoolName.map { text.slice($0) })))
+                                session.helo.withUnsafeBytes { helo in
+                                    session.messageID.withUnsafeBytes { messageID in
+                                        sink.take(.accepted(AcceptedMessage(
+                                            time: session.acceptedAt, key: text.slice(session.ipLength..<session.idEnd), clientIP: text.slice(0..<session.ipLength),
+                                            account: account, sender: text.slice(session.accountEnd..<(session.spoolName?.lowerBound ?? text.count)),
+                                            recipients: RecipientList(bytes: r, ends: ends), size: session.size,
+                                            protocolName: UnsafeRawBufferPointer(proto), spoolName: session.spoolName.map { text.slice($0) },
+                                            helo: helo.isEmpty ? nil : helo, messageID: messageID.isEmpty ? nil : messageID)))
+                                    }
+                                }
                             }
                         }
                     }
@@ -398,6 +422,7 @@ struct SmarterMailDeliveryReader {
     private static let deliveryFor: StaticString = "Delivery for "
     private static let hasCompleted: StaticString = "has completed ("
     private static let to: StaticString = " to ", local: StaticString = "local"
+    private static let removing: StaticString = "Removing Spool message"
 
     /// Local deliveries of the last hours, by delivery id and recipient: the completion line of
     /// a local delivery (if the server writes one) is not a remote delivery.
@@ -426,6 +451,9 @@ struct SmarterMailDeliveryReader {
                 sink.take(.delivery(DeliveryAttempt(time: t, key: base, sender: nil, recipient: r, isLocal: true,
                                                     outcome: .delivered, word: word, detail: word, attempt: attempt)))
             }
+        } else if text.matches(Self.removing) {
+            // "Removing Spool message: Killed: False, Failed: False, Finished: True": it left the spool.
+            sink.take(.removed(MessageRemoved(time: t, key: base)))
         } else if text.matches(Self.deliveryFor), let done = LogFields.lastIndex(of: Self.hasCompleted, in: text) {
             // "Delivery for S to R<TAB>has completed (Outcome...)": S is the remote party's text,
             // so R is taken from the right, before the server's fixed words.

@@ -32,7 +32,8 @@ import Testing
             .login(time: Self.at(24, 38, ms: 931), ip: "127.0.0.21", protocolName: "SMTP AUTH", account: "olivia@acme-corp.test", success: true),
             .accepted(time: Self.at(24, 38, ms: 931), key: "1xXVWo-0007N7-2z", clientIP: "127.0.0.21", account: "olivia@acme-corp.test",
                       sender: "olivia@acme-corp.test", recipients: ["liam@acme-corp.test", "x@far.test"], size: 711,
-                      protocolName: "esmtpa", spoolName: nil),
+                      protocolName: "esmtpa", spoolName: nil, helo: "OLIVIA-T14.acme-corp.test",
+                      messageID: "E2F1FA49FBC0.vimn24ty9m@acme-corp.test"),
             .delivery(time: Self.at(24, 38, ms: 942), key: "1xXVWo-0007N7-2z", sender: "olivia@acme-corp.test", recipient: "liam@acme-corp.test",
                       isLocal: true, outcome: .delivered, word: "delivered", detail: "delivered", attempt: 0),
             .delivery(time: Self.at(24, 39, ms: 401), key: "1xXVWo-0007N7-2z", sender: "olivia@acme-corp.test", recipient: "x@far.test",
@@ -59,7 +60,8 @@ import Testing
         let accepted = facts.filter { if case .accepted = $0 { return true } else { return false } }
         #expect(accepted == [
             .accepted(time: Self.at(24, 35), key: "1vnYk1-000000033BQ-1E0a", clientIP: "192.0.2.9", account: nil, sender: "",
-                      recipients: ["a@far.test", "b@far.test", "alias@acme.test"], size: 1200, protocolName: "esmtp", spoolName: nil),
+                      recipients: ["a@far.test", "b@far.test", "alias@acme.test"], size: 1200, protocolName: "esmtp", spoolName: nil,
+                      messageID: "x@y"),
         ])
         #expect(facts.last == .removed(time: Self.at(24, 38), key: "1vnYk1-000000033BQ-1E0a"))
         #expect(facts.contains(.delivery(time: Self.at(24, 37), key: "1vnYk1-000000033BQ-1E0a", sender: "", recipient: "alias@acme.test",
@@ -67,7 +69,8 @@ import Testing
     }
 
     /// The HELO and the subject are the sender's text: ` A=`, ` S=`, ` P=` or `for ` inside them
-    /// change neither the account, the size, the protocol, the IP nor the recipients.
+    /// change neither the account, the size, the protocol, the IP nor the recipients (the HELO is
+    /// kept whole, the Message-ID up to its blank).
     @Test func fieldsTheSenderWritesDelimitNothing() throws {
         let (facts, _) = try facts(#"""
             2026-11-29 03:24:35 1xXVWl-0007Mm-1F <= a@acme.test H=fake.name (evil A=plain:boss@acme.test S=99999 P=esmtpa [6.6.6.6]:25) [127.0.0.9]:4000 P=esmtp S=668 id=<x A=plain:ceo> T="Hi \" A=plain:ceo@acme.test S=1 for victim@acme.test" for customer@far.test
@@ -75,7 +78,8 @@ import Testing
             """#)
         #expect(facts == [
             .accepted(time: Self.at(24, 35), key: "1xXVWl-0007Mm-1F", clientIP: "127.0.0.9", account: nil, sender: "a@acme.test",
-                      recipients: ["customer@far.test"], size: 668, protocolName: "esmtp", spoolName: nil),
+                      recipients: ["customer@far.test"], size: 668, protocolName: "esmtp", spoolName: nil,
+                      helo: "evil A=plain:boss@acme.test S=99999 P=esmtpa [6.6.6.6]:25", messageID: "<x"),
         ])
     }
 
@@ -145,7 +149,7 @@ import Testing
         var failed: [String: Int] = [:], refused = 0
         for f in facts {
             switch f {
-            case let .accepted(_, _, ip, account, sender, _, _, _, _):
+            case let .accepted(_, _, ip, account, sender, _, _, _, _, _, _):
                 bySender[sender.isEmpty ? "<>" : sender, default: 0] += 1
                 byAccount[account ?? "(not authenticated)", default: 0] += 1
                 byIP[ip, default: 0] += 1

@@ -57,7 +57,7 @@ import Testing
                       detail: "deferred (connect to 127.0.0.1[127.0.0.1]:2599: Connection refused)", attempt: 0),
             .accepted(time: at(15, 20), key: "4jcXMr2WqTz7lrv", clientIP: "127.0.0.24", account: "emma@widgets-store.test",
                       sender: "emma@widgets-store.test", recipients: ["olivia@acme-corp.test", "x@far.test"], size: 958,
-                      protocolName: "SMTP", spoolName: nil),
+                      protocolName: "SMTP", spoolName: nil, messageID: "1@widgets-store.test"),
             .removed(time: at(20, 0), key: "4jcXMr2WqTz7lrv"),
             .recipientRejected(time: at(21, 0), clientIP: "127.0.0.99", recipient: "x@far.test", code: 554),
         ])

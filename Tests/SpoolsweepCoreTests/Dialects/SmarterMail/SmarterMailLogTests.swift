@@ -137,7 +137,8 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
             .delivery(time: t(10, 0, 3), key: "61828378", sender: nil, recipient: "bob@northwind.test", isLocal: true,
                       outcome: .delivered, word: "local", detail: "local", attempt: 0),
             .accepted(time: t(10, 0, 1, 20), key: "1001", clientIP: "192.0.2.10", account: nil, sender: "alice@remote.test",
-                      recipients: ["bob@northwind.test"], size: 1000, protocolName: "SMTP", spoolName: "61828378"),
+                      recipients: ["bob@northwind.test"], size: 1000, protocolName: "SMTP", spoolName: "61828378",
+                      helo: "mx1.remote.test", messageID: "a@remote.test"),
         ])
     }
 
