@@ -146,7 +146,7 @@ struct SpoolRestoreCommand: ParsableCommand {
             var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
             options.minAge = 0
             let (report, diagnostics) = try Spoolsweep.restore(input.selection, batch: batch, options: options)
-            try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
+            try finish(report.rendered(input.format, restoreArguments: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
         }
     }
 }
@@ -198,5 +198,17 @@ private func clean(
     var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
     options.all = all
     let (report, diagnostics) = try Spoolsweep.clean(operation, input.selection, options: options, confirm: confirm)
-    try finish(report.rendered(input.format, pathsText: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
+    try finish(report.rendered(input.format, restoreArguments: restoreArguments(input: input, quarantine: quarantine, change: change)), json: report.json(), format: input.format, diagnostics: diagnostics)
+}
+
+/// The options a `spool restore` of this run's batch needs to find it and act as this run did
+/// (`--offline` on a copy, the same quarantine folder and queue tool), then the paths.
+func restoreArguments(input: InputOptions, quarantine: QuarantineOptions, change: ChangeOptions) -> String {
+    var words: [String] = []
+    if let server = input.server { words += ["--server", server] }
+    if let to = quarantine.to { words += ["--to", to] }
+    if change.offline { words.append("--offline") }
+    if let tool = change.tools.queueTool { words += ["--queue-tool", tool] }
+    if let config = change.tools.serverConfig { words += ["--server-config", config] }
+    return (words.map(shellQuote) + [input.pathsText]).filter { !$0.isEmpty }.joined(separator: " ")
 }

@@ -1,7 +1,9 @@
 extension MoveReport {
-    public func rendered(_ format: OutputFormat, pathsText: String) -> String {
+    /// `restoreArguments`: what follows the batch id in the `Undo:` line (the options the restore
+    /// needs, then the paths), quoted for a shell.
+    public func rendered(_ format: OutputFormat, restoreArguments: String) -> String {
         switch format {
-        case .text: return text(pathsText: pathsText)
+        case .text: return text(restoreArguments: restoreArguments)
         case .json: return json().rendered()
         case .csv:
             let rows = moved.map { [$0.id, $0.queue, "moved", $0.sender, $0.account ?? "", "\($0.size)", ""] }
@@ -19,7 +21,7 @@ extension MoveReport {
         }
     }
 
-    func text(pathsText: String) -> String {
+    func text(restoreArguments: String) -> String {
         var out = ""
         if recovery.journals > 0 {
             out += "Recovered \(recovery.journals) interrupted run(s) first: \(recovery.completed) message(s) completed, \(recovery.rolledBack) left in place.\n"
@@ -62,7 +64,7 @@ extension MoveReport {
             out += table.rendered()
         }
         if operation == .quarantine && !dryRun && n > 0 {
-            out += "\nUndo: spoolsweep spool restore \(batch) \(pathsText)".trimmingTrailingSpace + "\n"
+            out += "\nUndo: spoolsweep spool restore \(batch) \(restoreArguments)".trimmingTrailingSpace + "\n"
         }
         return out
     }
