@@ -91,6 +91,14 @@ struct ErrorTests {
         #expect(result.status == 66)
     }
 
+    /// A folder with `log/` and an Exim `spool/` (input/, msglog/) is not a SmarterMail server
+    /// root with an empty spool.
+    @Test func anotherServersSpoolIsNotSmarterMails() throws {
+        let result = try CLI.run(["summary", "fixtures/exim"], in: CLI.root)
+        #expect(result.stderr.hasPrefix("error: fixtures/exim: not a known mail server layout (looked for smartermail: "))
+        #expect(result.status == 66)
+    }
+
     @Test func badDate() throws {
         let result = try CLI.run(["summary", "--date", "28/11/2026", "smartermail"])
         #expect(result.stderr == "error: --date: expected today, yesterday or YYYY-MM-DD, got '28/11/2026'\n")

@@ -103,7 +103,7 @@ public enum Period {
         if since == nil && until == nil { return nil }
         let start = try since.map { s throws(SpoolsweepError) in try moment(s, now: now, option: "--since", endOfDay: false) }
         let end = try until.map { s throws(SpoolsweepError) in try moment(s, now: now, option: "--until", endOfDay: true) }
-        let range = TimeRange(start: start ?? LocalTime(milliseconds: .min / 2), end: end ?? LocalTime(milliseconds: .max / 2))
+        let range = TimeRange(start: start ?? TimeRange.openStart, end: end ?? TimeRange.openEnd)
         guard range.start < range.end else { throw .badValue("--since must be before --until") }
         return range
     }
@@ -169,6 +169,19 @@ public enum Spoolsweep {
             serverTotals = totals()
         }
         ledger.serverTotals = serverTotals
+        ledger.coverage.complete = !diagnostics.isPartial
+        if let range, ledger.firstFact.milliseconds == .max {
+            // Nothing in the period asked for: say what the logs do hold.
+            var days = dialect.logDays(layout)
+            if ledger.firstRead.milliseconds != .max { days += [ledger.firstRead.day, ledger.lastRead.day] }
+            let asked = ReportPeriod(range: range, firstEntry: nil, lastEntry: nil).text
+            if let first = days.min(), let last = days.max() {
+                ledger.coverage.days = first...last
+                diagnostics.note("period", "no log line in the period asked for (\(asked)): the logs cover \(LogCoverage.text(first...last))")
+            } else {
+                diagnostics.note("period", "no log line in the period asked for (\(asked)): the logs read hold no dated line")
+            }
+        }
         return (ledger, diagnostics)
     }
 

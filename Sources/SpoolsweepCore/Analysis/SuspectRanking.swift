@@ -110,6 +110,7 @@ public struct SuspectReport: Sendable {
     public let server: String
     public let range: TimeRange?
     public let firstEntry, lastEntry: LocalTime?
+    public let coverage: LogCoverage
     public let thresholds: SuspectThresholds
     /// Every sender with at least one crossed threshold, highest score first (at most `top`).
     public let suspects: [Suspect]
@@ -136,6 +137,7 @@ public struct SuspectReport: Sendable {
         range = ledger.range
         firstEntry = ledger.firstFact.milliseconds == .max ? nil : ledger.firstFact
         lastEntry = ledger.lastFact.milliseconds == .min ? nil : ledger.lastFact
+        coverage = ledger.coverage
         blocks = ledger.blocks.map { ($0.at, ledger.ips.string($0.ip), $0.rule) }
 
         // Only the suspects listed are kept (a quiet sender's assessment is dropped at once).

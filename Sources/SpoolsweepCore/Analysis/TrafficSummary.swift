@@ -1,3 +1,18 @@
+/// What the logs read cover, for a report's header: whether every log asked for could be read,
+/// and, when the period asked for holds no line, the days the logs do cover.
+public struct LogCoverage: Equatable, Sendable {
+    public var complete = true
+    public var days: ClosedRange<Int64>?
+
+    public init() {}
+
+    /// `2026-11-27 to 2026-11-28`, or one date.
+    static func text(_ days: ClosedRange<Int64>) -> String {
+        let (first, last) = (LocalTime(seconds: days.lowerBound * 86_400).dateString, LocalTime(seconds: days.upperBound * 86_400).dateString)
+        return first == last ? first : "\(first) to \(last)"
+    }
+}
+
 /// The daily traffic summary: what the server received, sent, delivered, deferred and refused,
 /// in total, per day, per hour, per local domain and per local mailbox.
 public struct TrafficSummary: Sendable {
@@ -27,6 +42,7 @@ public struct TrafficSummary: Sendable {
     public let range: TimeRange?
     public let firstEntry: LocalTime?
     public let lastEntry: LocalTime?
+    public let coverage: LogCoverage
     public let totals: TrafficCounts
     /// Remote delivery outcomes as the server wrote them, most frequent first.
     public let outcomes: [Named]
@@ -50,6 +66,7 @@ public struct TrafficSummary: Sendable {
         range = ledger.range
         firstEntry = ledger.firstFact.milliseconds == .max ? nil : ledger.firstFact
         lastEntry = ledger.lastFact.milliseconds == .min ? nil : ledger.lastFact
+        coverage = ledger.coverage
         totals = ledger.totals
         serverTotals = ledger.serverTotals
         outcomes = Self.ranked(ledger.outcomes.map { (ledger.outcomeNames.string($0.key), $0.value) }, top: 0)

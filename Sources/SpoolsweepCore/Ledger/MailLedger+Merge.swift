@@ -73,6 +73,8 @@ extension MailLedger {
         if serverTotals == nil { serverTotals = later.serverTotals }
         if later.firstFact < firstFact { firstFact = later.firstFact }
         if later.lastFact > lastFact { lastFact = later.lastFact }
+        if later.firstRead < firstRead { firstRead = later.firstRead }
+        if later.lastRead > lastRead { lastRead = later.lastRead }
     }
 
     /// The id in `target` of each id of `source`.

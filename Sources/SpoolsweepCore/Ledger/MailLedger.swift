@@ -68,6 +68,10 @@ public struct MailLedger: MailFactSink, Sendable {
     public var serverTotals: ServerTotals?
     /// Earliest and latest fact time, for the report header.
     public internal(set) var firstFact = LocalTime(milliseconds: .max), lastFact = LocalTime(milliseconds: .min)
+    /// Earliest and latest fact time read, in the range or not: the time the logs cover.
+    public internal(set) var firstRead = LocalTime(milliseconds: .max), lastRead = LocalTime(milliseconds: .min)
+    /// What the logs read cover, for the report header: set by whoever read them.
+    public var coverage = LogCoverage()
 
     // Settled by `finish()`.
     public private(set) var days: [Int64: TrafficCounts] = [:]
@@ -137,6 +141,8 @@ public struct MailLedger: MailFactSink, Sendable {
     }
 
     @inline(__always) private mutating func admit(_ t: LocalTime) -> Bool {
+        if t < firstRead { firstRead = t }
+        if t > lastRead { lastRead = t }
         if let range, !range.contains(t) { return false }
         if t < firstFact { firstFact = t }
         if t > lastFact { lastFact = t }

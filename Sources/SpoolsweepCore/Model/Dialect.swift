@@ -57,6 +57,9 @@ public protocol MailServerDialect: Sendable {
     /// every fact once; `.all` is the whole. Only the first share reports on the files.
     func readFacts<Sink: MailFactSink>(
         _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics)
+    /// The days the layout's log files are named for, read or not (SmarterMail names each file
+    /// by its day); empty when the names say nothing (the facts' times tell then).
+    func logDays(_ layout: ServerLayout) -> [Int64]
     /// Whether `serverTotals` counts anything (a pass over the logs of its own).
     var keepsServerTotals: Bool { get }
     /// The dialect's own totals of the logs, counted its reference tool's way (nil: it keeps none).
@@ -71,6 +74,10 @@ public protocol MailServerDialect: Sendable {
         _ layout: ServerLayout, threads: Int, diagnostics: inout Diagnostics,
         visit: (QueuedMessage) -> Void
     )
+}
+
+extension MailServerDialect {
+    public func logDays(_ layout: ServerLayout) -> [Int64] { [] }
 }
 
 /// The dialects spoolsweep knows, and how a layout is chosen.

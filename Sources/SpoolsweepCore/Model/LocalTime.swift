@@ -123,6 +123,9 @@ public struct TimeRange: Equatable, Sendable {
 
     public init(start: LocalTime, end: LocalTime) { self.start = start; self.end = end }
 
+    /// The start of a range with no `--since`, and the end of one with no `--until`.
+    public static let openStart = LocalTime(milliseconds: .min / 2), openEnd = LocalTime(milliseconds: .max / 2)
+
     /// One whole calendar day.
     public init(day: LocalTime) {
         start = day.startOfDay

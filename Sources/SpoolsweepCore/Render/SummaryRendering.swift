@@ -25,24 +25,36 @@ struct ReportPeriod {
     let range: TimeRange?
     let firstEntry: LocalTime?
     let lastEntry: LocalTime?
+    var coverage = LogCoverage()
 
-    /// `2026-11-28`, `2026-11-01 to 2026-11-07`, or `all logs read, <first> to <last>`.
+    /// `2026-11-28`, `2026-11-01 to 2026-11-07`, or `all logs read, <first> to <last>`; with what
+    /// the logs cover when the period holds none of them, and never "all" when a log was not read.
     var text: String {
         if let range {
+            let asked: String
             let last = range.end.adding(seconds: -1)
-            if range.start.secondOfDay == 0 && range.end.secondOfDay == 0 {
-                return range.start.day == last.day ? range.start.dateString : "\(range.start.dateString) to \(last.dateString)"
+            let (from, to) = (range.start, range.end)
+            if to == TimeRange.openEnd {
+                asked = "since " + (from.secondOfDay == 0 ? from.dateString : from.description)
+            } else if from == TimeRange.openStart {
+                asked = to.secondOfDay == 0 ? "through \(last.dateString)" : "before \(to)"
+            } else if from.secondOfDay == 0 && to.secondOfDay == 0 {
+                asked = from.day == last.day ? from.dateString : "\(from.dateString) to \(last.dateString)"
+            } else {
+                asked = "\(from) to \(to)"
             }
-            return "\(range.start) to \(range.end)"
+            guard firstEntry == nil, let days = coverage.days else { return asked }
+            return "\(asked) (no log line in it: the logs cover \(LogCoverage.text(days)))"
         }
         guard let firstEntry, let lastEntry else { return "no entries" }
-        return "all logs read, \(firstEntry) to \(lastEntry)"
+        return coverage.complete ? "all logs read, \(firstEntry) to \(lastEntry)"
+                                 : "the logs that could be read (see the warnings), \(firstEntry) to \(lastEntry)"
     }
 
     var json: JSON {
         .object([
-            ("from", .optional(range.map { $0.start.description })),
-            ("until", .optional(range.map { $0.end.description })),
+            ("from", .optional(range.flatMap { $0.start == TimeRange.openStart ? nil : $0.start.description })),
+            ("until", .optional(range.flatMap { $0.end == TimeRange.openEnd ? nil : $0.end.description })),
             ("first_entry", .optional(firstEntry?.description)),
             ("last_entry", .optional(lastEntry?.description)),
         ])
@@ -51,7 +63,7 @@ struct ReportPeriod {
 
 extension TrafficSummary: Report {
 
-    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry) }
+    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry, coverage: coverage) }
 
     // MARK: Text
 

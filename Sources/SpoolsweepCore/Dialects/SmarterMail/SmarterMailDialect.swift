@@ -61,7 +61,9 @@ public struct SmarterMailDialect: MailServerDialect {
             addLogs(in: logs, to: &layout)
             found = true
         }
-        if let spool = child("spool", in: path, names: names) ?? domains.flatMap({ child("spool", in: $0, names: domainNames) }) {
+        // A `spool/` of another server (Exim's input/ and msglog/) is not SmarterMail's.
+        if let spool = child("spool", in: path, names: names) ?? domains.flatMap({ child("spool", in: $0, names: domainNames) }),
+           let spoolNames = FileSystem.list(spool), spoolNames.isEmpty || Self.spoolish(spoolNames) {
             layout.spoolRoots.append(spool)
             found = true
         }
@@ -70,12 +72,17 @@ public struct SmarterMailDialect: MailServerDialect {
             addLogs(in: path, to: &layout)
             return true
         }
-        let spoolish = names.contains { n in
+        let spoolish = Self.spoolish(names)
+        if spoolish { layout.spoolRoots.append(path) }
+        return spoolish
+    }
+
+    /// Whether a folder holding `names` looks like a SmarterMail spool.
+    private static func spoolish(_ names: [String]) -> Bool {
+        names.contains { n in
             let l = n.lowercased()
             return l.hasPrefix("subspool") || ["proc", "delay", "drop"].contains(l) || MessageSuffix(n) != nil
         }
-        if spoolish { layout.spoolRoots.append(path) }
-        return spoolish
     }
 
     private func addLogs(in folder: String, to layout: inout ServerLayout) {
@@ -131,6 +138,16 @@ public struct SmarterMailDialect: MailServerDialect {
     public var numbersDeliveryAttempts: Bool { true }
 
     private typealias LogFile = (path: String, kind: SmarterMailLogKind, day: Int64)
+
+    /// The days of the layout's SMTP, delivery and administrative logs (zipped days included).
+    public func logDays(_ layout: ServerLayout) -> [Int64] {
+        (layout.logFiles + layout.skippedFiles).compactMap { path in
+            var name = FileSystem.baseName(path)
+            if name.lowercased().hasSuffix(".zip") { name.removeLast(4) }
+            guard let parsed = SmarterMailLogKind.parse(fileName: name), parsed.kind != nil else { return nil }
+            return parsed.day
+        }
+    }
 
     /// The layout's log files overlapping `range`, in reading order: deliveries, then logins, then
     /// SMTP; days in order.
