@@ -17,13 +17,20 @@ SAMPLE_NOW := 2026-11-28T18:00:00
 MAN_DATE := 2026-11-29
 RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 
-.PHONY: deps peers demo build release test fuzz install man bench clean
+.PHONY: $(PHONY_TEST) deps peers demo build release test fuzz install man bench clean
 
 deps:
 	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
 		echo "Installing libpcre2-dev and zlib1g-dev (patterns, compressed logs)..."; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev pkg-config; \
+	fi
+
+# strace: the purge-audit tests kill spoolsweep at each fsync and write through its fault injection.
+test-deps: deps
+	@if ! command -v strace >/dev/null; then \
+		echo "Installing strace (the purge-audit tests inject faults through it)..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace; \
 	fi
 
 build: deps
@@ -62,7 +69,7 @@ peers:
 		rm -f exim4-*.deb libidn12_*.deb libnss-wrapper_*.deb; \
 	fi
 
-test: deps peers
+test: test-deps peers
 	swift build --build-tests
 	swift test
 

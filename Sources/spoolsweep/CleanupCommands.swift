@@ -165,7 +165,7 @@ struct SpoolQuarantinedCommand: ParsableCommand {
         try running {
             let listing = try Spoolsweep.quarantined(input.selection, quarantineRoot: quarantine.to)
             try finish(listing.rendered(input.format, purgedOnly: purged), json: listing.json(purgedOnly: purged),
-                       format: input.format, diagnostics: Diagnostics())
+                       format: input.format, diagnostics: listing.diagnostics)
         }
     }
 }

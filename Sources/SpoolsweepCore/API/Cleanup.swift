@@ -107,8 +107,10 @@ extension Spoolsweep {
     public static func quarantined(_ input: InputSelection, quarantineRoot: String?) throws(SpoolsweepError) -> QuarantineListing {
         let store = try store(input, quarantineRoot: quarantineRoot, create: false)
         let interrupted = try store.unfinishedJournals().count
-        var listing = QuarantineListing(root: store.root, messages: try store.quarantined(), purged: try store.purgeAudit(),
+        let audit = try store.purgeAudit()
+        var listing = QuarantineListing(root: store.root, messages: try store.quarantined(), purged: audit.records,
                                         interruptedRuns: interrupted)
+        listing.damagedAuditLines = audit.damaged
         listing.holdWords = store.control?.holdWords ?? HoldWords()
         return listing
     }
@@ -123,4 +125,15 @@ public struct QuarantineListing: Sendable {
     public let interruptedRuns: Int
     /// What the server's command calls a quarantined message's place.
     public var holdWords = HoldWords()
+    /// Lines of `purged.jsonl` that are not whole records (damage), by number.
+    public var damagedAuditLines: [Int] = []
+
+    /// The damage found, as warnings.
+    public var diagnostics: Diagnostics {
+        var d = Diagnostics()
+        for n in damagedAuditLines {
+            d.warn(FileSystem.join(root, "purged.jsonl"), "line \(n) is not a whole audit record (damaged); left as it is")
+        }
+        return d
+    }
 }

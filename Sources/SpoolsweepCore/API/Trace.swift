@@ -89,7 +89,7 @@ extension Spoolsweep {
                     }
                 }
                 // A purge whose journal is gone still has its audit record.
-                for record in try store.purgeAudit() {
+                for record in try store.purgeAudit().records {
                     guard let id = record["id"]?.stringValue, let run = record["run"]?.stringValue, index[id] != nil,
                           !(events[id] ?? []).contains(where: { $0.run == run }) else { continue }
                     let files = (record["files"]?.arrayValue ?? []).compactMap { f -> QuarantineEvent.RecordedFile? in

@@ -19,6 +19,8 @@ public struct RecoveryReport: Equatable, Sendable {
     public var completed = 0
     /// Messages an interrupted run had announced but not touched.
     public var rolledBack = 0
+    /// Purge audit records written for messages an interrupted purge deleted.
+    public var auditRecords = 0
     /// What could not be resolved (left as it is, reported).
     public var problems: [String] = []
     public init() {}
@@ -181,11 +183,13 @@ public final class QuarantineStore {
             let writer: JournalWriter
             do { writer = try JournalWriter(appendingTo: journal.path) } catch { throw .quarantine(error.description) }
             let places = try placesNow(journal)
+            var purged = Set(journal.outcomes.compactMap { $0.value == .done ? $0.key : nil })
             for intent in journal.pending {
                 let record: JSON
                 switch places.map({ resolve(intent, journal.header, places: $0) }) ?? resolve(intent, journal.header) {
                 case .completed:
                     report.completed += 1
+                    purged.insert(intent.seq)
                     record = .object([("op", .string("done")), ("seq", .int(intent.seq)), ("recovered", .bool(true))])
                 case .untouched:
                     report.rolledBack += 1
@@ -196,6 +200,18 @@ public final class QuarantineStore {
                     record = .object([("op", .string("failed")), ("seq", .int(intent.seq)), ("reason", .string(text))])
                 }
                 do { try writer.append([record], sync: true) } catch { throw .quarantine(error.description) }
+            }
+            if journal.header.operation == .purge {
+                // Every message the run purged gets its audit record, once.
+                do {
+                    let (written, problems) = try audit.append(journal.intents.filter { purged.contains($0.seq) }, run: journal.header.run,
+                                                               time: journal.header.started, skipRecorded: true)
+                    report.auditRecords += written
+                    report.problems += problems
+                } catch {
+                    report.problems.append("\(journal.header.run): \(error); left for the next recovery")
+                    continue
+                }
             }
             do { try writer.append([.object([("op", .string("end")), ("recovered", .bool(true))])], sync: true) }
             catch { throw .quarantine(error.description) }
@@ -364,25 +380,8 @@ public final class QuarantineStore {
         JournalHeader(run: run, operation: operation, batch: batch, spoolRoot: spoolRoot, quarantineRoot: root, started: now, via: via?.tool)
     }
 
-    /// The purge audit: what was deleted, durably recorded before it is.
-    fileprivate func audit(_ intents: [JournalIntent], run: String, now: LocalTime) throws(SpoolsweepError) {
-        let fd = open(FileSystem.join(root, "purged.jsonl"), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .quarantine("\(root)/purged.jsonl: \(FileSystem.errorText(errno))") }
-        defer { close(fd) }
-        var text = ""
-        for i in intents {
-            text += JSON.object([
-                ("time", .string(now.description)), ("run", .string(run)), ("id", .string(i.id)), ("queue", .string(i.queue)),
-                ("sender", .string(i.sender)), ("auth", .optional(i.account)), ("recipients", .strings(i.recipients)),
-                ("subject", .string(i.subject)), ("size", .int(i.size)),
-                ("files", .array(i.files.map { .object([("path", .string($0.path.description)), ("size", .int($0.facts.size)), ("sha256", .string($0.facts.sha256))]) })),
-            ]).compact() + "\n"
-        }
-        var bytes = Array(text.utf8)
-        let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else { throw .quarantine("\(root)/purged.jsonl: cannot write the audit record: \(FileSystem.errorText(errno))") }
-        bytes.removeAll()
-    }
+    /// The purge audit (`purged.jsonl`).
+    var audit: PurgeAudit { PurgeAudit(quarantineRoot: root) }
 
     fileprivate func outcome(_ i: JournalIntent, _ reason: String?) -> MessageOutcome {
         MessageOutcome(id: i.id, queue: i.queue, sender: i.sender, account: i.account, size: i.size, reason: reason)
@@ -552,15 +551,9 @@ public final class QuarantineStore {
         _ = rmdir(path)
     }
 
-    /// The purge audit records, oldest first.
-    public func purgeAudit() throws(SpoolsweepError) -> [JSON] {
-        let path = FileSystem.join(root, "purged.jsonl")
-        guard FileSystem.kind(path) == .file else { return [] }
-        var buffer: [UInt8] = []
-        do { _ = try ByteSource(path: path, allowMapping: false).readAll(into: &buffer, limit: 1 << 30) }
-        catch { throw .quarantine("\(path): \(error.reason)") }
-        return buffer.split(separator: 0x0A).compactMap { line in line.withUnsafeBytes { JSON.parse($0) } }
-    }
+    /// The purge audit records, oldest first, and the numbers of its lines that are not whole
+    /// records (damage, to report).
+    public func purgeAudit() throws(SpoolsweepError) -> (records: [JSON], damaged: [Int]) { try audit.read() }
 }
 
 extension QueuedMessage {
@@ -626,7 +619,6 @@ private final class JournaledRun {
             } catch { throw .quarantine("cannot start the journal: \(error)") }
         }
         do {
-            if header.operation == .purge { try store.audit(group, run: header.run, now: header.started) }
             try writer!.append(group.map(\.json), sync: true)
         } catch {
             // Nothing of this group has moved: stop here, the journal stays consistent.
@@ -638,6 +630,16 @@ private final class JournaledRun {
         do { try writer!.append(records, sync: true) } catch {
             journalBroken = "the journal cannot be written (\(error))"
             report.problems.append("cannot record outcomes in the journal (\(error)); `spoolsweep spool recover` will resolve them")
+            return
+        }
+        guard header.operation == .purge else { return }
+        // The deletions are settled: now the audit says so.
+        let purged = Set(records.compactMap { r in r["op"]?.stringValue == "done" ? r["seq"]?.intValue : nil })
+        do {
+            report.problems += try store.audit.append(group.filter { purged.contains($0.seq) }, run: header.run, time: header.started, skipRecorded: false).problems
+        } catch {
+            journalBroken = "the purge audit cannot be written (\(error))"
+            report.problems.append("\(error): the messages already purged are named in the journal, and `spoolsweep spool recover` writes their records once it can; no more is purged")
         }
     }
 

@@ -24,7 +24,7 @@ extension MoveReport {
     func text(restoreArguments: String) -> String {
         var out = ""
         if recovery.journals > 0 {
-            out += "Recovered \(recovery.journals) interrupted run(s) first: \(recovery.completed) message(s) completed, \(recovery.rolledBack) left in place.\n"
+            out += "Recovered \(recovery.journals) interrupted run(s) first: \(recovery.counts).\n"
         }
         let n = moved.count
         if n == 0 {
@@ -83,7 +83,8 @@ extension MoveReport {
             ("count", .int(moved.count)), ("bytes", .int(bytes)),
             ("moved", list(moved)), ("skipped", list(skipped)), ("failed", list(failed)),
             ("recovered", .object([("journals", .int(recovery.journals)), ("completed", .int(recovery.completed)),
-                                   ("rolled_back", .int(recovery.rolledBack)), ("problems", .strings(recovery.problems))])),
+                                   ("rolled_back", .int(recovery.rolledBack)), ("audit_records", .int(recovery.auditRecords)),
+                                   ("problems", .strings(recovery.problems))])),
             ("problems", .strings(problems)),
         ])
     }
@@ -92,20 +93,26 @@ extension MoveReport {
 extension RecoveryReport {
     public func text() -> String {
         if journals == 0 { return "Nothing to recover: no interrupted run.\n" }
-        var out = "Recovered \(journals) interrupted run(s): \(completed) message(s) completed, \(rolledBack) left in place.\n"
+        var out = "Recovered \(journals) interrupted run(s): \(counts).\n"
         for p in problems { out += "  problem: \(p.terminalSafe)\n" }
         return out
     }
 
+    /// `3 message(s) completed, 1 left in place` (and the audit records written, if any).
+    var counts: String {
+        "\(completed) message(s) completed, \(rolledBack) left in place"
+            + (auditRecords > 0 ? ", \(auditRecords) purge audit record(s) written" : "")
+    }
+
     public func json() -> JSON {
         .object([("journals", .int(journals)), ("completed", .int(completed)), ("rolled_back", .int(rolledBack)),
-                 ("problems", .strings(problems))])
+                 ("audit_records", .int(auditRecords)), ("problems", .strings(problems))])
     }
 
     /// One row: the counts, and the problems joined by `; `.
     public func csv() -> String {
-        CSV.render(header: ["journals", "completed", "rolled_back", "problems"],
-                   rows: [["\(journals)", "\(completed)", "\(rolledBack)", problems.joined(separator: "; ")]])
+        CSV.render(header: ["journals", "completed", "rolled_back", "audit_records", "problems"],
+                   rows: [["\(journals)", "\(completed)", "\(rolledBack)", "\(auditRecords)", problems.joined(separator: "; ")]])
     }
 
     public func rendered(_ format: OutputFormat) -> String {

@@ -330,7 +330,7 @@ private func reasonsByID(_ outcomes: [MessageOutcome]) -> [String: String] {
             if purgedIDs.contains(id) { #expect(now[path] == nil, "\(path)") } else { #expect(now[path] == state, "\(path)") }
         }
         #expect(QTest.mode(s.qroot + "/purged.jsonl") == 0o600)
-        let audit = try QuarantineStore(spoolRoot: s.spool, root: nil, create: false).purgeAudit()
+        let audit = try QuarantineStore(spoolRoot: s.spool, root: nil, create: false).purgeAudit().records
         #expect(audit.count == 18)
         for record in audit {
             let id = try #require(record["id"]?.stringValue)
