@@ -17,7 +17,7 @@ SAMPLE_NOW := 2026-11-28T18:00:00
 MAN_DATE := 2026-11-29
 RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 
-.PHONY: $(PHONY_TEST) deps peers demo build release test fuzz install man bench clean
+.PHONY: deps test-deps peers demo build release test fuzz install man bench clean
 
 deps:
 	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
