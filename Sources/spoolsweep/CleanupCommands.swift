@@ -94,16 +94,22 @@ struct SpoolPurgeCommand: ParsableCommand {
         abstract: "Delete the selected messages for good, with an audit record of each.",
         discussion: """
             Same filters and safety as quarantine (journal, lock, messages being written left \
-            alone). Before anything is deleted, an audit record per message (id, sender, auth \
-            account, recipients, subject, size, SHA-256 of each file, time) is appended to \
-            purged.jsonl in the quarantine folder: `spoolsweep spool quarantined --purged` shows \
-            what was deleted. Without --yes it asks on the terminal, and refuses when there is none.
+            alone). An audit record per message deleted (id, sender, auth account, recipients, \
+            subject, size, SHA-256 of each file, time) is appended to purged.jsonl in the \
+            quarantine folder once its deletion is settled: `spoolsweep spool quarantined \
+            --purged` shows what was deleted. With --batch, the messages of that quarantine \
+            batch are deleted instead (all of it, or those the filters select). Without --yes \
+            it asks on the terminal, and refuses when there is none.
+              spoolsweep spool purge --auth '^jane@northwind\\.test$' --yes /var/lib/smartermail
+              spoolsweep spool purge --batch q-20261128-180000-4f2a --yes /var/lib/smartermail
             """
     )
     @OptionGroup var input: InputOptions
     @OptionGroup var filters: SpoolFilterOptions
     @OptionGroup var quarantine: QuarantineOptions
     @OptionGroup var change: ChangeOptions
+    @Option(help: ArgumentHelp("Delete from this quarantine batch (as listed by quarantined) instead of the spool.", valueName: "batch"))
+    var batch: String?
     @Flag(help: "Allow a selection with no filter: every queued message.")
     var all = false
     @Flag(help: "Do not ask for confirmation (needed when not on a terminal).")
@@ -111,15 +117,27 @@ struct SpoolPurgeCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            if !yes && !change.dryRun && isatty(0) == 0 {
-                throw SpoolsweepError.badValue("purge deletes mail for good: add --yes (no terminal to ask on), or try --dry-run first")
+            let confirm = try purgeConfirmation(yes: yes, dryRun: change.dryRun)
+            guard let batch else {
+                try clean(.purge, input: input, filters: filters, quarantine: quarantine, change: change, all: all, confirm: confirm)
+                return
             }
-            let confirm: ((Int, Int) -> Bool)? = yes ? nil : { count, bytes in
-                printError("Delete \(count) message(s) (\(formatBytes(bytes))) from the spool for good? Type yes to go on: ", terminator: "")
-                return readLine()?.lowercased() == "yes"
-            }
-            try clean(.purge, input: input, filters: filters, quarantine: quarantine, change: change, all: all, confirm: confirm)
+            var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
+            options.minAge = 0
+            let (report, diagnostics) = try Spoolsweep.purge(input.selection, batch: batch, options: options, confirm: confirm)
+            try finish(report.rendered(input.format, restoreArguments: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics)
         }
+    }
+}
+
+/// Purging asks first on a terminal, and needs --yes where there is none.
+func purgeConfirmation(yes: Bool, dryRun: Bool) throws(SpoolsweepError) -> ((Int, Int) -> Bool)? {
+    if !yes && !dryRun && isatty(0) == 0 {
+        throw .badValue("purge deletes mail for good: add --yes (no terminal to ask on), or try --dry-run first")
+    }
+    return yes ? nil : { count, bytes in
+        printError("Delete \(count) message(s) (\(formatBytes(bytes))) for good? Type yes to go on: ", terminator: "")
+        return readLine()?.lowercased() == "yes"
     }
 }
 
@@ -160,10 +178,42 @@ struct SpoolQuarantinedCommand: ParsableCommand {
     @OptionGroup var quarantine: QuarantineOptions
     @Flag(help: "List the purge audit instead: every message deleted, when, and what it was.")
     var purged = false
+    @Option(name: .customLong("older-than"), help: ArgumentHelp("Only batches quarantined at least this long ago: 30d, 12h.", valueName: "age"))
+    var olderThan: String?
+    @Flag(help: "Purge those batches for good (with --older-than; audited as any purge).")
+    var purge = false
+    @Flag(name: .customLong("dry-run"), help: "With --purge: show what would be purged; change nothing.")
+    var dryRun = false
+    @Flag(help: "With --purge: do not ask for confirmation (needed when not on a terminal).")
+    var yes = false
+    @OptionGroup var tools: ServerToolOptions
 
     func run() throws {
         try running {
-            let listing = try Spoolsweep.quarantined(input.selection, quarantineRoot: quarantine.to)
+            let age = try olderThan.map { a throws(SpoolsweepError) in try checkedDuration(a, "--older-than") }
+            if purge {
+                guard let age else { throw SpoolsweepError.badValue("--purge expires old batches: give --older-than AGE (e.g. 30d)") }
+                var options = CleanupOptions(filter: SpoolFilter(), now: try input.clock())
+                options.quarantineRoot = quarantine.to
+                options.dryRun = dryRun
+                options.minAge = 0
+                options.tools = tools.settings
+                let (reports, diagnostics) = try Spoolsweep.expire(input.selection, olderThan: Int(age), options: options,
+                                                                  confirm: try purgeConfirmation(yes: yes, dryRun: dryRun))
+                var text: String
+                if input.format == .csv {
+                    // One header, then each batch's rows.
+                    let tables = reports.map { $0.rendered(.csv, restoreArguments: "").split(separator: "\n", omittingEmptySubsequences: false) }
+                    text = tables.enumerated().map { n, t in t.dropFirst(n == 0 ? 0 : 1).joined(separator: "\n") }.joined()
+                } else {
+                    text = reports.isEmpty ? "No quarantine batch older than \(olderThan!).\n"
+                        : reports.map { "Batch \($0.batch): " + $0.rendered(.text, restoreArguments: input.pathsText) }.joined(separator: "\n")
+                }
+                let json = JSON.object([("older_than_seconds", .int(Int(age))), ("batches", .array(reports.map { $0.json() }))])
+                try finish(text, json: json, format: input.format, diagnostics: diagnostics)
+            }
+            var listing = try Spoolsweep.quarantined(input.selection, quarantineRoot: quarantine.to)
+            if let age { listing.keepBatches(olderThan: age, now: try input.clock(), text: olderThan!) }
             try finish(listing.rendered(input.format, purgedOnly: purged), json: listing.json(purgedOnly: purged),
                        format: input.format, diagnostics: listing.diagnostics)
         }

@@ -66,6 +66,39 @@ import Testing
         #expect(r.status == 64)
     }
 
+    /// The quarantine's whole life: part of a batch purged by filter, the rest expired by age;
+    /// each deletion audited, the batch folder gone once empty.
+    @Test func purgeFromABatchAndExpireOldBatches() throws {
+        #expect(try run(["spool", "quarantine", "--auth", "^jane@northwind\\.test$"]).status == 0)
+        let b = try batch()
+        let some = try run(["spool", "purge", "--batch", b, "--max-size", "3k", "--yes"])
+        #expect(some.stdout.hasPrefix("Purged 33 messages ("), "\(some.stdout)")
+        #expect(some.stdout.contains("); audit record in <tmp>/smartermail/spoolsweep-quarantine/purged.jsonl\n"))
+        #expect(some.status == 0)
+        #expect(try run(["spool", "quarantined", "--purged", "--format", "json"]).stdout.components(separatedBy: "\"run\": \"p-RUN\"").count == 34)
+        #expect(try run(["spool", "list", "--count"]).stdout == "42\n") // nothing went back to the spool
+
+        let none = try run(["spool", "purge", "--batch", "q-20200101-000000-0000", "--yes"])
+        #expect(none.stderr == "error: no quarantine batch 'q-RUN' in <tmp>/smartermail/spoolsweep-quarantine (see `spoolsweep spool quarantined`)\n")
+        #expect(none.status == 64)
+
+        // Ages count from --now: a batch quarantined today is not 30 days old until next month.
+        let young = try run(["spool", "quarantined", "--older-than", "30d", "--purge", "--yes"])
+        #expect(young.stdout == "No quarantine batch older than 30d.\n")
+        let later = ["--now", "2099-01-01T00:00:00"]
+        let listed = try CLI.run(["spool", "quarantined", "--older-than", "30d"] + later + ["smartermail"], in: base)
+        #expect(mask(listed.stdout).hasPrefix("Batch q-RUN: 39 messages, "), "\(listed.stdout)")
+        let needsAge = try run(["spool", "quarantined", "--purge", "--yes"])
+        #expect(needsAge.stderr == "error: --purge expires old batches: give --older-than AGE (e.g. 30d)\n")
+        let expired = try CLI.run(["spool", "quarantined", "--older-than", "30d", "--purge", "--yes"] + later + ["smartermail"], in: base)
+        #expect(mask(expired.stdout).hasPrefix("Batch q-RUN: Purged 39 messages ("), "\(expired.stdout)")
+        #expect(expired.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: base.appendingPathComponent("smartermail/spoolsweep-quarantine/batches/\(b)").path))
+        #expect(try run(["spool", "quarantined"]).stdout == "Quarantine is empty (<tmp>/smartermail/spoolsweep-quarantine).\n")
+        let audit = try run(["spool", "quarantined", "--purged", "--format", "json"]).stdout
+        #expect(audit.components(separatedBy: "\"id\": ").count == 73) // all 72 of jane's, each once
+    }
+
     func batch() throws -> String {
         try #require(try FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("smartermail/spoolsweep-quarantine/batches").path).first)
     }

@@ -139,6 +139,35 @@ import Testing
         #expect(Set(ids) == Set(billing.keys))
     }
 
+    /// A batch held through postsuper is purged through it (-d), while still on hold: the
+    /// filters select within the batch, the audit names each message deleted once.
+    @Test func purgeOfAHeldBatchDeletesThroughPostsuper() throws {
+        guard PostfixPeers.available() else { return }
+        let peers = try PostfixPeers("purge-batch")
+        let billing = try selected(peers, ["--sender", "^billing@acme-corp\\.test$"])
+        let q = try peers.spoolsweep(["spool", "quarantine", "--min-age", "0s", "--sender", "^billing@acme-corp\\.test$", "--format", "json"]
+                                     + peers.toolOptions + Self.now + ["queue"])
+        let batch = try #require(try json(q)["batch"] as? String)
+        let held = Set(billing.keys).subtracting(billing.filter { $0.value == "hold" }.keys) // those held by the admin stay his
+        #expect(try json(q)["count"] as? Int == held.count)
+        let one = try #require(held.sorted().first)
+        let p1 = try peers.spoolsweep(["spool", "purge", "--batch", batch, "--id", one, "--yes"] + peers.toolOptions + ["queue"])
+        #expect(p1.status == 0, "\(p1.stderr)")
+        #expect(p1.stdout.hasPrefix("Purged 1 message ("), "\(p1.stdout)")
+        #expect(try peers.postqueue()[one] == nil)
+        let rest = try peers.spoolsweep(["spool", "purge", "--batch", batch, "--yes", "--format", "json"] + peers.toolOptions + ["queue"])
+        #expect(try json(rest)["count"] as? Int == held.count - 1)
+        let after = try peers.postqueue()
+        #expect(after.count == 236 - held.count)
+        #expect(Set(after.keys).isDisjoint(with: held))
+        let audit = try String(contentsOf: peers.base.appendingPathComponent("queue/spoolsweep-quarantine/purged.jsonl"), encoding: .utf8)
+        let ids = audit.split(separator: "\n").map { line in
+            (try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["id"] as! String
+        }
+        #expect(ids.count == held.count)
+        #expect(Set(ids) == held)
+    }
+
     /// postsuper must act on the queue spoolsweep read: another queue_directory is refused.
     @Test func aPostsuperServingAnotherQueueIsRefused() throws {
         guard PostfixPeers.available() else { return }

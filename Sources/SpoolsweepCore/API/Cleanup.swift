@@ -78,6 +78,60 @@ extension Spoolsweep {
     public static func restore(
         _ input: InputSelection, batch: String, options: CleanupOptions
     ) throws(SpoolsweepError) -> (MoveReport, Diagnostics) {
+        try fromQuarantine(input, options: options) { store, select, dryRun throws(SpoolsweepError) in
+            try store.restore(batch: batch, select: select, now: LocalTime.now(), dryRun: dryRun,
+                              fileMoves: store.control == nil || options.offline || dryRun)
+        }
+    }
+
+    /// Purges messages of a quarantine batch for good (those the filters select, or all of it).
+    public static func purge(
+        _ input: InputSelection, batch: String, options: CleanupOptions, confirm: ((Int, Int) -> Bool)? = nil
+    ) throws(SpoolsweepError) -> (MoveReport, Diagnostics) {
+        try fromQuarantine(input, options: options) { store, select, dryRun throws(SpoolsweepError) in
+            if let confirm, !dryRun {
+                let preview = try store.purge(batch: batch, select: select, now: LocalTime.now(), dryRun: true)
+                guard confirm(preview.moved.count, preview.bytes) else { throw .badValue("nothing done: not confirmed") }
+            }
+            return try store.purge(batch: batch, select: select, now: LocalTime.now(), dryRun: dryRun)
+        }
+    }
+
+    /// Purges whole quarantine batches quarantined more than `olderThan` seconds before
+    /// `options.now`, oldest first: one report per batch.
+    public static func expire(
+        _ input: InputSelection, olderThan: Int, options: CleanupOptions, confirm: ((Int, Int) -> Bool)? = nil
+    ) throws(SpoolsweepError) -> ([MoveReport], Diagnostics) {
+        let store = try store(input, quarantineRoot: options.quarantineRoot, create: false, tools: options.tools)
+        var batches: [String] = []
+        for (header, _) in try store.quarantined() where !batches.contains(header.batch)
+            && options.now.seconds - header.started.seconds > Int64(olderThan) {
+            batches.append(header.batch)
+        }
+        batches.sort() // run ids sort by time
+        if let confirm, !options.dryRun, !batches.isEmpty {
+            var count = 0, bytes = 0
+            for b in batches {
+                let preview = try store.purge(batch: b, select: { _ in true }, now: LocalTime.now(), dryRun: true)
+                (count, bytes) = (count + preview.moved.count, bytes + preview.bytes)
+            }
+            guard confirm(count, bytes) else { throw .badValue("nothing done: not confirmed") }
+        }
+        var reports: [MoveReport] = [], diagnostics = Diagnostics()
+        for b in batches {
+            let (report, seen) = try purge(input, batch: b, options: options)
+            reports.append(report)
+            diagnostics.append(seen)
+        }
+        return (reports, diagnostics)
+    }
+
+    /// A restore or purge of quarantined messages: under the spool's lock, after recovery, the
+    /// filters applied to what the journals say of each message.
+    private static func fromQuarantine(
+        _ input: InputSelection, options: CleanupOptions,
+        _ body: (QuarantineStore, (QueuedMessage) -> Bool, Bool) throws(SpoolsweepError) -> MoveReport
+    ) throws(SpoolsweepError) -> (MoveReport, Diagnostics) {
         let store = try store(input, quarantineRoot: options.quarantineRoot, create: false, tools: options.tools)
         let lock = options.dryRun ? nil : try SpoolLock(spoolRoot: store.spoolRoot)
         defer { withExtendedLifetime(lock) {} }
@@ -85,9 +139,7 @@ extension Spoolsweep {
         try options.filter.checkStates(of: try input.locate().0)
         var diagnostics = Diagnostics()
         var selector = SpoolSelector(filter: options.filter, now: options.now, wantsSubject: false)
-        var report = try store.restore(batch: batch, select: { selector.select($0, diagnostics: &diagnostics) != nil },
-                                       now: LocalTime.now(), dryRun: options.dryRun,
-                                       fileMoves: store.control == nil || options.offline || options.dryRun)
+        var report = try body(store, { selector.select($0, diagnostics: &diagnostics) != nil }, options.dryRun)
         report.recovery = recovery
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
         for p in report.recovery.problems { diagnostics.warn("recovery", p) }
@@ -119,7 +171,7 @@ extension Spoolsweep {
 /// The quarantine's contents, for `spool quarantined`.
 public struct QuarantineListing: Sendable {
     public let root: String
-    public let messages: [(header: JournalHeader, intent: JournalIntent)]
+    public private(set) var messages: [(header: JournalHeader, intent: JournalIntent)]
     public let purged: [JSON]
     /// Runs a crash interrupted that `spool recover` (or the next change) will finish.
     public let interruptedRuns: Int
@@ -127,6 +179,16 @@ public struct QuarantineListing: Sendable {
     public var holdWords = HoldWords()
     /// Lines of `purged.jsonl` that are not whole records (damage), by number.
     public var damagedAuditLines: [Int] = []
+
+    /// The `--older-than` the listing was cut to, as given.
+    public private(set) var olderThan: String?
+
+    /// Keeps only the batches quarantined more than `age` seconds before `now` (`--older-than`,
+    /// named `text`).
+    public mutating func keepBatches(olderThan age: Int64, now: LocalTime, text: String) {
+        messages.removeAll { now.seconds - $0.header.started.seconds <= age }
+        olderThan = text
+    }
 
     /// The damage found, as warnings.
     public var diagnostics: Diagnostics {

@@ -109,11 +109,7 @@ public struct SpoolFilter: Sendable {
             self.ids = Set(ids)
         }
         func duration(_ text: String?, _ option: String) throws(SpoolsweepError) -> Int64? {
-            guard let text else { return nil }
-            guard let d = parseDuration(text) else {
-                throw .badValue("\(option): expected a duration such as 90s, 30m, 2h or 3d, up to 36500d, got '\(text)'")
-            }
-            return d
+            try text.map { t throws(SpoolsweepError) in try checkedDuration(t, option) }
         }
         self.olderThan = try duration(olderThan, "--older-than")
         self.youngerThan = try duration(youngerThan, "--younger-than")

@@ -51,6 +51,14 @@ public func parseDuration(_ text: String) -> Int64? {
     return overflow || seconds > longestDuration ? nil : seconds
 }
 
+/// `parseDuration`, or the error naming the option.
+public func checkedDuration(_ text: String, _ option: String) throws(SpoolsweepError) -> Int64 {
+    guard let d = parseDuration(text) else {
+        throw .badValue("\(option): expected a duration such as 90s, 30m, 2h or 3d, up to 36500d, got '\(text)'")
+    }
+    return d
+}
+
 func formatDuration(_ s: Int64) -> String {
     if s % 86_400 == 0 { return "\(s / 86_400)d" }
     if s % 3600 == 0 { return "\(s / 3600)h" }

@@ -256,10 +256,15 @@ public final class QuarantineStore {
         do {
             // A purge has no batch folder: it deletes in place. An interrupted purge is finished
             // (its audit record already says the message was purged).
-            let (from, to): (SafeFolder, SafeFolder?) = switch header.operation {
-            case .quarantine: (spool, try batchFolder(header.batch, create: true))
-            case .restore: (try batchFolder(header.batch, create: false), spool)
-            case .purge: (spool, nil)
+            let (from, to): (SafeFolder, SafeFolder?)
+            switch header.operation {
+            case .quarantine: (from, to) = (spool, try batchFolder(header.batch, create: true))
+            case .restore: (from, to) = (try batchFolder(header.batch, create: false), spool)
+            case .purge where header.batch == header.run: (from, to) = (spool, nil)
+            case .purge:
+                // A purge of a quarantine batch deletes in the batch folder; gone with it, done.
+                guard let folder = try? batchFolder(header.batch, create: false) else { return .completed }
+                (from, to) = (folder, nil)
             }
             var atSource: [JournalFile] = [], atTarget = 0, missing: [String] = []
             for file in intent.files {
@@ -468,15 +473,40 @@ public final class QuarantineStore {
         }
         let run = QuarantineStore.newRun(.restore, now: now)
         if let via = held.first?.header.via ?? (known ? (try? Journal.read(FileSystem.join(root, "journal/\(batch).journal")))?.header.via : nil) {
-            return try release(held, batch: batch, via: via, run: run, select: select, now: now, dryRun: dryRun)
+            return try throughControl(.restore, held, batch: batch, via: via, run: run, select: select, now: now, dryRun: dryRun)
         }
         guard fileMoves else {
             throw .badValue("batch \(batch) was quarantined by moving files (--offline); this live queue is changed through \(control?.tool ?? "the server's command"), and moving files behind the server's back is unsafe: add --offline if the server is not running on this queue")
         }
-        var report = MoveReport(operation: .restore, run: run, batch: batch,
+        return try fromBatchFolder(.restore, held, batch: batch, run: run, select: select, now: now, dryRun: dryRun)
+    }
+
+    /// Deletes the selected messages of quarantine batch `batch` for good, journaled and
+    /// audited as a purge of the spool is: from the batch folder, or, for a batch held through
+    /// the server's command, through that command (postsuper -d, exim -Mrm) while still held.
+    public func purge(batch: String, select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool) throws(SpoolsweepError) -> MoveReport {
+        guard RelativePath(batch)?.components.count == 1 else { throw .badValue("not a batch id: '\(batch)'") }
+        let held = try quarantined(batch: batch)
+        guard !held.isEmpty || FileSystem.kind(FileSystem.join(root, "journal/\(batch).journal")) == .file else {
+            throw .badValue("no quarantine batch '\(batch)' in \(root) (see `spoolsweep spool quarantined`)")
+        }
+        let run = QuarantineStore.newRun(.purge, now: now)
+        if let via = held.first?.header.via {
+            return try throughControl(.purge, held, batch: batch, via: via, run: run, select: select, now: now, dryRun: dryRun)
+        }
+        return try fromBatchFolder(.purge, held, batch: batch, run: run, select: select, now: now, dryRun: dryRun)
+    }
+
+    /// Restores or purges the selected messages of a batch quarantined by moving files.
+    private func fromBatchFolder(
+        _ operation: JournalOperation, _ held: [(header: JournalHeader, intent: JournalIntent)], batch: String, run: String,
+        select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool
+    ) throws(SpoolsweepError) -> MoveReport {
+        var report = MoveReport(operation: operation, run: run, batch: batch,
                                 batchFolder: FileSystem.join(root, "batches/\(batch)"), quarantineRoot: root, dryRun: dryRun)
         let folder: SafeFolder
         do { folder = try batchFolder(batch, create: false) } catch { throw .quarantine(error.description) }
+        let verb = operation == .restore ? "restored" : "purged"
         var intents: [JournalIntent] = []
         for (_, i) in held {
             var m = QueuedMessage(id: i.id, queue: i.queue, state: i.state)
@@ -484,16 +514,17 @@ public final class QuarantineStore {
             m.created = i.created; m.size = i.size
             m.contentPath = i.content.map { FileSystem.join(folder.path, $0.description) }
             guard select(m) else { continue }
-            // The quarantined files must be what was journaled, and nothing may be in their way.
+            // The quarantined files must be what was journaled (and, to restore, nothing may be
+            // in their way in the spool).
             var problem: String?
             for f in i.files {
                 guard let dir = try? folder.open(f.path.folder, create: false),
                       let facts = try? FileFacts.of(f.path.name, in: dir),
                       facts.size == f.facts.size, facts.sha256 == f.facts.sha256 else {
-                    problem = "\(f.path) in quarantine differs from the journal (changed or tampered with); not restored"
+                    problem = "\(f.path) in quarantine differs from the journal (changed or tampered with); not \(verb)"
                     break
                 }
-                if let back = try? spool.open(f.path.folder, create: false), back.exists(f.path.name) {
+                if operation == .restore, let back = try? spool.open(f.path.folder, create: false), back.exists(f.path.name) {
                     problem = "\(spoolRoot)/\(f.path) already exists in the spool; not overwritten"
                     break
                 }
@@ -503,18 +534,18 @@ public final class QuarantineStore {
                                          account: i.account, clientIP: i.clientIP, recipients: i.recipients, subject: i.subject,
                                          created: i.created, size: i.size, content: i.content, files: i.files))
         }
-        let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now, via: nil),
-                                     from: folder, to: spool, report: report, dryRun: dryRun)
+        let journaled = JournaledRun(store: self, header: header(operation, run: run, batch: batch, now: now, via: nil),
+                                     from: folder, to: operation == .restore ? spool : nil, report: report, dryRun: dryRun)
         for intent in intents { try journaled.add(intent) }
         try journaled.finish()
-        if !dryRun { QuarantineStore.removeEmptyFolders(folder.path) } // a batch restored whole disappears
+        if !dryRun { QuarantineStore.removeEmptyFolders(folder.path) } // a batch emptied whole disappears
         return journaled.report
     }
 
-    /// Restores a batch held through the server's command: releases the selected messages still
-    /// on hold, through the same command.
-    private func release(
-        _ held: [(header: JournalHeader, intent: JournalIntent)], batch: String, via: String, run: String,
+    /// Restores (releases) or purges the selected messages of a batch held through the server's
+    /// command that are still on hold, through the same command.
+    private func throughControl(
+        _ operation: JournalOperation, _ held: [(header: JournalHeader, intent: JournalIntent)], batch: String, via: String, run: String,
         select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool
     ) throws(SpoolsweepError) -> MoveReport {
         guard let control = control?.acting(for: via) else {
@@ -522,10 +553,10 @@ public final class QuarantineStore {
         }
         if !dryRun { try control.check() }
         let places = control.locate(Set(held.map(\.intent.id)))
-        var report = MoveReport(operation: .restore, run: run, batch: batch, batchFolder: "", quarantineRoot: root,
+        var report = MoveReport(operation: operation, run: run, batch: batch, batchFolder: "", quarantineRoot: root,
                                 dryRun: dryRun, via: via)
         report.holdWords = control.holdWords
-        let journaled = JournaledRun(store: self, header: header(.restore, run: run, batch: batch, now: now, via: control),
+        let journaled = JournaledRun(store: self, header: header(operation, run: run, batch: batch, now: now, via: control),
                                      from: spool, to: nil, report: report, dryRun: dryRun, control: control)
         for (n, (_, i)) in held.enumerated() {
             guard let place = places[i.id] else { continue }

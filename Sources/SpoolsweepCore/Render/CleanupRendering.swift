@@ -151,7 +151,7 @@ extension QuarantineListing {
                 }
                 return out + "Purged messages (\(purged.count)), from \(root)/purged.jsonl\n" + table.rendered()
             }
-            if messages.isEmpty { return out + "Quarantine is empty (\(root)).\n" }
+            if messages.isEmpty { return out + (olderThan.map { "No quarantine batch older than \($0) (\(root)).\n" } ?? "Quarantine is empty (\(root)).\n") }
             var batches: [String] = []
             var byBatch: [String: [(JournalHeader, JournalIntent)]] = [:]
             for (h, i) in messages {
