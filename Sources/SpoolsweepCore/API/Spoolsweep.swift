@@ -256,7 +256,7 @@ public enum Spoolsweep {
             if let content = m.content { contentByKey[key, default: []].append(content) }
         }
         var buffer: [UInt8] = []
-        let report = SuspectReport(
+        var report = SuspectReport(
             ledger: ledger, server: dialect.name, thresholds: thresholds, queued: queued,
             readQueued: { key, queued in
                 var subjects: [String: Int] = [:], scripts: [String: Int] = [:]
@@ -277,6 +277,7 @@ public enum Spoolsweep {
                 }
             },
             top: top, pathsText: pathsText)
+        report.logsUnreadable = logDiagnostics.logsUnreadable
         return (report, diagnostics)
     }
 
@@ -322,7 +323,9 @@ public enum Spoolsweep {
     /// The traffic summary.
     public static func summary(_ input: InputSelection, range: TimeRange?, top: Int) throws(SpoolsweepError) -> (TrafficSummary, Diagnostics) {
         let run = try readLogs(input, range: range)
-        return (TrafficSummary(ledger: run.ledger, server: run.server, top: top), run.diagnostics)
+        var summary = TrafficSummary(ledger: run.ledger, server: run.server, top: top)
+        summary.logsUnreadable = run.diagnostics.logsUnreadable
+        return (summary, run.diagnostics)
     }
 }
 

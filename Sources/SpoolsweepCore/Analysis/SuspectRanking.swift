@@ -110,6 +110,8 @@ public struct SuspectReport: Sendable {
     public let server: String
     public let range: TimeRange?
     public let firstEntry, lastEntry: LocalTime?
+    /// Logs that could not be read to their end (the run's `Diagnostics.logsUnreadable`).
+    public var logsUnreadable = 0
     public let thresholds: SuspectThresholds
     /// Every sender with at least one crossed threshold, highest score first (at most `top`).
     public let suspects: [Suspect]

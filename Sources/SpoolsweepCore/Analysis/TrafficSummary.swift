@@ -27,6 +27,8 @@ public struct TrafficSummary: Sendable {
     public let range: TimeRange?
     public let firstEntry: LocalTime?
     public let lastEntry: LocalTime?
+    /// Logs that could not be read to their end (the run's `Diagnostics.logsUnreadable`).
+    public var logsUnreadable = 0
     public let totals: TrafficCounts
     /// Remote delivery outcomes as the server wrote them, most frequent first.
     public let outcomes: [Named]

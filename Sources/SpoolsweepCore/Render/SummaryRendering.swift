@@ -25,8 +25,11 @@ struct ReportPeriod {
     let range: TimeRange?
     let firstEntry: LocalTime?
     let lastEntry: LocalTime?
+    /// Logs that could not be read to their end: then not "all logs read".
+    var logsUnreadable = 0
 
-    /// `2026-11-28`, `2026-11-01 to 2026-11-07`, or `all logs read, <first> to <last>`.
+    /// `2026-11-28`, `2026-11-01 to 2026-11-07`, `all logs read, <first> to <last>`, or
+    /// `logs read but N unreadable (see the warnings), <first> to <last>`.
     var text: String {
         if let range {
             let last = range.end.adding(seconds: -1)
@@ -36,6 +39,9 @@ struct ReportPeriod {
             return "\(range.start) to \(range.end)"
         }
         guard let firstEntry, let lastEntry else { return "no entries" }
+        if logsUnreadable > 0 {
+            return "logs read but \(logsUnreadable) unreadable (see the warnings), \(firstEntry) to \(lastEntry)"
+        }
         return "all logs read, \(firstEntry) to \(lastEntry)"
     }
 
@@ -51,7 +57,7 @@ struct ReportPeriod {
 
 extension TrafficSummary: Report {
 
-    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry) }
+    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry, logsUnreadable: logsUnreadable) }
 
     // MARK: Text
 

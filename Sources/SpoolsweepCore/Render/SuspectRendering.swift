@@ -1,5 +1,5 @@
 extension SuspectReport: Report {
-    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry) }
+    var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry, logsUnreadable: logsUnreadable) }
 
     private var thresholdText: String {
         let t = thresholds
