@@ -34,7 +34,10 @@ private func refusal(_ path: String) -> String? {
         let path = try dir.zip("2026.11.27-smtpLog.log.zip", [("2026.11.27-smtpLog.log", "\u{FEFF}" + text)], method)
         for reader in [LineReader(), LineReader(maxLineLength: 200, chunkSize: 4096)] {
             let (seen, stats) = try lines(path, reader)
-            #expect(seen == Self.bigLog)
+            let common = min(seen.count, Self.bigLog.count)
+            if let i = (0..<common).first(where: { seen[$0] != Self.bigLog[$0] }) ?? (seen.count == Self.bigLog.count ? nil : common) {
+                Issue.record("line \(i + 1) differs: \(i < seen.count ? seen[i] : "(none)")")
+            }
             #expect(stats.lines == 20_000)
             #expect(stats.cutLines == 0 && !stats.endsMidLine && !stats.isBinary)
         }

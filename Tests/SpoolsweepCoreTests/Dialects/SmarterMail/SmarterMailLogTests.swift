@@ -759,6 +759,19 @@ private extension String {
         #expect(one.ledger.totals.localDeliveries == 1)
     }
 
+    /// A day gzipped by hand (`2026.11.28-delivery.log.gz`) is read too: a Logs folder holding
+    /// only compressed days is a SmarterMail layout.
+    @Test func gzippedDaysAreRead() throws {
+        let dir = try logs([("2026.11.28-delivery.log", "10:00:00.000 [12345678] Starting local delivery to a@northwind.test\n")])
+        try dir.zip("2026.11.27-delivery.log.zip", [("2026.11.27-delivery.log", "10:00:00.000 [12345677] Starting local delivery to b@northwind.test\n")])
+        #expect(shellOutput("gzip -n '\(dir.at("2026.11.28-delivery.log"))'") != nil)
+        let all = try read(dir)
+        #expect(all.diagnostics.warnings.isEmpty)
+        #expect(all.diagnostics.filesRead == 2)
+        #expect(all.ledger.totals.localDeliveries == 2)
+        #expect(all.summary.days.map(\.date) == ["2026-11-27", "2026-11-28"])
+    }
+
     /// A damaged zip, or one with two files, is named with the reason and counted as unreadable;
     /// the rest is read, the run is partial, and the report does not say all logs were read.
     @Test func aZipThatIsNotOneReadableLogIsAWarningAndTheRestIsRead() throws {
