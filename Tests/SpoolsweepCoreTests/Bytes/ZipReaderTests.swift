@@ -88,4 +88,33 @@ private func refusal(_ path: String) -> String? {
         #expect(refusal(dir.at("stored.log.zip")) == nil)
         #expect(refusal(dir.at("missing.log.zip")) == "vanished before it could be read")
     }
+
+    /// Seeded damage anywhere in an archive (flipped bytes, a cut, a huge count): never a crash;
+    /// the log is read or refused with a reason that is not empty.
+    @Test func damagedArchivesNeverCrash() throws {
+        let dir = try TempFolder("zipfuzz")
+        let log = Self.bigLog.prefix(300).joined(separator: "\n") + "\n"
+        var rng = SplitMix(seed: 14)
+        for method in ZipMethod.allCases {
+            let original = try fileBytes(try dir.zip("a-\(method).log.zip", [("a.log", log)], method))
+            var read = 0, refused = 0
+            for n in 0..<300 {
+                var bytes = original
+                switch n % 3 {
+                case 0: for _ in 0..<(1 + rng.below(4)) { bytes[rng.below(bytes.count)] ^= UInt8(1 + rng.below(255)) }
+                case 1: bytes.removeLast(1 + rng.below(bytes.count - 1))
+                default:
+                    let at = rng.below(bytes.count - 4)
+                    for k in 0..<4 { bytes[at + k] = 0xFF }
+                }
+                let path = try dir.write("m.log.zip", bytes)
+                switch refusal(path) {
+                case nil: read += 1
+                case let reason?: refused += 1; #expect(!reason.isEmpty)
+                }
+            }
+            #expect(read + refused == 300)
+            #expect(refused > 100, "\(method): \(refused) of 300 mutants refused")
+        }
+    }
 }
