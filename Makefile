@@ -1,5 +1,5 @@
 # spoolsweep — build, demo, test, install.
-#   make demo       install what is missing (libpcre2-dev, zlib1g-dev) and run suspects + summary on the sample
+#   make demo       install what is missing (libpcre2-dev, zlib1g-dev, libzip-dev) and run suspects + summary on the sample
 #   make test       the whole test suite (first unpacks the real Postfix tools the tests compare with)
 #   make peers      unpack Debian's postfix and exim4 packages into .peers/ (postsuper, postqueue, postcat;
 #                   exim, eximstats, exiqgrep; no daemon, nothing installed)
@@ -20,10 +20,10 @@ RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 .PHONY: deps test-deps peers demo build release test fuzz install man bench clean
 
 deps:
-	@if ! pkg-config --exists libpcre2-8 zlib 2>/dev/null; then \
-		echo "Installing libpcre2-dev and zlib1g-dev (patterns, compressed logs)..."; \
+	@if ! pkg-config --exists libpcre2-8 zlib libzip 2>/dev/null; then \
+		echo "Installing libpcre2-dev, zlib1g-dev and libzip-dev (patterns, .gz logs, SmarterMail's .log.zip days)..."; \
 		$(SUDO) apt-get update -qq && \
-		$(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev pkg-config; \
+		$(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev libzip-dev pkg-config; \
 	fi
 
 # strace: the purge-audit tests kill spoolsweep at each fsync and write through its fault injection.

@@ -169,7 +169,7 @@ public enum Spoolsweep {
             serverTotals = totals()
         }
         ledger.serverTotals = serverTotals
-        ledger.coverage.complete = !diagnostics.isPartial
+        ledger.coverage.unreadable = diagnostics.logsUnreadable
         if let range, ledger.firstFact.milliseconds == .max {
             // Nothing in the period asked for: say what the logs do hold.
             var days = dialect.logDays(layout)
@@ -269,7 +269,7 @@ public enum Spoolsweep {
             if let content = m.content { contentByKey[key, default: []].append(content) }
         }
         var buffer: [UInt8] = []
-        let report = SuspectReport(
+        var report = SuspectReport(
             ledger: ledger, server: dialect.name, thresholds: thresholds, queued: queued,
             readQueued: { key, queued in
                 var subjects: [String: Int] = [:], scripts: [String: Int] = [:]

@@ -118,7 +118,7 @@ public struct SuspectReport: Sendable {
     public let server: String
     public let range: TimeRange?
     public let firstEntry, lastEntry: LocalTime?
-    public let coverage: LogCoverage
+    public var coverage: LogCoverage
     public let thresholds: SuspectThresholds
     /// Every sender with at least one crossed threshold, highest score first (at most `top`).
     public let suspects: [Suspect]

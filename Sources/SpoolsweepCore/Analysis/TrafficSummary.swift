@@ -1,7 +1,8 @@
 /// What the logs read cover, for a report's header: whether every log asked for could be read,
 /// and, when the period asked for holds no line, the days the logs do cover.
 public struct LogCoverage: Equatable, Sendable {
-    public var complete = true
+    /// Logs that could not be read to their end (`Diagnostics.logsUnreadable`).
+    public var unreadable = 0
     public var days: ClosedRange<Int64>?
 
     public init() {}
@@ -42,7 +43,7 @@ public struct TrafficSummary: Sendable {
     public let range: TimeRange?
     public let firstEntry: LocalTime?
     public let lastEntry: LocalTime?
-    public let coverage: LogCoverage
+    public var coverage: LogCoverage
     public let totals: TrafficCounts
     /// Remote delivery outcomes as the server wrote them, most frequent first.
     public let outcomes: [Named]

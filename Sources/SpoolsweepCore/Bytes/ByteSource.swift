@@ -10,7 +10,7 @@ public enum FileReadError: Error, Equatable, Sendable {
     case symbolicLink
     /// The operating system refused (permissions, I/O error...).
     case system(operation: String, errno: Int32)
-    /// The bytes cannot be decoded (a damaged or cut `.gz`).
+    /// The bytes cannot be decoded (a damaged or cut `.gz`, a zip that is not one log).
     case damaged(String)
 
     public var reason: String {
@@ -100,6 +100,9 @@ public struct ByteSource: ~Copyable {
 
     /// The whole mapped file, when mapped.
     public var mappedBytes: UnsafeRawBufferPointer? { map }
+
+    /// A new descriptor for the open file (for a library that takes one over: libzip), or -1.
+    func duplicateDescriptor() -> Int32 { fcntl(fd, F_DUPFD_CLOEXEC, 0) }
 
     /// Reads up to `buffer.count` bytes at the current position; 0 at end of file.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(FileReadError) -> Int {

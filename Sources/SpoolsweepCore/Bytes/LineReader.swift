@@ -27,6 +27,31 @@ public struct LineStats: Equatable, Sendable {
     public init() {}
 }
 
+/// How a log file is compressed, by its name: `.gz` (a rotated syslog-style log) or `.zip`
+/// (a SmarterMail day compressed by the server's maintenance task).
+enum Compression {
+    case gzip, zip
+
+    init?(path: String) {
+        if path.hasSuffix(".gz") {
+            self = .gzip
+        } else if path.utf8.count > 4, path.lowercased().hasSuffix(".zip") {
+            self = .zip
+        } else {
+            return nil
+        }
+    }
+
+    /// The name without the compression suffix (`2026.11.27-smtpLog.log.zip` → `…-smtpLog.log`).
+    static func stripped(_ name: String) -> String {
+        switch Compression(path: name) {
+        case .gzip: return String(name.dropLast(3))
+        case .zip: return String(name.dropLast(4))
+        case nil: return name
+        }
+    }
+}
+
 /// The one line splitter: LF and CRLF, a UTF-8 BOM, lines of any length.
 ///
 /// A line longer than `maxLineLength` is delivered cut to that length (flagged `wasCut`) and the
@@ -56,12 +81,19 @@ public final class LineReader {
         return try splitBuffered({ (b) throws(FileReadError) in try source.read(into: b) }, body)
     }
 
-    /// Opens `path` and calls `body` with every line; a `.gz` file is decompressed as it is read.
+    /// Opens `path` and calls `body` with every line; a `.gz` file, or the one log of a `.zip`
+    /// archive, is decompressed as it is read.
     public func forEachLine(path: String, _ body: (Line) -> Void) throws(FileReadError) -> LineStats {
-        if path.hasSuffix(".gz") {
+        switch Compression(path: path) {
+        case .gzip:
             let source = try ByteSource(path: path, allowMapping: false)
             let gzip = GzipReader()
             return try splitBuffered({ (b) throws(FileReadError) in try gzip.read(from: source, into: b) }, body)
+        case .zip:
+            let zip = try ZipReader(ByteSource(path: path, allowMapping: false))
+            return try splitBuffered({ (b) throws(FileReadError) in try zip.read(into: b) }, body)
+        case nil:
+            break
         }
         let source = try ByteSource(path: path)
         return try forEachLine(in: source, body)

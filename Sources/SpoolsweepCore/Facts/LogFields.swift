@@ -70,14 +70,18 @@ enum LogFields {
 
 /// Log files as syslog-style servers keep them (Postfix, Exim): rotated copies, compressed ones.
 enum LogFiles {
-    /// The first 4 KiB of the file (decompressed for a `.gz`), to tell whose log it is; nil when
-    /// it cannot be read or is empty.
+    /// The first 4 KiB of the file (decompressed for a `.gz` or a `.zip`), to tell whose log it
+    /// is; nil when it cannot be read or is empty.
     static func head(_ path: String) -> ArraySlice<UInt8>? {
         guard let source = try? ByteSource(path: path, allowMapping: false) else { return nil }
         var head = [UInt8](repeating: 0, count: 4096)
-        let gzip = path.hasSuffix(".gz") ? GzipReader() : nil
+        let compression = Compression(path: path)
+        let gzip = compression == .gzip ? GzipReader() : nil
+        let zip = compression == .zip ? try? ZipReader(source) : nil
+        if compression == .zip && zip == nil { return nil }
         let n = (try? head.withUnsafeMutableBytes { b throws(FileReadError) -> Int in
             if let gzip { return try gzip.read(from: source, into: b) }
+            if let zip { return try zip.read(into: b) }
             return try source.read(into: b)
         }) ?? 0
         return n > 0 ? head[0..<n] : nil
@@ -90,8 +94,7 @@ enum LogFiles {
     /// so that queue and message ids are followed across rotation in time order.
     static func rotationOrder(_ files: [String]) -> [String] {
         func generation(_ path: String) -> Int {
-            var name = FileSystem.baseName(path)
-            if name.hasSuffix(".gz") { name.removeLast(3) }
+            let name = Compression.stripped(FileSystem.baseName(path))
             guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]) else { return 0 }
             return n
         }

@@ -28,6 +28,9 @@ public struct Diagnostics: Sendable {
     public var filesSkipped = 0
     /// Lines in read files that match no known entry shape.
     public var linesUnrecognised = 0
+    /// Logs that could not be read, or not to their end (a damaged `.gz` or `.zip`, binary data):
+    /// a report over them does not say all logs were read.
+    public var logsUnreadable = 0
 
     /// What was found in the input that is worth a look but read fine (orphaned spool files).
     public private(set) var findings: [InputWarning] = []
@@ -45,6 +48,12 @@ public struct Diagnostics: Sendable {
 
     public mutating func warn(_ path: String, _ reason: String) {
         listed.append(InputWarning(path: path, reason: reason))
+    }
+
+    /// A log that could not be read (or not to its end), and why.
+    mutating func unreadable(_ path: String, _ reason: String) {
+        warn(path, reason)
+        logsUnreadable += 1
     }
 
     /// Counts `n` more lines of `path` with the problem `reason` (`line(s) with ...`): one
@@ -68,6 +77,7 @@ public struct Diagnostics: Sendable {
         filesRead += other.filesRead
         filesSkipped += other.filesSkipped
         linesUnrecognised += other.linesUnrecognised
+        logsUnreadable += other.logsUnreadable
     }
 
     /// The reason tallied for a message size over `LogFields.largestMessageSize`.
@@ -76,7 +86,7 @@ public struct Diagnostics: Sendable {
     /// Turns what the line reader saw into warnings.
     mutating func report(_ stats: LineStats, path: String, unrecognised: Int) {
         if stats.isBinary {
-            warn(path, "binary data (NUL bytes near the start), not read as a log")
+            unreadable(path, "binary data (NUL bytes near the start), not read as a log")
             return
         }
         filesRead += 1

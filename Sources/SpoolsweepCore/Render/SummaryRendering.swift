@@ -27,8 +27,9 @@ struct ReportPeriod {
     let lastEntry: LocalTime?
     var coverage = LogCoverage()
 
-    /// `2026-11-28`, `2026-11-01 to 2026-11-07`, or `all logs read, <first> to <last>`; with what
-    /// the logs cover when the period holds none of them, and never "all" when a log was not read.
+    /// `2026-11-28`, `2026-11-01 to 2026-11-07`, `all logs read, <first> to <last>`, or `logs read
+    /// but N unreadable (see the warnings), <first> to <last>`; with what the logs cover when the
+    /// period holds none of them.
     var text: String {
         if let range {
             let asked: String
@@ -47,8 +48,10 @@ struct ReportPeriod {
             return "\(asked) (no log line in it: the logs cover \(LogCoverage.text(days)))"
         }
         guard let firstEntry, let lastEntry else { return "no entries" }
-        return coverage.complete ? "all logs read, \(firstEntry) to \(lastEntry)"
-                                 : "the logs that could be read (see the warnings), \(firstEntry) to \(lastEntry)"
+        if coverage.unreadable > 0 {
+            return "logs read but \(coverage.unreadable) unreadable (see the warnings), \(firstEntry) to \(lastEntry)"
+        }
+        return "all logs read, \(firstEntry) to \(lastEntry)"
     }
 
     var json: JSON {

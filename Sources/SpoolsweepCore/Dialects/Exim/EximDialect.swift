@@ -142,7 +142,7 @@ public struct EximDialect: MailServerDialect {
                 if share.reportsFiles { diagnostics.report(stats, path: path, unrecognised: unrecognised) }
                 endOfFile(path, &diagnostics)
             } catch {
-                if share.reportsFiles { diagnostics.warn(path, error.reason) }
+                if share.reportsFiles { diagnostics.unreadable(path, error.reason) }
             }
         }
     }

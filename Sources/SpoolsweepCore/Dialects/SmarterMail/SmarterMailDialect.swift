@@ -11,7 +11,7 @@ public struct SmarterMailDialect: MailServerDialect {
         "/mnt/c/SmarterMail",
         "/mnt/c/Program Files (x86)/SmarterTools/SmarterMail",
     ]
-    public let lookedFor = "a server folder with Logs/ or Spool/ (or Domains/Spool/), a folder of YYYY.MM.DD-kind.log files, a spool folder with SubSpoolN/proc/delay/Drop or .hdr/.eml files, or such files"
+    public let lookedFor = "a server folder with Logs/ or Spool/ (or Domains/Spool/), a folder of YYYY.MM.DD-kind.log (.log.zip) files, a spool folder with SubSpoolN/proc/delay/Drop or .hdr/.eml files, or such files"
 
     /// SmarterMail's spool is plain files its admins handle by hand; moves skip messages being
     /// written (state, temporaries, --min-age).
@@ -141,10 +141,8 @@ public struct SmarterMailDialect: MailServerDialect {
 
     /// The days of the layout's SMTP, delivery and administrative logs (zipped days included).
     public func logDays(_ layout: ServerLayout) -> [Int64] {
-        (layout.logFiles + layout.skippedFiles).compactMap { path in
-            var name = FileSystem.baseName(path)
-            if name.lowercased().hasSuffix(".zip") { name.removeLast(4) }
-            guard let parsed = SmarterMailLogKind.parse(fileName: name), parsed.kind != nil else { return nil }
+        layout.logFiles.compactMap { path in
+            guard let parsed = SmarterMailLogKind.parse(fileName: FileSystem.baseName(path)), parsed.kind != nil else { return nil }
             return parsed.day
         }
     }
@@ -159,15 +157,7 @@ public struct SmarterMailDialect: MailServerDialect {
             guard let kind = parsed.kind else { diagnostics.filesSkipped += 1; continue }
             files.append((path, kind, parsed.day))
         }
-        for path in layout.skippedFiles {
-            diagnostics.filesSkipped += 1
-            // An old day compressed in place by the server's maintenance task.
-            let name = FileSystem.baseName(path)
-            guard name.lowercased().hasSuffix(".log.zip"),
-                  let parsed = SmarterMailLogKind.parse(fileName: String(name.dropLast(4))), parsed.kind != nil,
-                  range?.overlaps(day: parsed.day) ?? true else { continue }
-            diagnostics.warn(path, "compressed log not read: unzip it to include that day")
-        }
+        diagnostics.filesSkipped += layout.skippedFiles.count
         return files.sorted { ($0.kind.rawValue, $0.day, $0.path) < ($1.kind.rawValue, $1.day, $1.path) }
     }
 
@@ -198,7 +188,7 @@ public struct SmarterMailDialect: MailServerDialect {
                 if share.reportsFiles { diagnostics.report(stats, path: file.path, unrecognised: unrecognised) }
                 endOfFile(file.path, &diagnostics)
             } catch {
-                if share.reportsFiles { diagnostics.warn(file.path, error.reason) }
+                if share.reportsFiles { diagnostics.unreadable(file.path, error.reason) }
             }
         }
     }

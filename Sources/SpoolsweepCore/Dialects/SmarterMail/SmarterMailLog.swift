@@ -6,8 +6,11 @@ enum SmarterMailLogKind: Int, CaseIterable, Sendable {
     // administrative log and the SMTP log both report.
     case delivery, administrative, smtp
 
-    /// From a file name `YYYY.MM.DD-<kind>.log`: the kind and the day (days since 1970).
+    /// From a file name `YYYY.MM.DD-<kind>.log`: the kind and the day (days since 1970). A day
+    /// compressed in place (`YYYY.MM.DD-<kind>.log.zip`, by the server's maintenance task; or
+    /// `.log.gz`) is the same log.
     static func parse(fileName: String) -> (kind: SmarterMailLogKind?, day: Int64)? {
+        let fileName = Compression.stripped(fileName)
         let u = Array(fileName.utf8)
         guard u.count > 15, u[4] == 0x2E, u[7] == 0x2E, u[10] == 0x2D else { return nil }
         let num = { (r: Range<Int>) in u[r].withUnsafeBytes { $0.decimalValue } }

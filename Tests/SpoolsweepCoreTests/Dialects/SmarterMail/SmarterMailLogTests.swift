@@ -720,15 +720,82 @@ private extension String {
         #expect(diagnostics.filesRead == 1)
     }
 
-    @Test func compressedDayIsNamedAndTheRestIsRead() throws {
-        let dir = try logs([
-            ("2026.11.27-smtpLog.log.zip", "PK\u{3}\u{4}"),
-            ("2026.11.28-delivery.log", "10:00:00.000 [12345678] Starting local delivery to a@northwind.test\n"),
+    /// A day zipped in place by the server's maintenance task is read as the log it was; a Logs
+    /// folder holding only zipped days is a SmarterMail layout, and --date picks the zips by the
+    /// day in their names.
+    @Test(arguments: ZipMethod.allCases)
+    func zippedDaysAreRead(_ method: ZipMethod) throws {
+        let delivery27 = "10:00:00.000 [12345678] Starting local delivery to a@northwind.test\n"
+        let delivery28 = "11:00:00.000 [12345679] Starting local delivery to b@northwind.test\n"
+        let smtp28 = "11:00:00.000 [192.0.2.9][7] cmd: EHLO x\n"
+        let plain = try logs([
+            ("2026.11.27-delivery.log", delivery27),
+            ("2026.11.28-delivery.log", delivery28),
+            ("2026.11.28-smtpLog.log", smtp28),
         ])
+        let dir = try TempFolder("smzips")
+        try dir.zip("2026.11.27-delivery.log.zip", [("2026.11.27-delivery.log", delivery27)], method)
+        try dir.zip("2026.11.28-delivery.log.zip", [("2026.11.28-delivery.log", delivery28)], method)
+        try dir.zip("2026.11.28-smtpLog.log.zip", [("2026.11.28-smtpLog.log", smtp28)], method)
+        try dir.zip("2026.11.28-imapLog.log.zip", [("2026.11.28-imapLog.log", "11:00:00.000 [192.0.2.9] IMAP\n")], method)
+        let (dialect, layout) = try Dialects.locate([dir.path])
+        #expect(dialect.name == "smartermail")
+        #expect(layout.logFiles.sorted() == ["2026.11.27-delivery.log.zip", "2026.11.28-delivery.log.zip", "2026.11.28-smtpLog.log.zip"].map(dir.at))
+        #expect(layout.skippedFiles == [dir.at("2026.11.28-imapLog.log.zip")])
         let all = try read(dir)
-        #expect(all.diagnostics.warnings == [InputWarning(path: dir.at("2026.11.27-smtpLog.log.zip"), reason: "compressed log not read: unzip it to include that day")])
+        #expect(all.diagnostics.warnings.isEmpty)
+        #expect(!all.diagnostics.isPartial)
+        #expect((all.diagnostics.filesRead, all.diagnostics.filesSkipped) == (3, 1))
+        #expect(all.ledger.totals.localDeliveries == 2)
+        #expect(all.summary.text().hasPrefix("Traffic summary (smartermail): all logs read, 2026-11-27 10:00:00 to 2026-11-28 11:00:00\n"))
+        #expect(all.summary.json().rendered() == (try read(plain)).summary.json().rendered())
+        let day = try read(dir, range: TimeRange(day: LocalTime(year: 2026, month: 11, day: 27)))
+        #expect(day.diagnostics.filesRead == 1)
+        #expect(day.ledger.totals.localDeliveries == 1)
+        #expect(day.summary.days.map(\.date) == ["2026-11-27"])
+        // One zipped log given as a file.
+        let one = try Spoolsweep.readLogs(InputSelection(paths: [dir.at("2026.11.27-delivery.log.zip")]), range: nil)
+        #expect(one.server == "smartermail")
+        #expect(one.ledger.totals.localDeliveries == 1)
+    }
+
+    /// A day gzipped by hand (`2026.11.28-delivery.log.gz`) is read too: a Logs folder holding
+    /// only compressed days is a SmarterMail layout.
+    @Test func gzippedDaysAreRead() throws {
+        let dir = try logs([("2026.11.28-delivery.log", "10:00:00.000 [12345678] Starting local delivery to a@northwind.test\n")])
+        try dir.zip("2026.11.27-delivery.log.zip", [("2026.11.27-delivery.log", "10:00:00.000 [12345677] Starting local delivery to b@northwind.test\n")])
+        #expect(shellOutput("gzip -n '\(dir.at("2026.11.28-delivery.log"))'") != nil)
+        let all = try read(dir)
+        #expect(all.diagnostics.warnings.isEmpty)
+        #expect(all.diagnostics.filesRead == 2)
+        #expect(all.ledger.totals.localDeliveries == 2)
+        #expect(all.summary.days.map(\.date) == ["2026-11-27", "2026-11-28"])
+    }
+
+    /// A damaged zip, or one with two files, is named with the reason and counted as unreadable;
+    /// the rest is read, the run is partial, and the report does not say all logs were read.
+    @Test func aZipThatIsNotOneReadableLogIsAWarningAndTheRestIsRead() throws {
+        let dir = try logs([
+            ("2026.11.28-delivery.log", "10:00:00.000 [12345678] Starting local delivery to a@northwind.test\n"),
+            ("2026.11.27-smtpLog.log.zip", "PK\u{3}\u{4} this is no zip archive"),
+        ])
+        let log = "10:00:00.000 [12345677] Starting local delivery to b@northwind.test\n"
+        try dir.zip("2026.11.27-delivery.log.zip", [("2026.11.27-delivery.log", log), ("2026.11.26-delivery.log", log)])
+        let all = try read(dir)
+        #expect(all.diagnostics.warnings == [
+            InputWarning(path: dir.at("2026.11.27-delivery.log.zip"), reason: "zip archive holds 2 files, not one log"),
+            InputWarning(path: dir.at("2026.11.27-smtpLog.log.zip"), reason: "not a readable zip archive (Not a zip archive)"),
+        ])
+        #expect(all.diagnostics.isPartial)
+        #expect(all.diagnostics.logsUnreadable == 2)
+        #expect(all.diagnostics.filesRead == 1)
         #expect(all.ledger.totals.localDeliveries == 1)
-        // Outside the period asked for, the compressed day does not matter.
+        var summary = all.summary
+        summary.coverage.unreadable = all.diagnostics.logsUnreadable
+        #expect(summary.text().hasPrefix("Traffic summary (smartermail): logs read but 2 unreadable (see the warnings), 2026-11-28 10:00:00 to 2026-11-28 10:00:00\n"))
+        let (reported, _) = try Spoolsweep.summary(InputSelection(paths: [dir.path]), range: nil, top: 0)
+        #expect(reported.text() == summary.text())
+        // Outside the period asked for, the damaged days are not read.
         let day = try read(dir, range: TimeRange(day: LocalTime(year: 2026, month: 11, day: 28)))
         #expect(day.diagnostics.warnings.isEmpty)
     }

@@ -1,0 +1,4 @@
+#ifndef SPOOLSWEEP_CZIP_SHIM_H
+#define SPOOLSWEEP_CZIP_SHIM_H
+#include <zip.h>
+#endif
