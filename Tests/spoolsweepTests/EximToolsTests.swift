@@ -308,6 +308,7 @@ import Testing
     /// The run id, times and temporary paths of a report, masked for a golden file.
     static func masked(_ text: String, _ peers: EximPeers) -> String {
         var t = text.replacingOccurrences(of: peers.base.path, with: "<tmp>")
+        t = t.replacingOccurrences(of: CLI.root.path, with: "<repo>")
         t = t.replacingOccurrences(of: #"\b([qrp])-\d{8}-\d{6}-[0-9a-f]{4}\b"#, with: "$1-RUN", options: .regularExpression)
         return t
     }
