@@ -125,6 +125,11 @@ import Testing
         let billing = try selected(peers, ["--sender", "^billing@acme-corp\\.test$"])
         #expect(billing.count == 51)
         #expect(billing["4jcXTf3rWRz7lxB"] == "hold") // held by the admin before: a purge takes it too
+        let dry = try peers.spoolsweep(["spool", "purge", "--dry-run", "--min-age", "0s", "--sender", "^billing@acme-corp\\.test$"]
+                                       + peers.toolOptions + Self.now + ["queue"])
+        #expect(dry.stdout.hasPrefix("Would purge 51 messages ("), "\(dry.stdout)")
+        #expect(dry.stdout.contains("(dry run: nothing changed)\nChecked: postsuper is there and serves this queue.\n"), "\(dry.stdout)")
+        #expect(dry.status == 0, "\(dry.stderr)")
         let p = try peers.spoolsweep(["spool", "purge", "--yes", "--min-age", "0s", "--sender", "^billing@acme-corp\\.test$", "--format", "json"]
                                      + peers.toolOptions + Self.now + ["queue"])
         #expect(p.status == 0, "\(p.stderr)")

@@ -68,6 +68,15 @@ extension Spoolsweep {
                                      throughControl: through)
         selected.removeAll()
         report.recovery = recovery
+        if options.dryRun, through, let control = store.control {
+            // A dry run checks what the real run needs: the server's command, serving this queue.
+            do throws(SpoolsweepError) {
+                try control.check()
+                report.checkedTool = control.tool
+            } catch {
+                diagnostics.warn("dry run", "the real run would not start: \(error)")
+            }
+        }
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
         for p in report.recovery.problems { diagnostics.warn("recovery", p) }
         for p in report.problems { diagnostics.warn("journal", p) }

@@ -39,6 +39,8 @@ public struct MoveReport: Sendable {
     public var via: String? = nil
     /// What that command's quarantine and restore are called.
     public var holdWords = HoldWords()
+    /// A dry run through the server's command: the command, checked present and serving the queue.
+    public var checkedTool: String?
     public var moved: [MessageOutcome] = []
     public var skipped: [MessageOutcome] = []
     public var failed: [MessageOutcome] = []

@@ -40,6 +40,7 @@ extension MoveReport {
             }
             out += dryRun ? " (dry run: nothing changed)\n" : "\n"
         }
+        if let tool = checkedTool { out += "Checked: \(tool) is there and serves this queue.\n" }
         if !moved.isEmpty {
             struct Key: Hashable, Comparable {
                 let sender: String, auth: String
