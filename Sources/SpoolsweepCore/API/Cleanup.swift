@@ -80,6 +80,7 @@ extension Spoolsweep {
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
         for p in report.recovery.problems { diagnostics.warn("recovery", p) }
         for p in report.problems { diagnostics.warn("journal", p) }
+        if !options.dryRun { compact(store, &diagnostics) }
         return (report, diagnostics)
     }
 
@@ -153,6 +154,7 @@ extension Spoolsweep {
         for f in report.failed { diagnostics.warn(f.id, f.reason ?? "failed") }
         for p in report.recovery.problems { diagnostics.warn("recovery", p) }
         for p in report.problems { diagnostics.warn("journal", p) }
+        if !options.dryRun { compact(store, &diagnostics) }
         return (report, diagnostics)
     }
 
@@ -161,7 +163,15 @@ extension Spoolsweep {
         let store = try store(input, quarantineRoot: quarantineRoot, create: false, tools: tools)
         let lock = try SpoolLock(spoolRoot: store.spoolRoot)
         defer { withExtendedLifetime(lock) {} }
-        return try store.recover()
+        var report = try store.recover()
+        do { try store.compact() } catch { report.problems.append("compacting the journals: \(error)") }
+        return report
+    }
+
+    /// Folds the journals of finished runs into the history (a problem is a warning: nothing
+    /// is lost by not compacting).
+    static func compact(_ store: QuarantineStore, _ diagnostics: inout Diagnostics) {
+        do { try store.compact() } catch { diagnostics.warn("journal", "compacting the journals: \(error)") }
     }
 
     /// What is in quarantine now, per batch, and the purge audit.

@@ -69,24 +69,28 @@ extension Spoolsweep {
         if layout.spoolRoots.count == 1, let root = layout.spoolRoots.first, FileSystem.kind(root) == .folder {
             do {
                 let store = try QuarantineStore(spoolRoot: root, root: quarantineRoot, create: false)
+                // The compacted runs' history, then the journals still kept.
+                var entries = store.history.read()
                 for journal in try store.journals() {
                     for intent in journal.intents {
-                        let deliveryKey = keys.deliveryKey(intent.id)
-                        guard index[intent.id] != nil || (deliveryKey != intent.id && index[deliveryKey] != nil)
-                            || query.matches(id: intent.id, sessionID: nil, sender: intent.sender, account: intent.account,
-                                             recipients: intent.recipients, deliveryKey: deliveryKey) else { continue }
-                        add(intent.id)
                         let outcome: String
                         switch journal.outcomes[intent.seq] {
                         case .done: outcome = "done"
                         case .failed(let reason): outcome = "failed: \(reason)"
                         case nil: outcome = "interrupted (spoolsweep spool recover settles it)"
                         }
-                        events[intent.id, default: []].append(QuarantineEvent(
-                            time: journal.header.started, operation: journal.header.operation, run: journal.header.run,
-                            batch: journal.header.batch, via: journal.header.via, outcome: outcome,
-                            files: intent.files.map { .init(path: $0.path.description, size: $0.facts.size, sha256: $0.facts.sha256) }))
+                        entries.append(.init(header: journal.header, id: intent.id, sender: intent.sender, account: intent.account,
+                                             recipients: intent.recipients, outcome: outcome,
+                                             files: intent.files.map { .init(path: $0.path.description, size: $0.facts.size, sha256: $0.facts.sha256) }))
                     }
+                }
+                for e in entries {
+                    let deliveryKey = keys.deliveryKey(e.id)
+                    guard index[e.id] != nil || (deliveryKey != e.id && index[deliveryKey] != nil)
+                        || query.matches(id: e.id, sessionID: nil, sender: e.sender, account: e.account,
+                                         recipients: e.recipients, deliveryKey: deliveryKey) else { continue }
+                    add(e.id)
+                    events[e.id, default: []].append(e.event)
                 }
                 // A purge whose journal is gone still has its audit record.
                 for record in try store.purgeAudit().records {

@@ -138,6 +138,45 @@ public final class QuarantineStore {
         return out.sorted { ($0.header.started, $0.header.run) < ($1.header.started, $1.header.run) }
     }
 
+    /// The compacted journals.
+    var history: QuarantineHistory { QuarantineHistory(quarantineRoot: root) }
+
+    /// Folds the journals of finished runs with nothing left in quarantine (restores, purges
+    /// whose audit is whole, quarantines whose batch is empty) into the history, and removes
+    /// them. Returns how many were folded.
+    @discardableResult
+    public func compact() throws(SpoolsweepError) -> Int {
+        let dir = FileSystem.join(root, "journal")
+        // A journal that cannot be read, or names other roots, stays: the listing and restore
+        // refuse it, saying why.
+        let finished = (FileSystem.list(dir) ?? []).sorted().compactMap { name -> Journal? in
+            guard name.hasSuffix(".journal"), Journal.hasEnded(FileSystem.join(dir, name)),
+                  let j = try? Journal.read(FileSystem.join(dir, name)), (try? checkRoots(j)) != nil else { return nil }
+            return j
+        }
+        guard !finished.isEmpty else { return 0 }
+        var runs = history.runs()
+        var audited: Set<String>?
+        var folded = 0
+        for journal in finished {
+            let h = journal.header
+            switch h.operation {
+            case .restore: break
+            case .purge:
+                // The audit is the lasting record of a purge: it must name every deletion first.
+                if audited == nil { audited = Set(try audit.read().records.compactMap { r in r["run"]?.stringValue.flatMap { run in r["id"]?.stringValue.map { run + " " + $0 } } }) }
+                guard journal.intents.allSatisfy({ journal.outcomes[$0.seq] != .done || audited!.contains(h.run + " " + $0.id) }) else { continue }
+            case .quarantine:
+                guard (try? quarantined(batch: h.batch))?.isEmpty == true else { continue }
+            }
+            try history.append(journal, known: &runs)
+            guard unlink(journal.path) == 0 else { throw .quarantine("\(journal.path): \(FileSystem.errorText(errno))") }
+            folded += 1
+        }
+        if folded > 0, let folder = try? folder("journal", create: false) { folder.sync() }
+        return folded
+    }
+
     /// Journals of runs that did not finish (a cheap look at each file's last line first).
     public func unfinishedJournals() throws(SpoolsweepError) -> [Journal] {
         let dir = FileSystem.join(root, "journal")
