@@ -310,8 +310,9 @@ struct SmarterMailSMTPReader {
             if session.inferred, session.accepted || session.sizeSeen || session.spoolName != nil { flush(&session, c, into: &sink) }
             if !session.hasSender { session.startInferred() }
         } else if text.matches(Self.sizeLine) {
-            // A second size in a transaction without MAIL FROM: the next message.
-            if session.inferred, session.sizeSeen { flush(&session, c, into: &sink) }
+            // In a transaction without MAIL FROM, a size after a size or after the spool file
+            // was written (the server logs the size first): the next message.
+            if session.inferred, session.sizeSeen || session.spoolName != nil { flush(&session, c, into: &sink) }
             if !session.hasSender { session.startInferred() }
             session.sizeSeen = true
             // Out of range: read as absent (counted by `read`).
