@@ -136,6 +136,8 @@ struct SmarterMailSMTPReader {
         var inferred = false
         /// The transaction's `Received message size` line was seen.
         var sizeSeen = false
+        /// Something names the sender: MAIL FROM, the account, or the `.hdr`.
+        var senderKnown = true
         /// The client's HELO/EHLO name (the session's), and the transaction's Message-ID.
         var helo: [UInt8] = []
         var messageID: [UInt8] = []
@@ -186,6 +188,7 @@ struct SmarterMailSMTPReader {
             for i in idEnd..<accountEnd { text.append(text[i]) }
             hasSender = true
             inferred = true
+            senderKnown = hasAccount
         }
 
         /// The sender's end in `text`.
@@ -196,6 +199,7 @@ struct SmarterMailSMTPReader {
             hasSender = false
             inferred = false
             sizeSeen = false
+            senderKnown = true
             spoolPath = nil
             recipients.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
@@ -463,7 +467,8 @@ struct SmarterMailSMTPReader {
                                             account: account, sender: text.slice(session.accountEnd..<session.senderEnd),
                                             recipients: RecipientList(bytes: r, ends: ends), size: session.size,
                                             protocolName: UnsafeRawBufferPointer(proto), spoolName: session.spoolName.map { text.slice($0) },
-                                            helo: helo.isEmpty ? nil : helo, messageID: messageID.isEmpty ? nil : messageID)))
+                                            helo: helo.isEmpty ? nil : helo, messageID: messageID.isEmpty ? nil : messageID,
+                                            senderKnown: session.senderKnown)))
                                     }
                                 }
                             }
@@ -491,6 +496,7 @@ struct SmarterMailSMTPReader {
         let sender = Array(m.sender.utf8)
         let shift = sender.count - (session.senderEnd - session.accountEnd)
         session.text.replaceSubrange(session.accountEnd..<session.senderEnd, with: sender)
+        session.senderKnown = true
         session.spoolName = (name.lowerBound + shift)..<(name.upperBound + shift)
         if let r = session.spoolPath { session.spoolPath = (r.lowerBound + shift)..<(r.upperBound + shift) }
         session.recipients.removeAll(keepingCapacity: true)

@@ -80,22 +80,26 @@ private let withSpool: [OwnedMailFact] = [
     }
 
     /// The logs alone (no spool to complete the envelopes from): every message still counts, the
-    /// unauthenticated one from an unknown (empty) sender, each with the recipients the log
-    /// names — none below Detailed.
+    /// unauthenticated one from an unknown sender (not the null sender, not counted among the
+    /// envelope senders), each with the recipients the log names — none below Detailed.
     @Test func withoutTheSpoolEveryMessageStillCounts() throws {
         let (facts, _) = try Spoolsweep.facts(InputSelection(paths: [fixture + "/Logs"]))
         let messages = accepted(facts)
         #expect(messages.count == 5)
         #expect(messages.map { m -> String in
-            guard case .accepted(_, let key, _, let account, let sender, let recipients, let size, _, _, _, _) = m else { return "" }
-            return "\(key) \(account ?? "-") <\(sender)> \(recipients.count) \(size)"
+            guard case .accepted(_, let key, _, let account, let sender, let recipients, let size, _, _, _, _, let known) = m else { return "" }
+            return "\(key) \(account ?? "-") \(known ? "<\(sender)>" : "?") \(recipients.count) \(size)"
         }.sorted() == [
-            "10059869 - <> 0 4200",
+            "10059869 - ? 0 4200",
             "29742033 admin@test.local <admin@test.local> 0 1024",
             "29742033 admin@test.local <admin@test.local> 0 228",
             "30216663 ava@northwind.test <ava@northwind.test> 1 3000",
             "41107744 joe@example.com <joe@example.com> 0 512",
         ])
+        let run = try readLogs([fixture + "/Logs"])
+        #expect(run.ledger.totals.messages == 5)
+        #expect(TrafficSummary(ledger: run.ledger, server: "smartermail", top: 10).topSenders.map(\.name)
+                == ["admin@test.local", "ava@northwind.test", "joe@example.com"])
     }
 
     @Test func aHdrGoneFromTheSpoolStillCountsTheMessage() throws {
@@ -103,7 +107,7 @@ private let withSpool: [OwnedMailFact] = [
         #expect(unlink(dir.at("Spool/SubSpool3/706173251002.hdr")) == 0)
         let (facts, _) = try Spoolsweep.facts(InputSelection(paths: [dir.path]))
         let admin = accepted(facts).filter {
-            if case .accepted(_, "29742033", _, _, _, _, _, _, _, _, _) = $0 { return true } else { return false }
+            if case .accepted(_, "29742033", _, _, _, _, _, _, _, _, _, _) = $0 { return true } else { return false }
         }
         #expect(admin == [
             .accepted(time: t(8, 1, 53, 42), key: "29742033", clientIP: "127.0.0.1", account: "admin@test.local",
@@ -198,7 +202,7 @@ private let withSpool: [OwnedMailFact] = [
         // 11, 12, 13 (three lines, one message), the size of 20 with no spool file (not accepted),
         // 15; the last `Sender accepted` begins nothing that was accepted.
         #expect(accepted(facts).map { m -> String in
-            guard case .accepted(_, _, _, _, _, _, let size, _, let spool, _, let id) = m else { return "" }
+            guard case .accepted(_, _, _, _, _, _, let size, _, let spool, _, let id, _) = m else { return "" }
             return "\(spool ?? "-") \(size) \(id ?? "-")"
         } == ["11 0 a@x", "12 0 b@x", "13 10 c@x", "15 30 -"])
     }
