@@ -355,6 +355,11 @@ struct SmarterMailSMTPReader {
         _ c: Completion, into sink: inout Sink
     ) {
         let base = name.slice(0..<(name.index(of: 0x2E) ?? name.index(of: 0x20) ?? name.count))
+        guard !base.isEmpty else {
+            // A line naming no file: still the server's word that it wrote one.
+            if !session.hasSender { session.startInferred() }
+            return
+        }
         if session.inferred, let r = session.spoolName,
            !session.text.withUnsafeBytes({ equalIgnoringCase($0.slice(r), base) }) {
             flush(&session, c, into: &sink)
