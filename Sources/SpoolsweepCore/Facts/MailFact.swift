@@ -50,7 +50,7 @@ public struct AcceptedMessage {
     public var clientIP: FactBytes
     /// The account that authenticated, if any.
     public var account: FactBytes?
-    /// The envelope sender (empty for the null sender `<>`).
+    /// The envelope sender (empty for the null sender `<>`, and when unknown).
     public var sender: FactBytes
     public var recipients: RecipientList
     public var size: Int
@@ -62,6 +62,10 @@ public struct AcceptedMessage {
     public var helo: FactBytes? = nil
     /// The message's Message-ID header, without angle brackets, when the log names it.
     public var messageID: FactBytes? = nil
+    /// False when nothing names the envelope sender (a SmarterMail session logged below the
+    /// Detailed level, unauthenticated, its `.hdr` gone): `sender` is empty, and is not the null
+    /// sender `<>`.
+    public var senderKnown = true
 }
 
 /// The recipients of an accepted message: slices of one buffer, in RCPT order.

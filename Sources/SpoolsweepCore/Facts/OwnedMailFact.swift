@@ -3,7 +3,7 @@
 public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
     case accepted(time: LocalTime, key: String, clientIP: String, account: String?, sender: String,
                   recipients: [String], size: Int, protocolName: String, spoolName: String?,
-                  helo: String? = nil, messageID: String? = nil)
+                  helo: String? = nil, messageID: String? = nil, senderKnown: Bool = true)
     case recipientRejected(time: LocalTime, clientIP: String, recipient: String, code: Int)
     case rejection(time: LocalTime, clientIP: String, code: Int)
     case delivery(time: LocalTime, key: String, sender: String?, recipient: String, isLocal: Bool,
@@ -18,7 +18,7 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
             self = .accepted(time: m.time, key: m.key.printable, clientIP: m.clientIP.printable, account: m.account?.printable,
                              sender: m.sender.printable, recipients: m.recipients.map(\.printable), size: m.size,
                              protocolName: m.protocolName.printable, spoolName: m.spoolName?.printable,
-                             helo: m.helo?.printable, messageID: m.messageID?.printable)
+                             helo: m.helo?.printable, messageID: m.messageID?.printable, senderKnown: m.senderKnown)
         case .recipientRejected(let r):
             self = .recipientRejected(time: r.time, clientIP: r.clientIP.printable, recipient: r.recipient.printable, code: r.code)
         case .rejection(let r):
@@ -40,7 +40,7 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
     /// Hands this fact to `sink` in its borrowed form.
     public func replay<Sink: MailFactSink>(into sink: inout Sink) {
         switch self {
-        case let .accepted(time, key, clientIP, account, sender, recipients, size, protocolName, spoolName, helo, messageID):
+        case let .accepted(time, key, clientIP, account, sender, recipients, size, protocolName, spoolName, helo, messageID, senderKnown):
             var joined: [UInt8] = [], ends: [Int32] = []
             for r in recipients { joined += r.utf8; ends.append(Int32(joined.count)) }
             joined.withUnsafeBytes { all in
@@ -53,7 +53,8 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
                                         sink.take(.accepted(AcceptedMessage(
                                             time: time, key: key, clientIP: ip, account: account, sender: sender,
                                             recipients: RecipientList(bytes: all, ends: ends), size: size,
-                                            protocolName: proto, spoolName: spool, helo: helo, messageID: messageID)))
+                                            protocolName: proto, spoolName: spool, helo: helo, messageID: messageID,
+                                            senderKnown: senderKnown)))
                                     }
                                 }
                             }
@@ -89,7 +90,7 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
 
     public var time: LocalTime {
         switch self {
-        case .accepted(let t, _, _, _, _, _, _, _, _, _, _), .recipientRejected(let t, _, _, _), .rejection(let t, _, _),
+        case .accepted(let t, _, _, _, _, _, _, _, _, _, _, _), .recipientRejected(let t, _, _, _), .rejection(let t, _, _),
              .delivery(let t, _, _, _, _, _, _, _, _), .login(let t, _, _, _, _), .securityBlock(let t, _, _), .removed(let t, _):
             return t
         }
@@ -98,8 +99,8 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
     /// One line, for test failures.
     public var description: String {
         switch self {
-        case let .accepted(t, key, ip, account, sender, recipients, size, proto, spool, helo, messageID):
-            return "\(t) accepted \(key) from \(ip)\(account.map { " as \($0)" } ?? "") <\(sender)> -> \(recipients.joined(separator: ",")) \(size) bytes \(proto)\(spool.map { " spool \($0)" } ?? "")\(helo.map { " helo \($0)" } ?? "")\(messageID.map { " id <\($0)>" } ?? "")"
+        case let .accepted(t, key, ip, account, sender, recipients, size, proto, spool, helo, messageID, senderKnown):
+            return "\(t) accepted \(key) from \(ip)\(account.map { " as \($0)" } ?? "") \(senderKnown ? "<\(sender)>" : "sender unknown") -> \(recipients.joined(separator: ",")) \(size) bytes \(proto)\(spool.map { " spool \($0)" } ?? "")\(helo.map { " helo \($0)" } ?? "")\(messageID.map { " id <\($0)>" } ?? "")"
         case let .recipientRejected(t, ip, r, code): return "\(t) rcpt rejected \(ip) <\(r)> \(code)"
         case let .rejection(t, ip, code): return "\(t) rejected \(ip) \(code)"
         case let .delivery(t, key, sender, r, local, outcome, word, detail, attempt):

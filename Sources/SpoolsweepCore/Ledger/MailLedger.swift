@@ -159,7 +159,8 @@ public struct MailLedger: MailFactSink, Sendable {
             c.recipients += n
             c.bytes &+= size
         }
-        MailLedger.add(&envelopeSenderCounts, sender, 1)
+        // An unknown sender is no envelope sender (nor the null sender).
+        if m.senderKnown { MailLedger.add(&envelopeSenderCounts, sender, 1) }
         // The mailbox that sent it: the account when authenticated, else the envelope sender.
         let mailbox = account ?? sender
         sentByMailbox[mailbox, default: SentTraffic()].add(SentTraffic(messages: 1, recipients: n, bytes: size))

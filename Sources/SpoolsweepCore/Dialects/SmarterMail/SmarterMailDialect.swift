@@ -108,10 +108,20 @@ public struct SmarterMailDialect: MailServerDialect {
         let files = logFiles(layout, range: range, diagnostics: &seen)
         if share.reportsFiles { diagnostics.append(seen) }
         var smtp = SmarterMailSMTPReader()
+        smtp.completion.spool = SmarterMailSpoolLookup(spoolRoots: layout.spoolRoots)
         var delivery = SmarterMailDeliveryReader()
         var admin = SmarterMailAdminReader()
         admin.daysWithSMTPLog = Set(files.filter { $0.kind == .smtp }.map(\.day))
-        var badBefore = 0
+        if let range, let before = smtpLogOfTheDayBefore(range, layout) {
+            // Sessions begun before midnight go on in the range's first file: the day before is
+            // read for them alone (no fact of its own, no report on the file).
+            var discard = DiscardedFacts(), unreported = Diagnostics()
+            forEachEntry([before], share: share, diagnostics: &unreported) { _, entry in
+                smtp.read(entry, into: &discard)
+            } endOfFile: { _, _ in }
+            smtp.endPrelude(rangeStart: range.start)
+        }
+        var badBefore = smtp.badSizes
         forEachEntry(files, share: share, diagnostics: &diagnostics) { kind, entry in
             switch kind {
             case .smtp: return smtp.read(entry, into: &sink)
@@ -123,6 +133,19 @@ public struct SmarterMailDialect: MailServerDialect {
             badBefore = smtp.badSizes
         }
         smtp.finish(into: &sink)
+    }
+
+    /// The SMTP log of the day before `range` starts, when the range starts at a midnight whose
+    /// day before is not read anyway and the layout has that file.
+    private func smtpLogOfTheDayBefore(_ range: TimeRange, _ layout: ServerLayout) -> LogFile? {
+        let day = range.start.day - 1
+        guard range.start == range.start.startOfDay, !range.overlaps(day: day) else { return nil }
+        let candidates = layout.logFiles.compactMap { path -> LogFile? in
+            guard let parsed = SmarterMailLogKind.parse(fileName: FileSystem.baseName(path)),
+                  parsed.kind == .smtp, parsed.day == day else { return nil }
+            return (path, .smtp, day)
+        }
+        return candidates.min { $0.path < $1.path }
     }
 
     public var keepsServerTotals: Bool { false }

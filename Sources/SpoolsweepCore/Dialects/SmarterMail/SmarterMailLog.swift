@@ -98,6 +98,17 @@ struct SmarterMailEntry {
 struct SmarterMailSMTPReader {
     /// This share's `Received message size:` lines out of range (read as absent), for the warning.
     private(set) var badSizes = 0
+    /// Where the envelopes of sessions logged below the Detailed level are completed from, and
+    /// the earliest message reported.
+    var completion = Completion()
+
+    struct Completion {
+        /// The spool being read, for the `.hdr` a session names (nil: no spool in the layout).
+        var spool: SmarterMailSpoolLookup?
+        /// Messages accepted before this are not reported (they belong to a day before the
+        /// range, read only for the sessions that continue into it).
+        var notBefore = LocalTime(milliseconds: .min)
+    }
     private enum Command { case other, auth, mail, rcpt, data }
 
     private struct Session {
@@ -120,6 +131,16 @@ struct SmarterMailSMTPReader {
         var accepted = false
         var acceptedAt = LocalTime(seconds: 0)
         var spoolName: Range<Int>?
+        /// The `.hdr` path the log named (`C:/SmarterMail/Spool/SubSpool3/x.hdr`), after the spool name.
+        var spoolPath: Range<Int>?
+        /// A transaction begun without `cmd: MAIL FROM` (a log below the Detailed level): its
+        /// sender is the account until the `.hdr` says otherwise, and it is accepted by the
+        /// server's own success lines, not by replies.
+        var inferred = false
+        /// The transaction's `Received message size` line was seen.
+        var sizeSeen = false
+        /// Something names the sender: MAIL FROM, the account, or the `.hdr`.
+        var senderKnown = true
         /// The client's HELO/EHLO name (the session's), and the transaction's Message-ID.
         var helo: [UInt8] = []
         var messageID: [UInt8] = []
@@ -142,6 +163,7 @@ struct SmarterMailSMTPReader {
             text.replaceSubrange(idEnd..<accountEnd, with: account)
             accountEnd += shift
             if let r = spoolName { spoolName = (r.lowerBound + shift)..<(r.upperBound + shift) }
+            if let r = spoolPath { spoolPath = (r.lowerBound + shift)..<(r.upperBound + shift) }
             hasAccount = true
         }
 
@@ -162,9 +184,26 @@ struct SmarterMailSMTPReader {
             hasSender = true
         }
 
+        /// A transaction the log shows only by `Sender accepted`, the size or the spool file
+        /// written: from the account (or an unknown sender, empty) to recipients unknown so far.
+        mutating func startInferred() {
+            endTransaction()
+            for i in idEnd..<accountEnd { text.append(text[i]) }
+            hasSender = true
+            inferred = true
+            senderKnown = hasAccount
+        }
+
+        /// The sender's end in `text`.
+        var senderEnd: Int { spoolName?.lowerBound ?? text.count }
+
         mutating func endTransaction() {
             text.removeSubrange(accountEnd...)
             hasSender = false
+            inferred = false
+            sizeSeen = false
+            senderKnown = true
+            spoolPath = nil
             recipients.removeAll(keepingCapacity: true)
             ends.removeAll(keepingCapacity: true)
             messageID.removeAll(keepingCapacity: true)
@@ -190,6 +229,7 @@ struct SmarterMailSMTPReader {
     private static let sizeLine: StaticString = "Received message size: "
     private static let wroteData: StaticString = "Data transfer succeeded"
     private static let wroteHdr: StaticString = "Successfully wrote to the HDR file"
+    private static let senderAccepted: StaticString = "Sender accepted"
     private static let writingMail: StaticString = "writing mail to ", messageIDField: StaticString = "(MessageID: "
     private static let ehlo: StaticString = "ehlo ", helo: StaticString = "helo "
     private static let failurePhrases = ["login failed", "authentication failed", "too many authentication failures"] as [StaticString]
@@ -211,53 +251,55 @@ struct SmarterMailSMTPReader {
         if linesSinceSweep >= 65_536 { sweep(before: t.seconds - Self.idleSeconds, into: &sink) }
 
         if text.matches(Self.sizeLine), let (n, _) = LogFields.messageSize(text, at: Self.sizeLine.count), n == nil { badSizes += 1 }
-        Self.line(text, at: t, ip: ipBytes, id: idBytes, slot: &sessions[sid], spare: &spare, into: &sink)
+        Self.line(text, at: t, ip: ipBytes, id: idBytes, slot: &sessions[sid], spare: &spare, completion, into: &sink)
         return true
     }
 
     /// One line of the session in `slot` (looked up once, changed in place, never copied).
     private static func line<Sink: MailFactSink>(
         _ text: UnsafeRawBufferPointer, at t: LocalTime, ip: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer,
-        slot: inout Session?, spare: inout [Session.Buffers], into sink: inout Sink
+        slot: inout Session?, spare: inout [Session.Buffers], _ c: Completion, into sink: inout Sink
     ) {
         if let last = slot?.lastSeen, t.seconds - last > idleSeconds {
             // The same id after an idle hour: the old session ended unseen (whether or not a
             // sweep has removed it yet).
-            flush(&slot!, into: &sink)
+            flush(&slot!, c, into: &sink)
             spare.append(slot!.takeBuffers())
             slot = nil
         }
         if case .none = slot { slot = Session(ip: ip, id: id, at: t.seconds, reusing: &spare) }
-        handle(text, at: t, session: &slot!, into: &sink)
+        handle(text, at: t, session: &slot!, c, into: &sink)
     }
 
     /// Applies one session line to its session, in place (no copy of the recipient list).
-    private static func handle<Sink: MailFactSink>(_ text: UnsafeRawBufferPointer, at t: LocalTime, session: inout Session, into sink: inout Sink) {
+    private static func handle<Sink: MailFactSink>(
+        _ text: UnsafeRawBufferPointer, at t: LocalTime, session: inout Session, _ c: Completion, into sink: inout Sink
+    ) {
         session.lastSeen = t.seconds
         if text.matches(Self.cmd) {
-            let c = text.dropFirst(Self.cmd.count)
+            let command = text.dropFirst(Self.cmd.count)
             session.failureJustCounted = false
-            if c.matchesIgnoringCase(Self.mailFrom) {
-                flush(&session, into: &sink)
-                session.startTransaction(sender: EnvelopeAddress.normalised(c.dropFirst(Self.mailFrom.count)))
+            if command.matchesIgnoringCase(Self.mailFrom) {
+                flush(&session, c, into: &sink)
+                session.startTransaction(sender: EnvelopeAddress.normalised(command.dropFirst(Self.mailFrom.count)))
                 session.lastCommand = .mail
-            } else if c.matchesIgnoringCase(Self.rcptTo) {
+            } else if command.matchesIgnoringCase(Self.rcptTo) {
                 if session.hasSender {
-                    session.recipients.append(contentsOf: EnvelopeAddress.normalised(c.dropFirst(Self.rcptTo.count)))
+                    session.recipients.append(contentsOf: EnvelopeAddress.normalised(command.dropFirst(Self.rcptTo.count)))
                     session.ends.append(Int32(session.recipients.count))
                 }
                 session.lastCommand = .rcpt
-            } else if c.matchesIgnoringCase(Self.dataCmd) {
+            } else if command.matchesIgnoringCase(Self.dataCmd) {
                 session.lastCommand = .data
-            } else if c.matchesIgnoringCase(Self.authCmd) {
+            } else if command.matchesIgnoringCase(Self.authCmd) {
                 session.lastCommand = .auth
                 session.authPending = true
-            } else if c.matchesIgnoringCase(Self.ehlo) || c.matchesIgnoringCase(Self.helo) {
+            } else if command.matchesIgnoringCase(Self.ehlo) || command.matchesIgnoringCase(Self.helo) {
                 session.helo.removeAll(keepingCapacity: true)
-                session.helo.append(contentsOf: c.dropFirst(Self.ehlo.count).trimmed)
+                session.helo.append(contentsOf: command.dropFirst(Self.ehlo.count).trimmed)
                 session.lastCommand = .other
-            } else if c.matchesIgnoringCase(Self.quit) || c.matchesIgnoringCase(Self.rset) {
-                flush(&session, into: &sink)
+            } else if command.matchesIgnoringCase(Self.quit) || command.matchesIgnoringCase(Self.rset) {
+                flush(&session, c, into: &sink)
                 session.lastCommand = .other
             } else {
                 if session.lastCommand != .auth { session.lastCommand = .other }
@@ -270,16 +312,30 @@ struct SmarterMailSMTPReader {
             session.setAccount(account)
             session.authPending = false
             login(session, at: t, account: account, success: true, into: &sink)
+        } else if text.matches(Self.senderAccepted) {
+            // Below the Detailed level the only sign of a new transaction: the one before is over.
+            if session.inferred, session.accepted || session.sizeSeen || session.spoolName != nil { flush(&session, c, into: &sink) }
+            if !session.hasSender { session.startInferred() }
         } else if text.matches(Self.sizeLine) {
+            // In a transaction without MAIL FROM, a size after a size or after the spool file
+            // was written (the server logs the size first): the next message.
+            if session.inferred, session.sizeSeen || session.spoolName != nil { flush(&session, c, into: &sink) }
+            if !session.hasSender { session.startInferred() }
+            session.sizeSeen = true
             // Out of range: read as absent (counted by `read`).
             if let (n, _) = LogFields.messageSize(text, at: Self.sizeLine.count), let n { session.size = n }
-            accept(&session, at: t)
+            if !session.inferred { accept(&session, at: t) }
         } else if text.matches(Self.wroteHdr) {
             // "... HDR file. (C:/SmarterMail/Spool/SubSpool3/706173251002.hdr)"
-            if let slash = text.lastIndex(of: 0x2F) ?? text.lastIndex(of: 0x5C) { noteSpool(text.dropFirst(slash + 1), &session) }
+            var path = text.dropFirst(text.index(of: 0x28).map { $0 + 1 } ?? text.count)
+            if path.last == 0x29 { path = path.slice(0..<(path.count - 1)) }
+            let slash = path.lastIndex(of: 0x2F) ?? path.lastIndex(of: 0x5C)
+            written(path.dropFirst(slash.map { $0 + 1 } ?? 0), path: slash == nil ? nil : path, &session, at: t, c, into: &sink)
             accept(&session, at: t)
         } else if text.matches(Self.wroteData) {
-            if let w = text.index(of: Self.writingMail) { noteSpool(text.dropFirst(w + Self.writingMail.count), &session) }
+            if let w = text.index(of: Self.writingMail) {
+                written(text.dropFirst(w + Self.writingMail.count), path: nil, &session, at: t, c, into: &sink)
+            }
             // "... writing mail to N.eml (MessageID: <id@host>)": the id is the client's text, to the end.
             if session.hasSender, session.messageID.isEmpty, let w = text.index(of: Self.writingMail),
                let m = text.index(of: Self.messageIDField, from: w) {
@@ -294,13 +350,40 @@ struct SmarterMailSMTPReader {
         }
     }
 
-    /// The spool file's base name (up to its first `.`), kept with the transaction.
-    private static func noteSpool(_ name: UnsafeRawBufferPointer, _ session: inout Session) {
-        guard session.hasSender, session.spoolName == nil else { return }
-        let end = name.index(of: 0x2E) ?? name.index(of: 0x20) ?? name.count
-        let start = session.text.count
-        session.text.append(contentsOf: name.slice(0..<end))
-        session.spoolName = start..<session.text.count
+    /// A spool file written (`name`, at `path` when the log gives it): noted with the
+    /// transaction. In a transaction without MAIL FROM, another spool file than the one noted
+    /// is the next message, and the first such line begins one.
+    private static func written<Sink: MailFactSink>(
+        _ name: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer?, _ session: inout Session, at t: LocalTime,
+        _ c: Completion, into sink: inout Sink
+    ) {
+        let base = name.slice(0..<(name.index(of: 0x2E) ?? name.index(of: 0x20) ?? name.count))
+        guard !base.isEmpty else {
+            // A line naming no file: still the server's word that it wrote one.
+            if !session.hasSender { session.startInferred() }
+            return
+        }
+        if session.inferred, let r = session.spoolName,
+           !session.text.withUnsafeBytes({ equalIgnoringCase($0.slice(r), base) }) {
+            flush(&session, c, into: &sink)
+        }
+        if !session.hasSender { session.startInferred() }
+        noteSpool(base, path: path, &session)
+    }
+
+    /// The spool file's base name, and the path the log gave, kept with the transaction.
+    private static func noteSpool(_ base: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer?, _ session: inout Session) {
+        guard session.hasSender else { return }
+        if session.spoolName == nil {
+            let start = session.text.count
+            session.text.append(contentsOf: base)
+            session.spoolName = start..<session.text.count
+        }
+        if let path, session.spoolPath == nil, session.inferred {
+            let start = session.text.count
+            session.text.append(contentsOf: path)
+            session.spoolPath = start..<session.text.count
+        }
     }
 
     private static func reply<Sink: MailFactSink>(_ code: Int, _ session: inout Session, at t: LocalTime, into sink: inout Sink) {
@@ -346,8 +429,10 @@ struct SmarterMailSMTPReader {
     /// Marks the transaction accepted. Each later sign of acceptance (the size line, the spool
     /// file written, the final 250) moves the time on: a message counts when the server last
     /// confirmed it, normally the final `250` after DATA.
+    /// A transaction without MAIL FROM (below the Detailed level) has no recipients in the log:
+    /// the spool file written is its acceptance.
     private static func accept(_ session: inout Session, at t: LocalTime) {
-        guard session.hasSender, !session.ends.isEmpty else { return }
+        guard session.hasSender, !session.ends.isEmpty || session.inferred else { return }
         session.accepted = true
         session.acceptedAt = t
     }
@@ -370,22 +455,28 @@ struct SmarterMailSMTPReader {
     }
 
     /// Reports the transaction under way if the server accepted it, and starts a new one.
-    private static func flush<Sink: MailFactSink>(_ session: inout Session, into sink: inout Sink) {
-        if session.accepted {
+    private static func flush<Sink: MailFactSink>(_ session: inout Session, _ c: Completion, into sink: inout Sink) {
+        if session.accepted, session.acceptedAt >= c.notBefore {
+            var envelopeAccount: [UInt8]?
+            if session.inferred, let spool = c.spool { envelopeAccount = complete(&session, from: spool) }
+            let account = envelopeAccount ?? []
+            account.withUnsafeBytes { envelopeAccountBytes in
             session.text.withUnsafeBytes { text in
                 session.recipients.withUnsafeBytes { r in
                     session.ends.withUnsafeBufferPointer { ends in
                         Self.smtp.withUTF8Buffer { proto in
                             do {
-                                let account = session.hasAccount ? text.slice(session.idEnd..<session.accountEnd) : nil
+                                let account = session.hasAccount ? text.slice(session.idEnd..<session.accountEnd)
+                                    : envelopeAccount != nil ? envelopeAccountBytes : nil
                                 session.helo.withUnsafeBytes { helo in
                                     session.messageID.withUnsafeBytes { messageID in
                                         sink.take(.accepted(AcceptedMessage(
                                             time: session.acceptedAt, key: text.slice(session.ipLength..<session.idEnd), clientIP: text.slice(0..<session.ipLength),
-                                            account: account, sender: text.slice(session.accountEnd..<(session.spoolName?.lowerBound ?? text.count)),
+                                            account: account, sender: text.slice(session.accountEnd..<session.senderEnd),
                                             recipients: RecipientList(bytes: r, ends: ends), size: session.size,
                                             protocolName: UnsafeRawBufferPointer(proto), spoolName: session.spoolName.map { text.slice($0) },
-                                            helo: helo.isEmpty ? nil : helo, messageID: messageID.isEmpty ? nil : messageID)))
+                                            helo: helo.isEmpty ? nil : helo, messageID: messageID.isEmpty ? nil : messageID,
+                                            senderKnown: session.senderKnown)))
                                     }
                                 }
                             }
@@ -393,17 +484,47 @@ struct SmarterMailSMTPReader {
                     }
                 }
             }
+            }
         }
         session.endTransaction()
+    }
+
+    /// Completes a transaction without MAIL FROM from the `.hdr` it named, when the spool still
+    /// has it and it is this session's (its `smtpSessionId`, when it has one, is the session's
+    /// id): the envelope sender and recipients, the size when the log gave none. Returns the
+    /// envelope's account when the log named none.
+    private static func complete(_ session: inout Session, from spool: SmarterMailSpoolLookup) -> [UInt8]? {
+        guard let name = session.spoolName else { return nil }
+        let found = session.text.withUnsafeBytes { text in
+            spool.envelope(base: text.slice(name), path: session.spoolPath.map { text.slice($0) })
+        }
+        guard let m = found else { return nil }
+        if let id = m.sessionID, !id.isEmpty,
+           !session.text.withUnsafeBytes({ text in id.utf8.elementsEqual(text.slice(session.ipLength..<session.idEnd)) }) { return nil }
+        let sender = Array(m.sender.utf8)
+        let shift = sender.count - (session.senderEnd - session.accountEnd)
+        session.text.replaceSubrange(session.accountEnd..<session.senderEnd, with: sender)
+        session.senderKnown = true
+        session.spoolName = (name.lowerBound + shift)..<(name.upperBound + shift)
+        if let r = session.spoolPath { session.spoolPath = (r.lowerBound + shift)..<(r.upperBound + shift) }
+        session.recipients.removeAll(keepingCapacity: true)
+        session.ends.removeAll(keepingCapacity: true)
+        for r in m.recipients {
+            session.recipients.append(contentsOf: r.utf8)
+            session.ends.append(Int32(clamping: session.recipients.count))
+        }
+        if !session.sizeSeen { session.size = m.size }
+        return session.hasAccount ? nil : m.account.map { Array($0.utf8) }
     }
 
     /// Ends sessions idle since `before`, keeping memory bounded.
     private mutating func sweep<Sink: MailFactSink>(before: Int64, into sink: inout Sink) {
         linesSinceSweep = 0
         var spare = self.spare
+        let completion = self.completion
         sessions.removeAll { _, s in
             guard s.lastSeen < before else { return false }
-            Self.flush(&s, into: &sink)
+            Self.flush(&s, completion, into: &sink)
             if spare.count < 4096 { spare.append(s.takeBuffers()) }
             return true
         }
@@ -414,6 +535,20 @@ struct SmarterMailSMTPReader {
     mutating func finish<Sink: MailFactSink>(into sink: inout Sink) {
         sweep(before: .max, into: &sink)
     }
+
+    /// After the day before a range, read only for the sessions that continue into it (a
+    /// session begun before midnight goes on in the next day's file): the sessions over by
+    /// `start` end unreported, and no message accepted before `start` is reported.
+    mutating func endPrelude(rangeStart start: LocalTime) {
+        var discard = DiscardedFacts()
+        sweep(before: start.seconds - Self.idleSeconds, into: &discard)
+        completion.notBefore = start
+    }
+}
+
+/// A sink that keeps nothing: the facts of a day read only for the sessions that go on.
+struct DiscardedFacts: MailFactSink {
+    mutating func take(_ fact: MailFact) {}
 }
 
 // MARK: - Delivery log

@@ -149,7 +149,7 @@ import Testing
         var failed: [String: Int] = [:], refused = 0
         for f in facts {
             switch f {
-            case let .accepted(_, _, ip, account, sender, _, _, _, _, _, _):
+            case let .accepted(_, _, ip, account, sender, _, _, _, _, _, _, _):
                 bySender[sender.isEmpty ? "<>" : sender, default: 0] += 1
                 byAccount[account ?? "(not authenticated)", default: 0] += 1
                 byIP[ip, default: 0] += 1
