@@ -102,7 +102,7 @@ import Testing
         #expect(live.stderr == "error: postsuper not found in $PATH or /usr/sbin: a live Postfix queue is changed through it (give --queue-tool PATH); for a copy of the queue with Postfix not running on it, add --offline\n")
         // A dry run shows the selection, and says the real run would not start.
         let dry = try CLI.run(["spool", "quarantine", "--dry-run", "--min-age", "0s", "--auth", "^sam@acme-corp\\.test$"] + Self.now + ["postfix/queue"], in: Self.copy)
-        #expect(dry.stdout.hasPrefix("Would quarantine 176 messages (289.0 KB) through postsuper (put on hold) (dry run: nothing changed)\n"))
+        #expect(dry.stdout.hasPrefix("Would quarantine 176 messages (289.0 KiB) through postsuper (put on hold) (dry run: nothing changed)\n"))
         #expect(dry.stderr == "spoolsweep: warning: dry run: the real run would not start: postsuper not found in $PATH or /usr/sbin: a live Postfix queue is changed through it (give --queue-tool PATH); for a copy of the queue with Postfix not running on it, add --offline\nspoolsweep: 1 warning(s): the results cover only what could be read\n")
         #expect(dry.status == 2)
         let q = try CLI.run(["spool", "quarantine", "--offline", "--min-age", "0s", "--auth", "^sam@acme-corp\\.test$"] + Self.now + ["postfix/queue"], in: Self.copy)

@@ -30,9 +30,9 @@ import Testing
         let result = try CLI.run(URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: CLI.sampleCopy)
         #expect(result.stdout == """
             0
-            id            queue      state     age     size  sender  auth  client ip  rcpts  subject
-            868583812463  SubSpool2  Orphan  6h00m  10.5 KB  <>      -     -              0  Your order has shipped
-            1 message, 10.5 KB
+            id            queue      state     age      size  sender  auth  client ip  rcpts  subject
+            868583812463  SubSpool2  Orphan  6h00m  10.5 KiB  <>      -     -              0  Your order has shipped
+            1 message, 10.5 KiB
 
             """)
     }

@@ -168,6 +168,8 @@ public final class QuarantineStore {
                 guard journal.intents.allSatisfy({ journal.outcomes[$0.seq] != .done || audited!.contains(h.run + " " + $0.id) }) else { continue }
             case .quarantine:
                 guard (try? quarantined(batch: h.batch))?.isEmpty == true else { continue }
+                // An empty batch folder (a run rolled back before anything moved) goes with it.
+                if h.via == nil { QuarantineStore.removeEmptyFolders(FileSystem.join(root, "batches/\(h.batch)")) }
             }
             try history.append(journal, known: &runs)
             guard unlink(journal.path) == 0 else { throw .quarantine("\(journal.path): \(FileSystem.errorText(errno))") }
@@ -508,6 +510,7 @@ public final class QuarantineStore {
     public func restore(batch: String, select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool, fileMoves: Bool = true) throws(SpoolsweepError) -> MoveReport {
         guard RelativePath(batch)?.components.count == 1 else { throw .badValue("not a batch id: '\(batch)'") }
         let held = try quarantined(batch: batch)
+        if let done = finished(.restore, batch: batch, held: held, now: now, dryRun: dryRun) { return done }
         let known = FileSystem.kind(FileSystem.join(root, "journal/\(batch).journal")) == .file
         guard !held.isEmpty || known else {
             throw .badValue("no quarantine batch '\(batch)' in \(root) (see `spoolsweep spool quarantined`)")
@@ -528,6 +531,7 @@ public final class QuarantineStore {
     public func purge(batch: String, select: (QueuedMessage) -> Bool, now: LocalTime, dryRun: Bool) throws(SpoolsweepError) -> MoveReport {
         guard RelativePath(batch)?.components.count == 1 else { throw .badValue("not a batch id: '\(batch)'") }
         let held = try quarantined(batch: batch)
+        if let done = finished(.purge, batch: batch, held: held, now: now, dryRun: dryRun) { return done }
         guard !held.isEmpty || FileSystem.kind(FileSystem.join(root, "journal/\(batch).journal")) == .file else {
             throw .badValue("no quarantine batch '\(batch)' in \(root) (see `spoolsweep spool quarantined`)")
         }
@@ -536,6 +540,16 @@ public final class QuarantineStore {
             return try throughControl(.purge, held, batch: batch, via: via, run: run, select: select, now: now, dryRun: dryRun)
         }
         return try fromBatchFolder(.purge, held, batch: batch, run: run, select: select, now: now, dryRun: dryRun)
+    }
+
+    /// For a batch with nothing left in quarantine whose journal was compacted into the
+    /// history: an empty report (nothing to do), not "no such batch".
+    private func finished(_ operation: JournalOperation, batch: String, held: [(header: JournalHeader, intent: JournalIntent)],
+                          now: LocalTime, dryRun: Bool) -> MoveReport? {
+        guard held.isEmpty, FileSystem.kind(FileSystem.join(root, "journal/\(batch).journal")) != .file,
+              history.runs().contains(batch) else { return nil }
+        return MoveReport(operation: operation, run: QuarantineStore.newRun(operation, now: now), batch: batch, batchFolder: "",
+                          quarantineRoot: root, dryRun: dryRun)
     }
 
     /// Restores or purges the selected messages of a batch quarantined by moving files.

@@ -107,10 +107,10 @@ extension String {
     }
 }
 
-/// Human-readable sizes: `512 B`, `3.1 KB`, `12.4 MB` (powers of 1024, as mail admins read them).
+/// Human-readable sizes: `512 B`, `3.1 KiB`, `12.4 MiB` (powers of 1024, named as such).
 public func formatBytes(_ n: Int) -> String {
     if n < 1024 { return "\(n) B" }
-    let units = ["KB", "MB", "GB", "TB"]
+    let units = ["KiB", "MiB", "GiB", "TiB"]
     var v = Double(n) / 1024
     var u = 0
     while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
