@@ -27,10 +27,11 @@ deps:
 	fi
 
 # strace: the purge-audit tests kill spoolsweep at each fsync and write through its fault injection.
+# groff: the man page is checked for mdoc warnings.
 test-deps: deps
-	@if ! command -v strace >/dev/null; then \
-		echo "Installing strace (the purge-audit tests inject faults through it)..."; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace; \
+	@if ! command -v strace >/dev/null || ! command -v groff >/dev/null; then \
+		echo "Installing strace and groff-base (fault injection; the man page check)..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace groff-base; \
 	fi
 
 build: deps
@@ -84,7 +85,8 @@ install: release
 
 man: deps
 	swift package plugin --allow-writing-to-package-directory generate-manual --date $(MAN_DATE) >/dev/null
-	cp .build/plugins/GenerateManual/outputs/spoolsweep/spoolsweep.1 man/spoolsweep.1
+	@# An empty line is no paragraph in mdoc (groff warns): the generator's become .Pp.
+	awk '/^$$/ { print ".Pp"; next } { print }' .build/plugins/GenerateManual/outputs/spoolsweep/spoolsweep.1 > man/spoolsweep.1
 
 bench: deps
 	bench/run $(BENCH_ARGS)

@@ -33,4 +33,16 @@ struct ManPageTests {
         visit(try #require(json["command"] as? [String: Any]))
         #expect(missing.isEmpty, "man/spoolsweep.1 is out of date (run `make man`); missing: \(missing)")
     }
+
+    /// `man spoolsweep` renders without a warning from groff's mdoc macros (all warnings on).
+    @Test func manPageHasNoMdocWarnings() throws {
+        let groff = URL(fileURLWithPath: "/usr/bin/groff")
+        guard FileManager.default.isExecutableFile(atPath: groff.path) else {
+            Issue.record("groff not found: the man page is checked with it; install it with `apt-get install groff-base`")
+            return
+        }
+        let r = try CLI.run(groff, ["-mandoc", "-ww", "-z", "man/spoolsweep.1"], in: CLI.root)
+        #expect(r.stderr == "")
+        #expect(r.status == 0)
+    }
 }
