@@ -11,8 +11,7 @@ struct SpoolsweepCommand: ParsableCommand {
             and Spool/, a logs folder, a spool folder, or single files; a Postfix log \
             (mail.log, maillog) and queue directory; or an Exim mainlog (exim_mainlog on \
             cPanel, main.log on Red Hat) and spool directory. With no path it looks in the \
-            standard locations (/var/lib/smartermail, /var/log/mail.log, /var/spool/postfix, \
-            /var/log/exim4/mainlog, /var/log/exim_mainlog, /var/spool/exim4, /var/spool/exim).
+            standard locations (\(Dialects.all.flatMap(\.standardLocations).joined(separator: ", "))).
 
             A compromised mailbox, step by step:
               spoolsweep suspects /var/lib/smartermail         # who is sending the spam, and why

@@ -77,4 +77,20 @@ struct ReadmeSchemaTests {
         let exim = try #require(try Self.written(["summary", "exim/log/mainlog"])["server_totals"] as? [String: Any])
         #expect(Set(listed) == Set(exim.keys), "README: \(listed)")
     }
+
+    /// The standard locations are listed once in the code; the README and --help say the same.
+    @Test func standardLocationsAreListedAlike() throws {
+        let text = Self.readme.replacingOccurrences(of: "\n", with: " ")
+        let start = try #require(text.range(of: "with no path the standard locations ")).upperBound
+        let end = try #require(text[start...].range(of: "), ")).lowerBound
+        let listed = text[start..<end].trimmingCharacters(in: CharacterSet(charactersIn: "(")).components(separatedBy: ", ")
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+        let help = try CLI.run(["--help"])
+        let flat = help.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+        let fromHelp = try #require(flat.range(of: "standard locations (")).upperBound
+        let helpEnd = try #require(flat[fromHelp...].range(of: ").")).lowerBound
+        let helpList = flat[fromHelp..<helpEnd].components(separatedBy: ", ")
+        #expect(listed == helpList.map { String($0) }, "README \(listed), --help \(helpList)")
+        #expect(listed.count == 11)
+    }
 }
