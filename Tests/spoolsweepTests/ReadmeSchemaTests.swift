@@ -93,4 +93,19 @@ struct ReadmeSchemaTests {
         #expect(listed == helpList.map { String($0) }, "README \(listed), --help \(helpList)")
         #expect(listed.count == 11)
     }
+
+    /// The CSV layouts the README describes.
+    @Test func csvLayoutsAreTheREADMEs() throws {
+        #expect(Self.readme.contains("`spool shape` is one table\ntoo, whose first column says which ranking a row belongs to (`table,name,total,5m,…,1280m+`:"))
+        let shape = try CLI.run(["spool", "shape", "--format", "csv"] + GoldenTests.now + ["smartermail"])
+        let lines = shape.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.first == "table,name,total,5m,10m,20m,40m,80m,160m,320m,640m,1280m,1280m+")
+        let tables = lines.dropFirst().filter { !$0.isEmpty }.map { $0.prefix { $0 != "," } }
+        #expect(tables.first == "recipient_domain" && tables.last == "sender")
+        #expect(tables == tables.sorted { ($0 == "recipient_domain" ? 0 : 1) < ($1 == "recipient_domain" ? 0 : 1) })
+        let summary = try CLI.run(["summary", "--format", "csv", "smartermail"])
+        let blocks = summary.stdout.components(separatedBy: "\n\n")
+        #expect(blocks.count > 1)
+        #expect(blocks.allSatisfy { !$0.isEmpty && !$0.hasPrefix("\n") })
+    }
 }
