@@ -66,3 +66,48 @@ import Testing
         #expect(result.status == 64)
     }
 }
+
+/// Nothing a user selects on is skipped silently: a Subject after 100,000 padding header lines
+/// is read, and a pair whose file name is not UTF-8 is warned about (and counted), not dropped.
+struct HostileSpoolNamesAndHeadersTests {
+    @Test func aSubjectPastAHugeHeaderBlockIsSelected() throws {
+        let folder = try CLI.freshFolder("hostile-headers")
+        let spool = folder.appendingPathComponent("Spool/SubSpool1")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let hdr = try Data(contentsOf: CLI.sampleCopy.appendingPathComponent("smartermail/Spool/SubSpool1/151105393288.hdr"))
+        try hdr.write(to: spool.appendingPathComponent("700000000001.hdr"))
+        let padding = String(repeating: "X-Padding: 0123456789\r\n", count: 100_000) // 2.3 MB of header
+        try Data((padding + "Subject: gift card winner\r\n\r\nbody\r\n").utf8).write(to: spool.appendingPathComponent("700000000001.eml"))
+        let r = try CLI.run(["spool", "list", "--count", "--subject", "gift card"] + GoldenTests.now + ["Spool"], in: folder)
+        #expect(r.stdout == "1\n")
+        #expect(r.stderr == "")
+        let q = try CLI.run(["spool", "quarantine", "--dry-run", "--min-age", "0s", "--subject", "gift card"] + GoldenTests.now + ["Spool"], in: folder)
+        #expect(q.stdout.hasPrefix("Would quarantine 1 message ("), "\(q.stdout)")
+    }
+
+    @Test func aNameThatIsNotUTF8IsWarnedAbout() throws {
+        let folder = try CLI.freshFolder("hostile-names")
+        let spool = folder.appendingPathComponent("Spool/SubSpool1")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        for ext in ["hdr", "eml"] {
+            let data = try Data(contentsOf: CLI.sampleCopy.appendingPathComponent("smartermail/Spool/SubSpool1/151105393288.\(ext)"))
+            let name = spool.path + "/ab\u{FF}1.\(ext)"
+            // The name's bytes as given: 0xFF is not UTF-8.
+            var bytes = Array(spool.path.utf8) + Array("/ab".utf8) + [0xFF] + Array("1.\(ext)".utf8)
+            bytes.append(0)
+            let fd = bytes.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644) }
+            #expect(fd >= 0, "\(name)")
+            _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        let r = try CLI.run(["spool", "list", "--count"] + GoldenTests.now + ["Spool"], in: folder)
+        #expect(r.stdout == "0\n")
+        #expect(r.stderr == """
+            spoolsweep: warning: Spool/SubSpool1/ab\\xFF1.eml: the file name is not UTF-8 (shown with \\xNN escapes): not read; rename it to include it
+            spoolsweep: warning: Spool/SubSpool1/ab\\xFF1.hdr: the file name is not UTF-8 (shown with \\xNN escapes): not read; rename it to include it
+            spoolsweep: 2 warning(s): the results cover only what could be read
+
+            """)
+        #expect(r.status == 2)
+    }
+}

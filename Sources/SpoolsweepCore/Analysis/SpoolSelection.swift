@@ -240,6 +240,12 @@ public struct SpoolSelector {
                 diagnostics.warn(content, error.reason)
                 return nil
             }
+            if headers.cutShort {
+                // What a filter asks of the fields past the limit cannot be known: not selected, said.
+                diagnostics.warn(content, "header block longer than \(MessageHeaders.headerLimit >> 20) MiB: its first \(MessageHeaders.headerLimit >> 20) MiB read"
+                                 + (f.needsHeaders ? ", counted as not selected" : ""))
+                if f.needsHeaders { return nil }
+            }
             subject = headers.first("Subject")?.decoded ?? ""
             guard test(f.subject, subject, "--subject") else { return nil }
             for (name, p) in f.headers {

@@ -58,6 +58,20 @@ public enum FileSystem {
             withName(e) { String(decoding: $0, as: UTF8.self) }
         }
 
+        /// The name with its bytes that are not UTF-8 written `\xNN`, when it has any (nil when
+        /// the name is valid UTF-8): such a name cannot be a path spoolsweep opens as text.
+        public func escapedNonUTF8Name(_ e: Entry) -> String? {
+            withName(e) { raw in
+                if String(validating: raw, as: UTF8.self) != nil { return nil }
+                var out = ""
+                for b in raw {
+                    if b >= 0x20 && b < 0x7F { out.append(Character(UnicodeScalar(b))) }
+                    else { let h = String(b, radix: 16, uppercase: true); out += "\\x" + (h.count < 2 ? "0" + h : h) }
+                }
+                return out
+            }
+        }
+
         public func withName<R>(_ e: Entry, _ body: (UnsafeRawBufferPointer) -> R) -> R {
             bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(e.start)..<Int(e.start + e.count)])) }
         }

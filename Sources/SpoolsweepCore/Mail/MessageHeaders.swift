@@ -32,6 +32,12 @@ public struct MessageHeaders: Equatable, Sendable {
     /// Byte offset where the body starts (after the empty line) in the bytes parsed, or nil if no
     /// empty line was found within what was read.
     public let bodyOffset: Int?
+    /// The header block went on past the read limit (`headerLimit`): fields after it were not read.
+    public var cutShort = false
+
+    /// How much of a message `read(path:)` reads looking for the end of its header block: a
+    /// hostile message padded with 100,000 header lines (a few MB) is read whole.
+    public static let headerLimit = 64 << 20
 
     public init(fields: [HeaderField], bodyOffset: Int?) {
         self.fields = fields
@@ -113,13 +119,13 @@ public struct MessageHeaders: Equatable, Sendable {
     }
 
     /// Reads only the header block of the file at `path` (reading in chunks until the empty line,
-    /// at most `limit` bytes, default 1 MiB), using `buffer` as scratch.
+    /// at most `limit` bytes, default `headerLimit`), using `buffer` as scratch.
     ///
     /// On return `buffer` holds exactly the bytes that were read from the file (the header block
     /// and, usually, the start of the body up to the end of the last chunk). When `limit` is
     /// reached without an empty line, a last line cut by the limit is left out of the parse.
     public static func read(
-        path: String, buffer: inout [UInt8], limit: Int = 1 << 20
+        path: String, buffer: inout [UInt8], limit: Int = headerLimit
     ) throws(FileReadError) -> MessageHeaders {
         let source = try ByteSource(path: path, allowMapping: false)
         let limit = Swift.max(0, limit)
@@ -168,9 +174,11 @@ public struct MessageHeaders: Equatable, Sendable {
                 return i
             }
         }
-        return buffer.withUnsafeBytes { raw in
+        var headers = buffer.withUnsafeBytes { raw in
             parse(UnsafeRawBufferPointer(rebasing: raw[0..<parseCount]))
         }
+        headers.cutShort = !found && !atEnd
+        return headers
     }
 
     /// The first field called `name`, ignoring ASCII case.

@@ -289,6 +289,17 @@ private func withTempFile(_ contents: [UInt8], _ body: (String) throws -> Void) 
             #expect(h.bodyOffset == nil)
             #expect(h.fields == [HeaderField(name: "Subject", rawValue: Array("s".utf8))])
             #expect(buffer.count == 20)
+            #expect(h.cutShort) // said, so a selection on the fields past the limit is warned about
+        }
+    }
+
+    @Test func aWholeHeaderBlockIsNotCutShort() throws {
+        try withTempFile(Array("Subject: s\nFrom: x@y".utf8)) { path in
+            var buffer: [UInt8] = []
+            let whole = try MessageHeaders.read(path: path, buffer: &buffer, limit: 1000)
+            #expect(!whole.cutShort)
+            let cut = try MessageHeaders.read(path: path, buffer: &buffer, limit: 10)
+            #expect(cut.cutShort)
         }
     }
 

@@ -301,6 +301,11 @@ struct SmarterMailSpoolWalker {
         // The message files (sorted below by base name, so that a message's files are side by side).
         var files: [(entry: FileSystem.Listing.Entry, suffix: MessageSuffix)] = []
         for e in listing.entries {
+            if let escaped = listing.escapedNonUTF8Name(e) {
+                // Never left out silently: a message the selection could not see is said.
+                diagnostics.warn(FileSystem.join(folder, escaped), "the file name is not UTF-8 (shown with \\xNN escapes): not read; rename it to include it")
+                continue
+            }
             let suffix = listing.withName(e, MessageSuffix.init)
             switch e.kind {
             case .folder:
