@@ -73,12 +73,7 @@ extension Spoolsweep {
                 var entries = store.history.read()
                 for journal in try store.journals() {
                     for intent in journal.intents {
-                        let outcome: String
-                        switch journal.outcomes[intent.seq] {
-                        case .done: outcome = "done"
-                        case .failed(let reason): outcome = "failed: \(reason)"
-                        case nil: outcome = "interrupted (spoolsweep spool recover settles it)"
-                        }
+                        let outcome = journal.outcomeText(intent.seq, interrupted: "interrupted (spoolsweep spool recover settles it)")
                         entries.append(.init(header: journal.header, id: intent.id, sender: intent.sender, account: intent.account,
                                              recipients: intent.recipients, outcome: outcome,
                                              files: intent.files.map { .init(path: $0.path.description, size: $0.facts.size, sha256: $0.facts.sha256) }))

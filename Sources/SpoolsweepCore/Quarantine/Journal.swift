@@ -66,6 +66,15 @@ public struct Journal: Sendable {
     /// The run finished (or a recovery finished it).
     public private(set) var ended = false
 
+    /// How intent `seq` ended, in words: `done`, `failed: <reason>`, or `interrupted`.
+    public func outcomeText(_ seq: Int, interrupted: String = "interrupted") -> String {
+        switch outcomes[seq] {
+        case .done: "done"
+        case .failed(let reason): "failed: \(reason)"
+        case nil: interrupted
+        }
+    }
+
     /// Intents with no outcome: what an interrupted run left.
     public var pending: [JournalIntent] { intents.filter { outcomes[$0.seq] == nil } }
 

@@ -33,12 +33,7 @@ struct QuarantineHistory {
         let h = journal.header
         var text = ""
         for i in journal.intents {
-            let outcome: String
-            switch journal.outcomes[i.seq] {
-            case .done: outcome = "done"
-            case .failed(let reason): outcome = "failed: \(reason)"
-            case nil: outcome = "interrupted"
-            }
+            let outcome = journal.outcomeText(i.seq)
             text += JSON.object([
                 ("run", .string(h.run)), ("operation", .string(h.operation.rawValue)), ("batch", .string(h.batch)),
                 ("via", .optional(h.via)), ("time", .string(h.started.description)), ("id", .string(i.id)),
