@@ -96,6 +96,11 @@ struct SpoolListCommand: ParsableCommand {
             envelope_path, content_path, history {session_id, client_ip, login, received, \
             attempts, last_attempt, last_outcome} (with --history)}], input}; with --count: \
             {count, input}.
+
+            --count, --ids-only, --format csv and --format jsonl (JSON Lines: one object per \
+            message a line, the fields of one element of messages) print each message as it is \
+            selected, in the spool's order, and keep none: their memory does not grow with the \
+            spool. The text table and JSON keep the messages they print.
             """
     )
 
