@@ -128,9 +128,11 @@ struct SpoolListCommand: ParsableCommand {
                 try finish(text, json: .object([("count", .int(n))]), format: format == .jsonl ? .json : format,
                            diagnostics: diagnostics)
             }
-            if idsOnly || format == .csv || format == .jsonl {
-                // Printed as selected, in the spool's order: one id a line, a JSON array of them
-                // or a CSV column with its header; CSV rows; JSON Lines. Nothing is kept.
+            if idsOnly || !history && (format == .csv || format == .jsonl) {
+                // Printed as selected, in the spool's order: one id a line, a JSON array of them,
+                // a CSV column with its header or a JSON string a line; CSV rows; JSON Lines.
+                // Nothing is kept. (With --history, the logs are read for the messages selected:
+                // those are kept, below.)
                 var out = StreamedOutput()
                 var n = 0
                 let diagnostics = try Spoolsweep.streamSpool(selection, filter: filter, now: now, wantsSubject: !idsOnly) { s in
@@ -139,6 +141,7 @@ struct SpoolListCommand: ParsableCommand {
                     switch (idsOnly, format) {
                     case (true, .json): out.write((n == 1 ? "[\n  " : ",\n  ") + JSON.string(id).compact())
                     case (true, .csv): out.write((n == 1 ? "id\n" : "") + CSV.line([id]))
+                    case (true, .jsonl): out.write(JSON.string(id).compact() + "\n")
                     case (true, _): out.write(id + "\n")
                     case (false, .csv): out.write((n == 1 ? CSV.line(SpoolListing.csvHeader) : "") + SpoolListing.csvLine(s))
                     case (false, _): out.write(SpoolListing.jsonLine(s))
@@ -157,7 +160,7 @@ struct SpoolListCommand: ParsableCommand {
             // print is kept (only the messages selected).
             let (selected, diagnostics) = try Spoolsweep.selectSpool(selection, filter: filter, now: now, wantsSubject: true,
                                                                      history: history)
-            try finish(SpoolListing.rendered(selected, format: format), json: SpoolListing.json(selected),
+            try finish(format == .json ? "" : SpoolListing.rendered(selected, format: format), json: SpoolListing.json(selected),
                        format: format, diagnostics: diagnostics)
         }
     }

@@ -79,6 +79,22 @@ import Testing
         }
     }
 
+    /// With --history (the logs read for the messages selected) each line has its `history`, as
+    /// the JSON has; `--ids-only --format jsonl` is a JSON string a line.
+    @Test func jsonLinesWithHistoryAndIDs() throws {
+        let options = ["--history", "--auth", "^lucas@"]
+        let lines = try run(.smartermail, options + ["--format", "jsonl"])
+        let json = try run(.smartermail, options + ["--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let messages = try #require(document["messages"] as? [NSDictionary])
+        let objects = try lines.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? NSDictionary }
+        #expect(!messages.isEmpty && objects == messages)
+        #expect(messages.allSatisfy { $0["history"] != nil })
+        #expect(lines.stderr == json.stderr)
+        let ids = try run(.smartermail, ["--ids-only", "--format", "jsonl", "--sender", "^$"])
+        #expect(ids.stdout == "\"20324046\"\n\"38973624\"\n\"868583812463\"\n")
+    }
+
     /// The first SmarterMail record as a user sees it.
     @Test func aJSONLinesRecordAsItIsPrinted() throws {
         let r = try run(.smartermail, ["--format", "jsonl", "--id", "20324046"])
