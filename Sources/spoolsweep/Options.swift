@@ -19,11 +19,11 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The time to take as now, YYYY-MM-DDTHH:MM:SS in the server's local time (default: this machine's clock). For copies read later or elsewhere.", valueName: "time"))
     var now: String?
 
-    @Option(help: ArgumentHelp("Threads to use (0: one per core): the logs are read in one share of their sessions and queue entries per thread, spool files in parallel, and a Postfix or Exim log's pflogsumm or eximstats totals beside the rest. The output does not depend on it.", valueName: "n"))
-    var threads = 0
-
     @Option(help: "Output format: text, json or csv (spool list also jsonl: one JSON object per message a line).")
     var format: OutputFormat = .text
+
+    @Option(help: ArgumentHelp("Threads to use (0: one per core): the logs are read in one share of their sessions and queue entries per thread, spool files in parallel, and a Postfix or Exim log's pflogsumm or eximstats totals beside the rest. The output does not depend on it.", valueName: "n"))
+    var threads = 0
 
     /// What to read, for every command but `spool list`: they print no JSON Lines.
     var selection: InputSelection {
