@@ -104,6 +104,17 @@ import Testing
             """, "\(r.stderr)")
     }
 
+    /// A streamed selection of nothing prints what the kept one did: the header, an empty array.
+    @Test func nothingSelectedPrintsTheHeaderOrAnEmptyArray() throws {
+        let none = ["--sender", "nomatchxyz"]
+        for (options, out) in [(["--count", "--format", "csv"], "count\n0\n"), (["--ids-only", "--format", "json"], "[]\n"),
+                               (["--ids-only", "--format", "csv"], "id\n"), (["--ids-only"], ""), (["--format", "jsonl"], ""),
+                               (["--format", "csv"], "id,queue,state,age_seconds,size,sender,auth,client_ip,recipients,subject\n")] {
+            let r = try run(.exim, options + none)
+            #expect(r.stdout == out && r.stderr == "" && r.status == 0, "\(options)")
+        }
+    }
+
     /// Only `spool list` prints JSON Lines: the other commands refuse it before reading.
     @Test func otherCommandsRefuseJSONLines() throws {
         for args in [["summary", "smartermail/Logs"], ["spool", "shape", "smartermail"], ["suspects", "smartermail"]] {
