@@ -19,13 +19,24 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The time to take as now, YYYY-MM-DDTHH:MM:SS in the server's local time (default: this machine's clock). For copies read later or elsewhere.", valueName: "time"))
     var now: String?
 
-    @Option(help: "Output format: text, json or csv.")
+    @Option(help: "Output format: text, json or csv (spool list also jsonl: one JSON object per message a line).")
     var format: OutputFormat = .text
 
     @Option(help: ArgumentHelp("Threads to use (0: one per core): the logs are read in one share of their sessions and queue entries per thread, spool files in parallel, and a Postfix or Exim log's pflogsumm or eximstats totals beside the rest. The output does not depend on it.", valueName: "n"))
     var threads = 0
 
+    /// What to read, for every command but `spool list`: they print no JSON Lines.
     var selection: InputSelection {
+        get throws(SpoolsweepError) {
+            guard format != .jsonl else {
+                throw .badValue("--format jsonl: only spool list prints JSON Lines (one message a line); use --format json")
+            }
+            return try listSelection
+        }
+    }
+
+    /// What to read, any format allowed (`spool list`).
+    var listSelection: InputSelection {
         get throws(SpoolsweepError) {
             var s = InputSelection(paths: paths, server: server, localDomains: localDomains)
             s.threads = try SpoolsweepError.checked(threads, "--threads", 0...1024)
@@ -68,6 +79,30 @@ func finish(_ text: String, json: JSON?, format: OutputFormat, diagnostics: Diag
     }
     printWarnings(diagnostics)
     throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial, suspect: suspect).code)
+}
+
+/// Standard output written as it is produced, in blocks (a streamed listing: nothing is kept).
+struct StreamedOutput {
+    private var buffer: [UInt8] = []
+    private static let block = 1 << 16
+
+    init() { buffer.reserveCapacity(Self.block + 4096) }
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= Self.block { flush() }
+    }
+
+    mutating func flush() {
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break } // a closed pipe (`| head`): the rest has no reader
+            done += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
 }
 
 func printWarnings(_ diagnostics: Diagnostics) {

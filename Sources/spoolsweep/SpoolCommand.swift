@@ -96,6 +96,11 @@ struct SpoolListCommand: ParsableCommand {
             envelope_path, content_path, history {session_id, client_ip, login, received, \
             attempts, last_attempt, last_outcome} (with --history)}], input}; with --count: \
             {count, input}.
+
+            --count, --ids-only, --format csv and --format jsonl (JSON Lines: one object per \
+            message a line, the fields of one element of messages) print each message as it is \
+            selected, in the spool's order, and keep none: their memory does not grow with the \
+            spool. The text table and JSON keep the messages they print.
             """
     )
 
@@ -113,25 +118,50 @@ struct SpoolListCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            let (selected, diagnostics) = try Spoolsweep.selectSpool(
-                input.selection, filter: try filters.filter(paths: input.paths), now: try input.clock(), wantsSubject: !(count || idsOnly),
-                history: history && !(count || idsOnly))
+            let selection = try input.listSelection, filter = try filters.filter(paths: input.paths), now = try input.clock()
+            let format = input.format
             if count {
-                let text = input.format == .csv ? CSV.render(header: ["count"], rows: [["\(selected.count)"]]) : "\(selected.count)\n"
-                try finish(text, json: .object([("count", .int(selected.count))]), format: input.format, diagnostics: diagnostics)
+                // Counted as selected: no message is kept.
+                var n = 0
+                let diagnostics = try Spoolsweep.streamSpool(selection, filter: filter, now: now, wantsSubject: false) { _ in n += 1 }
+                let text = format == .csv ? CSV.render(header: ["count"], rows: [["\(n)"]]) : "\(n)\n"
+                try finish(text, json: .object([("count", .int(n))]), format: format == .jsonl ? .json : format,
+                           diagnostics: diagnostics)
             }
-            if idsOnly {
-                // One id a line; a JSON array of them; a CSV column with its header.
-                let ids = selected.map(\.message.id)
-                let text = switch input.format {
-                case .json: JSON.array(ids.map { .string($0) }).rendered()
-                case .csv: CSV.render(header: ["id"], rows: ids.map { [$0] })
-                default: ids.map { $0 + "\n" }.joined()
+            if idsOnly || !history && (format == .csv || format == .jsonl) {
+                // Printed as selected, in the spool's order: one id a line, a JSON array of them,
+                // a CSV column with its header or a JSON string a line; CSV rows; JSON Lines.
+                // Nothing is kept. (With --history, the logs are read for the messages selected:
+                // those are kept, below.)
+                var out = StreamedOutput()
+                var n = 0
+                let diagnostics = try Spoolsweep.streamSpool(selection, filter: filter, now: now, wantsSubject: !idsOnly) { s in
+                    n += 1
+                    let id = s.message.id
+                    switch (idsOnly, format) {
+                    case (true, .json): out.write((n == 1 ? "[\n  " : ",\n  ") + JSON.string(id).compact())
+                    case (true, .csv): out.write((n == 1 ? "id\n" : "") + CSV.line([id]))
+                    case (true, .jsonl): out.write(JSON.string(id).compact() + "\n")
+                    case (true, _): out.write(id + "\n")
+                    case (false, .csv): out.write((n == 1 ? CSV.line(SpoolListing.csvHeader) : "") + SpoolListing.csvLine(s))
+                    case (false, _): out.write(SpoolListing.jsonLine(s))
+                    }
                 }
-                try finish(text, json: nil, format: .text, diagnostics: diagnostics)
+                switch (idsOnly, format) {
+                case (true, .json): out.write(n == 0 ? "[]\n" : "\n]\n")
+                case (true, .csv) where n == 0: out.write("id\n")
+                case (false, .csv) where n == 0: out.write(CSV.line(SpoolListing.csvHeader))
+                default: break
+                }
+                out.flush()
+                try finish("", json: nil, format: .text, diagnostics: diagnostics)
             }
-            try finish(SpoolListing.rendered(selected, format: input.format), json: SpoolListing.json(selected),
-                       format: input.format, diagnostics: diagnostics)
+            // Tables that sort or group, and the JSON document with its count first: what they
+            // print is kept (only the messages selected).
+            let (selected, diagnostics) = try Spoolsweep.selectSpool(selection, filter: filter, now: now, wantsSubject: true,
+                                                                     history: history)
+            try finish(format == .json ? "" : SpoolListing.rendered(selected, format: format), json: SpoolListing.json(selected),
+                       format: format, diagnostics: diagnostics)
         }
     }
 }

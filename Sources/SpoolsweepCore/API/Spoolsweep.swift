@@ -206,27 +206,39 @@ public enum Spoolsweep {
         return (messages, diagnostics)
     }
 
-    /// The queued messages `filter` selects.
-    /// With `history`, each selected message also gets what the logs say about it.
+    /// The queued messages `filter` selects, each handed to `sink` as soon as its window of
+    /// messages is selected, in the dialect's visiting order: nothing is kept but counters (and
+    /// of the ids `--id` asks for, those seen), so the memory does not grow with the spool.
+    /// The diagnostics: the spool's, then the selection's, then the `--id` notes.
+    public static func streamSpool(
+        _ input: InputSelection, filter: SpoolFilter, now: LocalTime, wantsSubject: Bool,
+        window: Int = Parallel.readWindow, sink: (SelectedMessage) -> Void
+    ) throws(SpoolsweepError) -> Diagnostics {
+        let (dialect, layout) = try input.locate()
+        try filter.checkStates(of: dialect)
+        guard !layout.spoolRoots.isEmpty else {
+            throw .noInput(LayoutError("\(input.paths.joined(separator: ", ")): no spool found (looked for \(dialect.lookedFor))"))
+        }
+        let threads = Parallel.threads(input.threads)
+        var stream = SpoolStream(filter: filter, now: now, wantsSubject: wantsSubject, threads: threads, window: window)
+        var diagnostics = Diagnostics()
+        dialect.readSpool(layout, threads: threads, diagnostics: &diagnostics) { stream.add($0, to: sink) }
+        stream.finish(to: sink)
+        diagnostics.append(stream.diagnostics)
+        stream.noteAskedIDs(into: &diagnostics)
+        return diagnostics
+    }
+
+    /// The queued messages `filter` selects (only those: the spool is selected a window at a
+    /// time, `streamSpool`). With `history`, each selected message also gets what the logs say
+    /// about it.
     public static func selectSpool(
         _ input: InputSelection, filter: SpoolFilter, now: LocalTime, wantsSubject: Bool, history: Bool = false
     ) throws(SpoolsweepError) -> (selected: [SelectedMessage], diagnostics: Diagnostics) {
-        let (dialect, layout) = try input.locate()
-        try filter.checkStates(of: dialect)
-        var (messages, diagnostics) = try readSpool(input)
-        var selected = SpoolSelector.select(messages, filter: filter, now: now, wantsSubject: wantsSubject,
-                                            threads: Parallel.threads(input.threads), diagnostics: &diagnostics)
-        if let ids = filter.ids {
-            // An id asked for and not selected is said, not silently dropped: mail moves on.
-            let chosen = Set(selected.map(\.message.id))
-            let queued = Set(messages.lazy.map(\.id).filter { ids.contains($0) })
-            for id in ids.sorted() where !chosen.contains(id) {
-                diagnostics.note(id, queued.contains(id) ? "--id: queued, but another condition excludes it"
-                                                         : "--id: no queued message has this id (delivered or removed since?)")
-            }
-        }
-        messages.removeAll()
+        var selected: [SelectedMessage] = []
+        var diagnostics = try streamSpool(input, filter: filter, now: now, wantsSubject: wantsSubject) { selected.append($0) }
         if history {
+            let (dialect, layout) = try input.locate()
             var sink = MessageHistorySink(selected.map(\.message), keys: dialect.historyKeys, numbered: dialect.numbersDeliveryAttempts)
             dialect.readFacts(layout, range: nil, share: .all, into: &sink, diagnostics: &diagnostics)
             let stories = sink.history

@@ -320,6 +320,71 @@ public struct SpoolSelector {
     }
 }
 
+/// A selection streamed (issue #14, memory that does not grow with the spool): queued messages
+/// given one at a time, in the dialect's visiting order, are selected a window at a time (the
+/// window's content filters on every thread) and each selected one handed to the sink at once,
+/// in that order. It keeps no message once its window is done: only counters, and of the ids
+/// `--id` asks for, those seen. The same messages, order and warnings as `SpoolSelector.select`
+/// on all of them.
+public struct SpoolStream {
+    public let filter: SpoolFilter
+    public let now: LocalTime
+    public let wantsSubject: Bool
+    public let threads: Int
+    /// Messages selected together (at most this many are held).
+    public let window: Int
+    /// What selecting said (unreadable content, patterns that gave up), in the messages' order.
+    public private(set) var diagnostics = Diagnostics()
+    /// Messages given, and selected.
+    public private(set) var seen = 0, selected = 0
+    private var pending: [QueuedMessage] = []
+    /// Of the ids `--id` asks for: those queued, and those selected.
+    private var queuedIDs: Set<String> = [], chosenIDs: Set<String> = []
+
+    public init(filter: SpoolFilter, now: LocalTime, wantsSubject: Bool, threads: Int, window: Int = Parallel.readWindow) {
+        (self.filter, self.now, self.wantsSubject, self.threads) = (filter, now, wantsSubject, threads)
+        self.window = max(1, window)
+        pending.reserveCapacity(self.window)
+    }
+
+    /// Messages given and not yet selected or dropped (never more than `window`).
+    public var held: Int { pending.count }
+
+    /// Takes the next message; when the window is full, selects it and hands on what matches.
+    public mutating func add(_ m: QueuedMessage, to sink: (SelectedMessage) -> Void) {
+        seen += 1
+        if let ids = filter.ids, ids.contains(m.id) { queuedIDs.insert(m.id) }
+        pending.append(m)
+        if pending.count >= window { flush(to: sink) }
+    }
+
+    /// Selects what is left; call once the last message was given.
+    public mutating func finish(to sink: (SelectedMessage) -> Void) {
+        flush(to: sink)
+    }
+
+    private mutating func flush(to sink: (SelectedMessage) -> Void) {
+        guard !pending.isEmpty else { return }
+        let found = SpoolSelector.select(pending, filter: filter, now: now, wantsSubject: wantsSubject,
+                                         threads: threads, diagnostics: &diagnostics)
+        pending.removeAll(keepingCapacity: true)
+        for s in found {
+            selected += 1
+            if filter.ids != nil { chosenIDs.insert(s.message.id) }
+            sink(s)
+        }
+    }
+
+    /// An id asked for and not selected is said, not silently dropped: mail moves on.
+    public func noteAskedIDs(into diagnostics: inout Diagnostics) {
+        guard let ids = filter.ids else { return }
+        for id in ids.sorted() where !chosenIDs.contains(id) {
+            diagnostics.note(id, queuedIDs.contains(id) ? "--id: queued, but another condition excludes it"
+                                                        : "--id: no queued message has this id (delivered or removed since?)")
+        }
+    }
+}
+
 extension SpoolFilter {
     /// The longest id list `--ids-from` reads (about ten million ids).
     static let idListLimit = 256 << 20

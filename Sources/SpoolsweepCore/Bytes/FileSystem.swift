@@ -62,6 +62,7 @@ public enum FileSystem {
         /// the name is valid UTF-8): such a name cannot be a path spoolsweep opens as text.
         public func escapedNonUTF8Name(_ e: Entry) -> String? {
             withName(e) { raw in
+                if !raw.contains(where: { $0 >= 0x80 }) { return nil } // ASCII, as spool names are: no String made
                 if String(validating: raw, as: UTF8.self) != nil { return nil }
                 var out = ""
                 for b in raw {

@@ -49,20 +49,36 @@ public enum Parallel {
     /// Reads the message files `items` name on `threads` threads: `read` gets a slice, gives the
     /// messages it finds to `found`, and returns what its slice saw. The messages are then
     /// visited, and the diagnostics added, in the items' order.
+    ///
+    /// The items are read a window at a time (`window` items, every thread on it), and each
+    /// window's messages visited before the next is read: at most one window's messages are
+    /// held, however many the folder has (issue #14: memory that does not grow with the spool).
     static func readMessages<Item: Sendable>(
-        _ items: [Item], threads: Int, diagnostics: inout Diagnostics, visit: (QueuedMessage) -> Void,
+        _ items: [Item], threads: Int, window: Int = readWindow, diagnostics: inout Diagnostics,
+        visit: (QueuedMessage) -> Void,
         read: @Sendable (ArraySlice<Item>, _ found: (QueuedMessage) -> Void) -> Diagnostics
     ) {
-        let parts = chunks(count: items.count, threads: threads, chunk: readChunk, worker: {}) { _, range in
-            var messages: [QueuedMessage] = []
-            let seen = read(items[range]) { messages.append($0) }
-            return (messages, seen)
-        }
-        for (messages, seen) in parts {
-            diagnostics.append(seen)
-            messages.forEach(visit)
+        let window = max(1, window)
+        var start = items.startIndex
+        while start < items.endIndex {
+            let end = min(items.endIndex, start + window), base = start
+            let parts = chunks(count: end - start, threads: threads, chunk: readChunk, worker: {}) { _, range in
+                var messages: [QueuedMessage] = []
+                let seen = read(items[(base + range.lowerBound)..<(base + range.upperBound)]) { messages.append($0) }
+                return (messages, seen)
+            }
+            for (messages, seen) in parts {
+                diagnostics.append(seen)
+                messages.forEach(visit)
+            }
+            start = end
         }
     }
+
+    /// Items a parallel read holds the messages of at once (`readMessages`), and messages a
+    /// streamed selection holds at once (`SpoolSelector.stream`): a few megabytes of messages,
+    /// enough chunks of `readChunk` that every thread stays busy.
+    public static let readWindow = 4096
 
     /// Runs `beside` on another thread while `here` runs on this one; both results.
     static func both<A, B: Sendable>(_ here: () -> A, beside: @escaping @Sendable () -> B) -> (A, B) {

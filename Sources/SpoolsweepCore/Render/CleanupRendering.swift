@@ -4,7 +4,7 @@ extension MoveReport {
     public func rendered(_ format: OutputFormat, restoreArguments: String) -> String {
         switch format {
         case .text: return text(restoreArguments: restoreArguments)
-        case .json: return json().rendered()
+        case .json, .jsonl: return json().rendered() // (jsonl is refused before: spool list only)
         case .csv:
             let rows = moved.map { [$0.id, $0.queue, "moved", $0.sender, $0.account ?? "", "\($0.size)", ""] }
                 + skipped.map { [$0.id, $0.queue, "skipped", $0.sender, $0.account ?? "", "\($0.size)", $0.reason ?? ""] }
@@ -124,7 +124,7 @@ extension RecoveryReport {
 extension QuarantineListing {
     public func rendered(_ format: OutputFormat, purgedOnly: Bool) -> String {
         switch format {
-        case .json: return json(purgedOnly: purgedOnly).rendered()
+        case .json, .jsonl: return json(purgedOnly: purgedOnly).rendered() // (jsonl: refused before)
         case .csv:
             if purgedOnly {
                 return CSV.render(header: ["time", "run", "id", "queue", "sender", "auth", "recipients", "subject", "size"],

@@ -1,17 +1,25 @@
-/// `spool list` output: one line (text, CSV) or object (JSON) per selected message.
+/// `spool list` output: one line (text, CSV, JSON Lines) or object (JSON) per selected message.
 public enum SpoolListing {
     public static func rendered(_ selected: [SelectedMessage], format: OutputFormat) -> String {
         switch format {
         case .text: return text(selected)
         case .json: return json(selected).rendered()
-        case .csv:
-            return CSV.render(header: ["id", "queue", "state", "age_seconds", "size", "sender", "auth", "client_ip", "recipients", "subject"],
-                              rows: selected.map { s in
-                                  let m = s.message
-                                  return [m.id, m.queue, m.state, s.age.map(String.init) ?? "", "\(m.size)", m.sender,
-                                          m.account ?? "", m.clientIP ?? "", "\(m.recipients.count)", s.subject]
-                              })
+        case .csv: return CSV.line(csvHeader) + selected.map(csvLine).joined()
+        case .jsonl: return selected.map(jsonLine).joined()
         }
+    }
+
+    /// The CSV header, and one message's CSV line (newline included).
+    public static let csvHeader = ["id", "queue", "state", "age_seconds", "size", "sender", "auth", "client_ip", "recipients", "subject"]
+    public static func csvLine(_ s: SelectedMessage) -> String {
+        let m = s.message
+        return CSV.line([m.id, m.queue, m.state, s.age.map(String.init) ?? "", "\(m.size)", m.sender,
+                         m.account ?? "", m.clientIP ?? "", "\(m.recipients.count)", s.subject])
+    }
+
+    /// One message's JSON Lines line: the object of the JSON `messages` array, on one line.
+    public static func jsonLine(_ s: SelectedMessage) -> String {
+        object(s).compact() + "\n"
     }
 
     static func text(_ selected: [SelectedMessage]) -> String {
@@ -42,28 +50,31 @@ public enum SpoolListing {
     public static func json(_ selected: [SelectedMessage]) -> JSON {
         .object([
             ("count", .int(selected.count)),
-            ("messages", .array(selected.map { s in
-                let m = s.message
-                return .object([
-                    ("id", .string(m.id)), ("queue", .string(m.queue)), ("state", .string(m.state)),
-                    ("created", .optional(m.created?.description)),
-                    ("age_seconds", s.age.map { .int(Int($0)) } ?? .null),
-                    ("size", .int(m.size)), ("sender", .string(m.sender)), ("auth", .optional(m.account)),
-                    ("client_ip", .optional(m.clientIP)), ("helo", .optional(m.helo)),
-                    ("session_id", .optional(m.sessionID)), ("attempts", m.attempts.map { .int($0) } ?? .null),
-                    ("next_attempt", .optional(m.nextAttempt?.description)),
-                    ("recipients", .strings(m.recipients)), ("subject", .string(s.subject)),
-                    ("envelope_path", .optional(m.envelopePath)), ("content_path", .optional(m.contentPath)),
-                ] + (s.history.map { h in
-                    [("history", JSON.object([
-                        ("session_id", .optional(h.sessionID)), ("client_ip", .optional(h.clientIP)),
-                        ("login", .optional(h.login)), ("received", .optional(h.received?.description)),
-                        ("attempts", .int(h.attempts)), ("last_attempt", .optional(h.lastAttempt?.description)),
-                        ("last_outcome", .optional(h.lastOutcome)),
-                    ]))]
-                } ?? []))
-            })),
+            ("messages", .array(selected.map(object))),
         ])
+    }
+
+    /// One element of the JSON `messages` array.
+    public static func object(_ s: SelectedMessage) -> JSON {
+        let m = s.message
+        return .object([
+            ("id", .string(m.id)), ("queue", .string(m.queue)), ("state", .string(m.state)),
+            ("created", .optional(m.created?.description)),
+            ("age_seconds", s.age.map { .int(Int($0)) } ?? .null),
+            ("size", .int(m.size)), ("sender", .string(m.sender)), ("auth", .optional(m.account)),
+            ("client_ip", .optional(m.clientIP)), ("helo", .optional(m.helo)),
+            ("session_id", .optional(m.sessionID)), ("attempts", m.attempts.map { .int($0) } ?? .null),
+            ("next_attempt", .optional(m.nextAttempt?.description)),
+            ("recipients", .strings(m.recipients)), ("subject", .string(s.subject)),
+            ("envelope_path", .optional(m.envelopePath)), ("content_path", .optional(m.contentPath)),
+        ] + (s.history.map { h in
+            [("history", JSON.object([
+                ("session_id", .optional(h.sessionID)), ("client_ip", .optional(h.clientIP)),
+                ("login", .optional(h.login)), ("received", .optional(h.received?.description)),
+                ("attempts", .int(h.attempts)), ("last_attempt", .optional(h.lastAttempt?.description)),
+                ("last_outcome", .optional(h.lastOutcome)),
+            ]))]
+        } ?? []))
     }
 }
 

@@ -1,6 +1,7 @@
 /// The output formats every report offers.
 public enum OutputFormat: String, CaseIterable, Sendable {
-    case text, json, csv
+    /// `jsonl` (JSON Lines, one object a line) only for `spool list`: the CLI refuses it elsewhere.
+    case text, json, csv, jsonl
 }
 
 /// A report in the three formats.
@@ -14,7 +15,7 @@ extension Report {
     public func rendered(_ format: OutputFormat) -> String {
         switch format {
         case .text: return text()
-        case .json: return json().rendered()
+        case .json, .jsonl: return json().rendered() // (jsonl is refused before: spool list only)
         case .csv: return csv()
         }
     }

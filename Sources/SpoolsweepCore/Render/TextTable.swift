@@ -75,7 +75,8 @@ public enum CSV {
         return out
     }
 
-    static func line(_ fields: [String]) -> String {
+    /// One CSV line of `fields`, newline included (the rows `render` writes).
+    public static func line(_ fields: [String]) -> String {
         fields.map { field in
             let f = neutralised(field)
             return f.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + f.replacingAll("\"", with: "\"\"") + "\"" : f

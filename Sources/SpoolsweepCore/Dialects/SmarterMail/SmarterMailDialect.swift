@@ -298,9 +298,11 @@ struct SmarterMailSpoolWalker {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
-        // The message files (sorted below by base name, so that a message's files are side by side).
-        var files: [(entry: FileSystem.Listing.Entry, suffix: MessageSuffix)] = []
-        for e in listing.entries {
+        // The message files, as indices into the listing (4 bytes each: a folder may hold a
+        // million), sorted below by base name, so that a message's files are side by side.
+        var files: [Int32] = []
+        files.reserveCapacity(listing.entries.count)
+        for (index, e) in listing.entries.enumerated() {
             if let escaped = listing.escapedNonUTF8Name(e) {
                 // Never left out silently: a message the selection could not see is said.
                 diagnostics.warn(FileSystem.join(folder, escaped), "the file name is not UTF-8 (shown with \\xNN escapes): not read; rename it to include it")
@@ -322,7 +324,7 @@ struct SmarterMailSpoolWalker {
             case .link:
                 diagnostics.warn(FileSystem.join(folder, listing.name(e)), "is a symbolic link (not followed)")
             case .file:
-                if let suffix { files.append((e, suffix)) }
+                if suffix != nil { files.append(Int32(index)) }
             case .missing:
                 continue // delivered and removed between listing and looking
             case .other(let kind):
@@ -330,30 +332,34 @@ struct SmarterMailSpoolWalker {
             }
         }
         // Sorted by base name; one base name's files in the listing's order.
+        let entries = listing.entries
         files.sort { a, b in
-            let c = listing.compare(a.entry, b.entry, dropping: 4)
-            return c != 0 ? c < 0 : listing.compare(a.entry, b.entry) < 0
+            let (ea, eb) = (entries[Int(a)], entries[Int(b)])
+            let c = listing.compare(ea, eb, dropping: 4)
+            return c != 0 ? c < 0 : listing.compare(ea, eb) < 0
         }
-        var pairs: [Range<Int>] = []
+        // Where each message's files start in `files` (it ends where the next one starts).
+        var starts: [Int32] = []
         for i in files.indices {
-            if let last = pairs.last, listing.compare(files[last.lowerBound].entry, files[i].entry, dropping: 4) == 0 {
-                pairs[pairs.count - 1] = last.lowerBound..<(i + 1)
-            } else {
-                pairs.append(i..<(i + 1))
+            if i == 0 || listing.compare(entries[Int(files[i - 1])], entries[Int(files[i])], dropping: 4) != 0 {
+                starts.append(Int32(i))
             }
         }
+        let fileCount = Int32(files.count)
         let queueName = queue ?? FileSystem.baseName(folder)
         // The pairs are read on several threads (slices of the folder, each with its own
         // buffer), then reported in the folder's order.
-        Parallel.readMessages(pairs, threads: threads, diagnostics: &diagnostics, visit: visit) { [files] slice, found in
+        Parallel.readMessages(starts, threads: threads, diagnostics: &diagnostics, visit: visit) { [files, starts] slice, found in
             var reader = SmarterMailSpoolWalker(diagnostics: Diagnostics())
-            for range in slice {
+            for k in slice.indices {
+                let range = Int(starts[k])..<Int(k + 1 < starts.count ? starts[k + 1] : fileCount)
                 var message = MessageFiles()
-                for (e, suffix) in files[range] {
+                for f in files[range] {
+                    let e = entries[Int(f)]
                     let name = listing.name(e)
-                    message.add(name, FileSystem.join(folder, name), suffix)
+                    message.add(name, FileSystem.join(folder, name), listing.withName(e, MessageSuffix.init)!)
                 }
-                let first = files[range.lowerBound].entry
+                let first = entries[Int(files[range.lowerBound])]
                 let id = listing.withName(first) { String(decoding: $0.dropLast(4), as: UTF8.self) }
                 reader.readPair(id: id, queue: queueName, message, in: handle, visit: found)
             }
