@@ -5,28 +5,7 @@ import Testing
 // Every number below is copied from fixtures/smartermail/ground_truth.json (the answer key
 // generated with the fixture), not from running spoolsweep.
 
-/// `<repo>/fixtures/smartermail`, found from this file's path (<repo>/Tests/SpoolsweepCoreTests/Analysis/).
-/// A fresh checkout stamps its files with the checkout time, and a `.hdr` modified moments ago
-/// counts as one the server is writing: the spool's files are given the sample's time first.
-private let fixture: String = {
-    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(4)
-    let root = parts.joined(separator: "/") + "/fixtures/smartermail"
-    func settle(_ folder: String) {
-        for name in FileSystem.list(folder) ?? [] {
-            let path = FileSystem.join(folder, name)
-            switch FileSystem.kind(path) {
-            case .folder: settle(path)
-            case .file:
-                var times = [timeval(tv_sec: 1_795_867_200, tv_usec: 0), timeval(tv_sec: 1_795_867_200, tv_usec: 0)] // 2026-11-28 12:00 UTC
-                _ = utimes(path, &times)
-            default: break
-            }
-        }
-    }
-    settle(root + "/Spool")
-    return root
-}()
+private let fixture = settledSmarterMailFixture
 
 private let input = InputSelection(paths: [fixture])
 private let now = LocalTime(year: 2026, month: 11, day: 28, hour: 18)

@@ -17,23 +17,8 @@ private func trace(_ query: String, _ paths: [String], limit: Int = 100) throws 
                          limit: limit, quarantineRoot: "/nonexistent/spoolsweep-trace-test")
 }
 
-/// The spool's files stamped with the sample's time: a `.hdr` modified moments ago (a fresh
-/// checkout) counts as one the server is still writing.
-private let settledSmarterMail: Void = {
-    func settle(_ folder: String) {
-        for name in FileSystem.list(folder) ?? [] {
-            let path = FileSystem.join(folder, name)
-            switch FileSystem.kind(path) {
-            case .folder: settle(path)
-            case .file:
-                var times = [timeval(tv_sec: 1_795_867_200, tv_usec: 0), timeval(tv_sec: 1_795_867_200, tv_usec: 0)]
-                _ = utimes(path, &times)
-            default: break
-            }
-        }
-    }
-    settle(repositoryRoot + "/fixtures/smartermail/Spool")
-}()
+/// The spool's files stamped with the sample's time (see `settledSmarterMailFixture`).
+private let settledSmarterMail: Void = { _ = settledSmarterMailFixture }()
 
 @Suite struct MessageTraceTests {
     @Test func queriesAreReadByTheirShape() throws {

@@ -1,10 +1,32 @@
 import Glibc
+@testable import SpoolsweepCore
 
 /// `<repo>`, found from this file's path (<repo>/Tests/SpoolsweepCoreTests/Support/).
 let repositoryRoot: String = {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
     parts.removeLast(4)
     return parts.joined(separator: "/")
+}()
+
+/// `<repo>/fixtures/smartermail`, its spool's files stamped with the sample's time first: a
+/// fresh checkout stamps files with the checkout time, and a `.hdr` modified moments ago counts
+/// as one the server is still writing.
+let settledSmarterMailFixture: String = {
+    func settle(_ folder: String) {
+        for name in FileSystem.list(folder) ?? [] {
+            let path = FileSystem.join(folder, name)
+            switch FileSystem.kind(path) {
+            case .folder: settle(path)
+            case .file:
+                var times = [timeval(tv_sec: 1_795_867_200, tv_usec: 0), timeval(tv_sec: 1_795_867_200, tv_usec: 0)] // 2026-11-28 12:00 UTC
+                _ = utimes(path, &times)
+            default: break
+            }
+        }
+    }
+    let root = repositoryRoot + "/fixtures/smartermail"
+    settle(root + "/Spool")
+    return root
 }()
 
 /// A shell command's standard output (its standard error too when `mergingErrors`, else
