@@ -194,12 +194,12 @@ public struct SuspectReport: Sendable {
         }
 
         add("rate", e.peakInWindow >= th.rateCount,
-            "\(e.peakInWindow) messages in \(formatDuration(th.rateWindow)) from \(e.peakWindowStart) (threshold \(th.rateCount))")
+            "\(counted(e.peakInWindow, "message")) in \(formatDuration(th.rateWindow)) from \(e.peakWindowStart) (threshold \(th.rateCount))")
 
         if case .account(let id) = key {
             if let b = ledger.breakIns[id] {
                 let ip = ledger.ips.string(b.ip)
-                var text = "\(b.failedBefore) failed logins from \(ip), then a successful login from that IP at \(b.at)"
+                var text = "\(counted(b.failedBefore, "failed login")) from \(ip), then a successful login from that IP at \(b.at)"
                 if let block = ledger.blocks.first(where: { $0.ip == b.ip }) {
                     text += "; intrusion detection blocked \(ip) at \(block.at) (\(block.rule))"
                 }
@@ -225,7 +225,7 @@ public struct SuspectReport: Sendable {
         }
 
         add("recipient_domains", e.recipientDomains >= th.recipientDomains,
-            "\(e.messages) messages to \(e.recipients) recipients in \(e.recipientDomains) domains (threshold \(th.recipientDomains) domains)")
+            "\(counted(e.messages, "message")) to \(counted(e.recipients, "recipient")) in \(counted(e.recipientDomains, "domain")) (threshold \(th.recipientDomains) domains)")
 
         var delivered = 0, deferred = 0, bounced = 0
         for sender in e.envelopeSenders.keys {

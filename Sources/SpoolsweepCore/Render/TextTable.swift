@@ -108,6 +108,9 @@ extension String {
     }
 }
 
+/// `1 message`, `2 messages`: a count with its noun.
+public func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
 /// Human-readable sizes: `512 B`, `3.1 KiB`, `12.4 MiB` (powers of 1024, named as such).
 public func formatBytes(_ n: Int) -> String {
     if n < 1024 { return "\(n) B" }
