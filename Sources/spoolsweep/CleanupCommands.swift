@@ -200,15 +200,10 @@ struct SpoolQuarantinedCommand: ParsableCommand {
                 options.tools = tools.settings
                 let (reports, diagnostics) = try Spoolsweep.expire(input.selection, olderThan: Int(age), options: options,
                                                                   confirm: try purgeConfirmation(yes: yes, dryRun: dryRun))
-                var text: String
-                if input.format == .csv {
-                    // One header, then each batch's rows.
-                    let tables = reports.map { $0.rendered(.csv, restoreArguments: "").split(separator: "\n", omittingEmptySubsequences: false) }
-                    text = tables.enumerated().map { n, t in t.dropFirst(n == 0 ? 0 : 1).joined(separator: "\n") }.joined()
-                } else {
-                    text = reports.isEmpty ? "No quarantine batch older than \(olderThan!).\n"
-                        : reports.map { "Batch \($0.batch): " + $0.rendered(.text, restoreArguments: input.pathsText) }.joined(separator: "\n")
-                }
+                let text = input.format == .csv
+                    ? (reports.isEmpty ? "" : CSV.render(header: MoveReport.csvHeader, rows: reports.flatMap(\.csvRows))) // one header, every batch's rows
+                    : reports.isEmpty ? "No quarantine batch older than \(olderThan!).\n"
+                    : reports.map { "Batch \($0.batch): " + $0.rendered(.text, restoreArguments: input.pathsText) }.joined(separator: "\n")
                 let json = JSON.object([("older_than_seconds", .int(Int(age))), ("batches", .array(reports.map { $0.json() }))])
                 try finish(text, json: json, format: input.format, diagnostics: diagnostics)
             }

@@ -94,13 +94,8 @@ struct StreamedOutput {
     }
 
     mutating func flush() {
-        var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break } // a closed pipe (`| head`): the rest has no reader
-            done += n
-        }
+        // An error is a closed pipe (`| head`): the rest has no reader.
+        _ = buffer.withUnsafeBytes { FileSystem.writeAll(1, $0) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

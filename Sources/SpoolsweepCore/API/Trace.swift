@@ -76,7 +76,7 @@ extension Spoolsweep {
                         let outcome = journal.outcomeText(intent.seq, interrupted: "interrupted (spoolsweep spool recover settles it)")
                         entries.append(.init(header: journal.header, id: intent.id, sender: intent.sender, account: intent.account,
                                              recipients: intent.recipients, outcome: outcome,
-                                             files: intent.files.map { .init(path: $0.path.description, size: $0.facts.size, sha256: $0.facts.sha256) }))
+                                             files: intent.files.map(QuarantineEvent.RecordedFile.init)))
                     }
                 }
                 for e in entries {
@@ -91,12 +91,9 @@ extension Spoolsweep {
                 for record in try store.purgeAudit().records {
                     guard let id = record["id"]?.stringValue, let run = record["run"]?.stringValue, index[id] != nil,
                           !(events[id] ?? []).contains(where: { $0.run == run }) else { continue }
-                    let files = (record["files"]?.arrayValue ?? []).compactMap { f -> QuarantineEvent.RecordedFile? in
-                        f["path"]?.stringValue.map { .init(path: $0, size: f["size"]?.intValue ?? 0, sha256: f["sha256"]?.stringValue ?? "") }
-                    }
                     events[id, default: []].append(QuarantineEvent(
                         time: record["time"]?.stringValue.flatMap(LocalTime.parse) ?? LocalTime(seconds: 0), operation: .purge,
-                        run: run, batch: run, via: nil, outcome: "done", files: files))
+                        run: run, batch: run, via: nil, outcome: "done", files: QuarantineEvent.RecordedFile.list(record["files"])))
                 }
             } catch {
                 diagnostics.warn(quarantineRoot ?? QuarantineStore.defaultRoot(for: root), "quarantine records not read: \(error)")

@@ -132,6 +132,18 @@ public struct QuarantineEvent: Equatable, Sendable {
         public var path: String
         public var size: Int
         public var sha256: String
+
+        public init(path: String, size: Int, sha256: String) { (self.path, self.size, self.sha256) = (path, size, sha256) }
+
+        /// A journaled file as recorded.
+        init(_ file: JournalFile) { self.init(path: file.path.description, size: file.facts.size, sha256: file.facts.sha256) }
+
+        /// The `files` of an audit or history record (`JournalFile.recorded`).
+        static func list(_ json: JSON?) -> [RecordedFile] {
+            (json?.arrayValue ?? []).compactMap { f in
+                f["path"]?.stringValue.map { RecordedFile(path: $0, size: f["size"]?.intValue ?? 0, sha256: f["sha256"]?.stringValue ?? "") }
+            }
+        }
     }
 }
 

@@ -158,6 +158,22 @@ public enum FileSystem {
         return out
     }
 
+    /// Writes every byte of `bytes` to `fd` (a short write is continued, EINTR retried); the
+    /// error number when it cannot (`ENOSPC` for a write that makes no progress).
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            if n == 0 { return ENOSPC }
+            done += n
+        }
+        return nil
+    }
+
     public static func join(_ folder: String, _ name: String) -> String {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }

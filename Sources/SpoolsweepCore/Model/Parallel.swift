@@ -76,7 +76,7 @@ public enum Parallel {
     }
 
     /// Items a parallel read holds the messages of at once (`readMessages`), and messages a
-    /// streamed selection holds at once (`SpoolSelector.stream`): a few megabytes of messages,
+    /// streamed selection holds at once (`SpoolStream`): a few megabytes of messages,
     /// enough chunks of `readChunk` that every thread stays busy.
     public static let readWindow = 4096
 

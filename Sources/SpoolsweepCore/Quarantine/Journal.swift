@@ -184,19 +184,20 @@ public final class JournalWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws(MoveError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw MoveError("writing the journal \(path)", errno: errno)
-            }
-            done += n
+        if let code = bytes.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) {
+            throw MoveError("writing the journal \(path)", errno: code)
         }
     }
 }
 
 // MARK: - JSON forms
+
+extension JournalFile {
+    /// Files as the purge audit and the history record them: path, size, SHA-256.
+    static func recorded(_ files: [JournalFile]) -> JSON {
+        .array(files.map { .object([("path", .string($0.path.description)), ("size", .int($0.facts.size)), ("sha256", .string($0.facts.sha256))]) })
+    }
+}
 
 extension JournalHeader {
     var json: JSON {

@@ -42,7 +42,7 @@ struct PurgeAudit {
         var text = ""
         for i in todo { text += Self.record(i, run: run, time: time).compact() + "\n" }
         let bytes = Array(text.utf8)
-        if let code = Self.writeAll(fd, bytes) ?? (fsync(fd) == 0 ? nil : errno) {
+        if let code = bytes.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) ?? (fsync(fd) == 0 ? nil : errno) {
             _ = ftruncate(fd, off_t(size)) // no partial record left behind
             _ = fsync(fd)
             throw .quarantine("\(path): cannot write the audit record: \(FileSystem.errorText(code))")
@@ -68,7 +68,7 @@ struct PurgeAudit {
             ("time", .string(time.description)), ("run", .string(run)), ("id", .string(i.id)), ("queue", .string(i.queue)),
             ("sender", .string(i.sender)), ("auth", .optional(i.account)), ("recipients", .strings(i.recipients)),
             ("subject", .string(i.subject)), ("size", .int(i.size)),
-            ("files", .array(i.files.map { .object([("path", .string($0.path.description)), ("size", .int($0.facts.size)), ("sha256", .string($0.facts.sha256))]) })),
+            ("files", JournalFile.recorded(i.files)),
         ])
     }
 
@@ -99,26 +99,11 @@ struct PurgeAudit {
         let keep = open(damagedPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard keep >= 0 else { throw .quarantine("\(damagedPath): \(FileSystem.errorText(errno))") }
         defer { close(keep) }
-        if let code = Self.writeAll(keep, torn + [0x0A]) ?? (fsync(keep) == 0 ? nil : errno) {
+        if let code = (torn + [0x0A]).withUnsafeBytes({ FileSystem.writeAll(keep, $0) }) ?? (fsync(keep) == 0 ? nil : errno) {
             throw .quarantine("\(damagedPath): cannot keep the torn audit record: \(FileSystem.errorText(code))")
         }
         guard ftruncate(fd, off_t(start)) == 0, fsync(fd) == 0 else { throw .quarantine("\(path): \(FileSystem.errorText(errno))") }
         problems.append("\(path): its last record was cut short (\(size - start) bytes: a crash or a full disk while it was written); moved to \(damagedPath), the records of interrupted purges are written again from their journals")
         return start
-    }
-
-    /// Writes every byte (a short write is continued); the error number when it cannot.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            if n == 0 { return ENOSPC }
-            done += n
-        }
-        return nil
     }
 }

@@ -5,12 +5,16 @@ extension MoveReport {
         switch format {
         case .text: return text(restoreArguments: restoreArguments)
         case .json, .jsonl: return json().rendered() // (jsonl is refused before: spool list only)
-        case .csv:
-            let rows = moved.map { [$0.id, $0.queue, "moved", $0.sender, $0.account ?? "", "\($0.size)", ""] }
-                + skipped.map { [$0.id, $0.queue, "skipped", $0.sender, $0.account ?? "", "\($0.size)", $0.reason ?? ""] }
-                + failed.map { [$0.id, $0.queue, "failed", $0.sender, $0.account ?? "", "\($0.size)", $0.reason ?? ""] }
-            return CSV.render(header: ["id", "queue", "outcome", "sender", "auth", "size", "reason"], rows: rows)
+        case .csv: return CSV.render(header: Self.csvHeader, rows: csvRows)
         }
+    }
+
+    /// The CSV form: one row per message moved, skipped or failed.
+    public static let csvHeader = ["id", "queue", "outcome", "sender", "auth", "size", "reason"]
+    public var csvRows: [[String]] {
+        moved.map { [$0.id, $0.queue, "moved", $0.sender, $0.account ?? "", "\($0.size)", ""] }
+            + skipped.map { [$0.id, $0.queue, "skipped", $0.sender, $0.account ?? "", "\($0.size)", $0.reason ?? ""] }
+            + failed.map { [$0.id, $0.queue, "failed", $0.sender, $0.account ?? "", "\($0.size)", $0.reason ?? ""] }
     }
 
     private var verb: (done: String, dry: String) {
