@@ -100,7 +100,9 @@ struct SpoolListCommand: ParsableCommand {
             --count, --ids-only, --format csv and --format jsonl (JSON Lines: one object per \
             message a line, the fields of one element of messages) print each message as it is \
             selected, in the spool's order, and keep none: their memory does not grow with the \
-            spool. The text table and JSON keep the messages they print.
+            spool. The text table and JSON keep the messages they print. The spool's order: \
+            folder by folder, by name in each (a folder of more than 65,536 files is listed \
+            65,536 names at a time, each run by name; pipe through sort for one order).
             """
     )
 

@@ -281,7 +281,7 @@ public enum Spoolsweep {
             if let content = m.content { contentByKey[key, default: []].append(content) }
         }
         var buffer: [UInt8] = []
-        var report = SuspectReport(
+        let report = SuspectReport(
             ledger: ledger, server: dialect.name, thresholds: thresholds, queued: queued,
             readQueued: { key, queued in
                 var subjects: [String: Int] = [:], scripts: [String: Int] = [:]

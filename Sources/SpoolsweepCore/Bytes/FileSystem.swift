@@ -92,6 +92,11 @@ public enum FileSystem {
             bytes.append(contentsOf: name)
         }
 
+        fileprivate mutating func removeAll() {
+            bytes.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
+        }
+
         fileprivate mutating func sort() {
             let listing = self
             entries.sort { listing.compare($0, $1) < 0 }
@@ -119,6 +124,12 @@ public enum FileSystem {
             guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
             return (Int(st.st_mtim.tv_sec), Int(st.st_size))
         }
+
+        /// Whether `name` in this folder is a regular file (a link to one is not).
+        public func holdsFile(_ name: String) -> Bool {
+            var st = stat()
+            return fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mode & S_IFMT == S_IFREG
+        }
     }
 
     /// The folder's names and kinds, sorted bytewise; nil when it cannot be listed. The kind
@@ -130,15 +141,27 @@ public enum FileSystem {
     }
 
     public static func listing(_ handle: Folder) -> Listing? {
-        let folder = handle.path
+        var whole: Listing?
+        guard listing(handle, runsOf: .max, { run, _ in whole = run }) else { return nil }
+        return whole ?? Listing()
+    }
+
+    /// The folder's names and kinds a run at a time, so that a folder of millions of names is
+    /// read in the memory of one run: each run holds at most `limit` names (the listing's next
+    /// ones, in the file system's order) sorted bytewise, and `body` learns whether it is the
+    /// last. A folder of at most `limit` names is one run; an empty folder, one empty run. False
+    /// when the folder cannot be listed.
+    public static func listing(_ handle: Folder, runsOf limit: Int, _ body: (Listing, _ last: Bool) -> Void) -> Bool {
+        let folder = handle.path, limit = max(1, limit)
         let copy = dup(handle.fd) // closedir closes it; the handle keeps its own
-        guard copy >= 0 else { return nil }
+        guard copy >= 0 else { return false }
         guard let dir = fdopendir(copy) else {
             close(copy)
-            return nil
+            return false
         }
         defer { closedir(dir) }
-        var out = Listing()
+        rewinddir(dir) // the copy shares the handle's offset: an earlier listing left it at the end
+        var run = Listing()
         while let entry = readdir(dir) {
             withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: UInt8.self, capacity: 256) { p in
@@ -150,12 +173,19 @@ public enum FileSystem {
                     case Int32(DT_LNK): .link
                     default: self.kind(join(folder, String(decoding: name, as: UTF8.self))) // DT_UNKNOWN, or a device, FIFO, socket
                     }
-                    out.add(name, kind: kind)
+                    if run.entries.count == limit {
+                        // Another name after a full run: that run was not the last.
+                        run.sort()
+                        body(run, false)
+                        run.removeAll()
+                    }
+                    run.add(name, kind: kind)
                 }
             }
         }
-        out.sort()
-        return out
+        run.sort()
+        body(run, true)
+        return true
     }
 
     /// Writes every byte of `bytes` to `fd` (a short write is continued, EINTR retried); the

@@ -30,16 +30,7 @@ struct PostfixQueueWalker {
             let path = FileSystem.join(queueDirectory, queue)
             switch FileSystem.kind(path) {
             case .folder:
-                // The queue's files are listed first, then read on several threads (slices,
-                // each with its own buffer) and reported in the listing's order.
-                var listed: [(path: String, id: String)] = []
-                list(path, depth: 0, into: &listed)
-                let files = listed
-                Parallel.readMessages(files, threads: threads, diagnostics: &diagnostics, visit: visit) { slice, found in
-                    var reader = PostfixQueueWalker()
-                    for f in slice { reader.readFile(f.path, id: f.id, queue: queue, visit: found) }
-                    return reader.diagnostics
-                }
+                read(path, queue: queue, depth: 0, visit: visit)
             case .missing:
                 continue
             case .link:
@@ -52,31 +43,60 @@ struct PostfixQueueWalker {
         }
     }
 
-    /// The queue files under `folder`, hashed subfolders included, in listing order.
-    mutating func list(_ folder: String, depth: Int, into files: inout [(path: String, id: String)]) {
-        guard let entries = FileSystem.entries(folder) else {
+    /// Names of a folder listed at once (`FileSystem.listing(_:runsOf:_:)`): a queue folder of
+    /// millions of files is read a run at a time, so memory does not grow with the queue.
+    var runNames = 1 << 16
+
+    /// Reads the queue files under `folder` (`list`): those listed are read on several threads
+    /// (slices, each with its own buffer) and reported in the listing's order.
+    mutating func read(_ folder: String, queue: String, depth: Int, visit: (QueuedMessage) -> Void) {
+        var files: [(path: String, id: String)] = []
+        let threads = threads
+        Self.list(folder, depth: depth, runNames: runNames, diagnostics: &diagnostics, file: { files.append(($0, $1)) }) { diagnostics in
+            let listed = files
+            files.removeAll(keepingCapacity: true)
+            Parallel.readMessages(listed, threads: threads, diagnostics: &diagnostics, visit: visit) { slice, found in
+                var reader = PostfixQueueWalker()
+                for f in slice { reader.readFile(f.path, id: f.id, queue: queue, visit: found) }
+                return reader.diagnostics
+            }
+        }
+    }
+
+    /// The queue files under `folder`, hashed subfolders included, in listing order (by name; a
+    /// folder of more than `runNames` names a run of them at a time), each given to `file` with
+    /// its path and id. `listed` is called when the files given so far are all there are before
+    /// a subfolder or the next run: what they are kept for can be done then, and let go.
+    static func list(_ folder: String, depth: Int, runNames: Int, diagnostics: inout Diagnostics,
+                     file: (_ path: String, _ id: String) -> Void, listed: (inout Diagnostics) -> Void) {
+        guard let handle = FileSystem.Folder(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
-        for (name, kind) in entries {
-            let path = FileSystem.join(folder, name)
-            switch kind {
-            case .folder:
-                guard depth < Self.maxDepth else {
-                    diagnostics.warn(path, "folder nested too deep in the queue, not read")
-                    continue
+        let ok = FileSystem.listing(handle, runsOf: runNames) { listing, _ in
+            for e in listing.entries {
+                let name = listing.name(e), path = FileSystem.join(folder, name)
+                switch e.kind {
+                case .folder:
+                    guard depth < maxDepth else {
+                        diagnostics.warn(path, "folder nested too deep in the queue, not read")
+                        continue
+                    }
+                    listed(&diagnostics) // the files that sort before the subfolder come first
+                    list(path, depth: depth + 1, runNames: runNames, diagnostics: &diagnostics, file: file, listed: listed)
+                case .file:
+                    file(path, name)
+                case .link:
+                    diagnostics.warn(path, "is a symbolic link (not followed)")
+                case .missing:
+                    continue // delivered and removed between listing and looking
+                case .other(let kind):
+                    diagnostics.warn(path, "not a regular file (\(kind))")
                 }
-                list(path, depth: depth + 1, into: &files)
-            case .file:
-                files.append((path, name))
-            case .link:
-                diagnostics.warn(path, "is a symbolic link (not followed)")
-            case .missing:
-                continue // delivered and removed between listing and looking
-            case .other(let kind):
-                diagnostics.warn(path, "not a regular file (\(kind))")
             }
+            listed(&diagnostics)
         }
+        if !ok { diagnostics.warn(folder, "cannot list the folder") }
     }
 
     /// Reads one queue file and reports it, or warns why not.

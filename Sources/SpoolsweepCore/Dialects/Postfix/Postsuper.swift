@@ -71,11 +71,12 @@ public struct PostsuperControl: QueueControl {
     /// Lists the queue folders (names only, nothing is read) for `ids`.
     public func locate(_ ids: Set<String>) -> [String: QueueLocation] {
         var found: [String: QueueLocation] = [:]
-        var walker = PostfixQueueWalker() // its warnings are the listing's business, not this look's
-        for queue in PostfixQueueWalker.queueNames {
-            var files: [(path: String, id: String)] = []
-            walker.list(FileSystem.join(queueDirectory, queue), depth: 0, into: &files)
-            for f in files where ids.contains(f.id) { found[f.id] = QueueLocation(queue: queue, path: f.path) }
+        var unsaid = Diagnostics() // warnings are the listing's business, not this look's
+        for queue in PostfixQueueWalker.queueNames where FileSystem.kind(FileSystem.join(queueDirectory, queue)) == .folder {
+            PostfixQueueWalker.list(FileSystem.join(queueDirectory, queue), depth: 0, runNames: PostfixQueueWalker().runNames,
+                                    diagnostics: &unsaid, file: { path, id in
+                if ids.contains(id) { found[id] = QueueLocation(queue: queue, path: path) }
+            }, listed: { _ in })
         }
         return found
     }

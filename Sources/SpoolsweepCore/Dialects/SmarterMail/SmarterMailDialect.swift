@@ -293,13 +293,33 @@ struct SmarterMailSpoolWalker {
 
     init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
 
+    /// Names of a folder read at once (`FileSystem.listing(_:runsOf:_:)`): a folder of at most
+    /// this many (65,536 by default: 32,768 messages) is paired whole, a larger one a run at a
+    /// time, so memory does not grow with the spool (about 3 MB a run).
+    var runNames = 1 << 16
+
     mutating func walk(_ folder: String, queue: String?, depth: Int, visit: (QueuedMessage) -> Void) {
-        guard let handle = FileSystem.Folder(folder), let listing = FileSystem.listing(handle) else {
+        guard let handle = FileSystem.Folder(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
-        // The message files, as indices into the listing (4 bytes each: a folder may hold a
-        // million), sorted below by base name, so that a message's files are side by side.
+        var whole = true
+        let listed = FileSystem.listing(handle, runsOf: runNames) { listing, last in
+            whole = whole && last
+            walk(listing, in: handle, queue: queue, depth: depth, whole: whole, visit: visit)
+            whole = false
+        }
+        if !listed { diagnostics.warn(folder, "cannot list the folder") }
+    }
+
+    /// Reads one run of a folder's names: its subfolders, then its messages in name order.
+    /// With `whole` false, the folder is read a run at a time, and a message's files that are
+    /// not in this run are looked up by name (`lookUpFilesElsewhere`).
+    private mutating func walk(_ listing: FileSystem.Listing, in handle: FileSystem.Folder, queue: String?, depth: Int,
+                               whole: Bool, visit: (QueuedMessage) -> Void) {
+        let folder = handle.path
+        // The message files, as indices into the listing (4 bytes each: a run may hold 65,536
+        // names), sorted below by base name, so that a message's files are side by side.
         var files: [Int32] = []
         files.reserveCapacity(listing.entries.count)
         for (index, e) in listing.entries.enumerated() {
@@ -361,10 +381,32 @@ struct SmarterMailSpoolWalker {
                 }
                 let first = entries[Int(files[range.lowerBound])]
                 let id = listing.withName(first) { String(decoding: $0.dropLast(4), as: UTF8.self) }
+                guard whole || Self.lookUpFilesElsewhere(&message, id: id, in: handle) else { continue }
                 reader.readPair(id: id, queue: queueName, message, in: handle, visit: found)
             }
             return reader.diagnostics
         }
+    }
+
+    /// In a folder read a run at a time, a message's other files may be listed in another run:
+    /// those not in this one are looked up by name, their suffix spelt as this run's (`.eml`
+    /// beside `.hdr`, `.EML` beside `.HDR`), then in the other case. A message is read in the
+    /// run that lists its envelope: false when this run does not and the folder holds one.
+    /// The `.em_` temporary is looked for only when there is no `.eml` (the server renames the
+    /// one to the other), in this run's case.
+    static func lookUpFilesElsewhere(_ files: inout MessageFiles, id: String, in folder: FileSystem.Folder) -> Bool {
+        let listed = files.envelope?.name ?? files.content?.name ?? ""
+        let upper = listed.utf8.last.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ?? false
+        func found(_ suffix: String, eitherCase: Bool = true) -> String? {
+            let spellings = upper ? [suffix.uppercased(), suffix] : [suffix, suffix.uppercased()]
+            return spellings.prefix(eitherCase ? 2 : 1).lazy.map { id + $0 }.first(where: folder.holdsFile)
+        }
+        guard files.envelope != nil else { return found(".hdr") == nil }
+        if files.content == nil, let name = found(".eml") { files.add(name, FileSystem.join(folder.path, name), .content) }
+        if files.content == nil, !files.receiving, let name = found(".em_", eitherCase: false) {
+            files.add(name, FileSystem.join(folder.path, name), .temporary)
+        }
+        return true
     }
 
     /// Builds one message from the files sharing a base name.

@@ -22,9 +22,10 @@ private func readFile(_ path: String) throws -> [UInt8] {
     return bytes
 }
 
-private func walk(_ directory: String, threads: Int = 1) -> (messages: [QueuedMessage], diagnostics: Diagnostics) {
+private func walk(_ directory: String, threads: Int = 1, runNames: Int? = nil) -> (messages: [QueuedMessage], diagnostics: Diagnostics) {
     var walker = PostfixQueueWalker(diagnostics: Diagnostics())
     walker.threads = threads
+    if let runNames { walker.runNames = runNames }
     var messages: [QueuedMessage] = []
     walker.walk(queueDirectory: directory) { messages.append($0) }
     return (messages, walker.diagnostics)
@@ -127,6 +128,20 @@ private let samplePath = queueDirectory + "/deferred/1/4jcXTb0VD8z7lvy"
             #expect(many == one)
             #expect(manyDiagnostics.filesRead == oneDiagnostics.filesRead)
         }
+    }
+
+    /// A queue folder read a run of names at a time (a queue of millions: its memory stays that
+    /// of a run) holds the same messages; by name within each run, so in order when the
+    /// folder is one run. The hashed folders of the fixture hold 1 to 40 files.
+    @Test func runsOfAnySizeReadTheSameQueue() {
+        let (whole, wholeDiagnostics) = walk(queueDirectory)
+        for runNames in [1, 2, 5, 64] {
+            let (runs, runsDiagnostics) = walk(queueDirectory, threads: 2, runNames: runNames)
+            #expect(runs.sorted { $0.id < $1.id } == whole.sorted { $0.id < $1.id }, "runs of \(runNames)")
+            #expect(runsDiagnostics.filesRead == wholeDiagnostics.filesRead, "runs of \(runNames)")
+            #expect(runsDiagnostics.warnings == wholeDiagnostics.warnings, "runs of \(runNames)")
+        }
+        #expect(walk(queueDirectory, runNames: 1 << 16).messages == whole)
     }
 
     @Test func walkMatchesPostqueueJSON() throws {

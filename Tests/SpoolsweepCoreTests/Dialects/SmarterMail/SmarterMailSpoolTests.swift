@@ -419,6 +419,70 @@ dmarcResult: Skipped (Authenticated)
     }
 }
 
+// MARK: - Folders read a run at a time
+
+@Suite struct SmarterMailSpoolRunTests {
+    /// A folder read a run of names at a time (a large spool: its memory stays that of a run)
+    /// gives the same messages, files and findings as read whole, whatever run a message's
+    /// files fall in: pairs, upper-case and mixed-case pairs, orphans of either kind, messages being received,
+    /// a damaged envelope, and the Drop folder's bare messages. Each message once.
+    @Test func runsOfAnySizeReadTheSameSpool() throws {
+        let s = try SpoolFixture("spool-runs")
+        for n in 0..<40 {
+            let id = String(20_000_000 + n * 7919 % 1000), body = "From: a\(n)@example.com\r\n\r\nnote \(n)\r\n"
+            let (hdr, eml, temporary) = n % 9 == 4 ? (".HDR", ".EML", ".EM_") : (".hdr", ".eml", ".em_")
+            switch n % 10 {
+            case 1: try s.file(id + eml, body) // an orphan message
+            case 2: try s.file(id + hdr, sampleHdr.crlf) // an orphan envelope
+            case 3: // being received
+                try s.file(id + hdr, "Writing\r\numa@litware.test\r\nsales@northwind.test\r\n\r\n")
+                try s.file(id + temporary, "Received: from ...\r\n")
+            case 5:
+                try s.file(id + hdr, "\u{0}\u{1}garbage")
+                try s.file(id + eml, body)
+            default:
+                try s.file(id + hdr, sampleHdr.crlf)
+                try s.file(id + eml, body)
+            }
+        }
+        // A copy from Windows, where the case of a suffix is the case the copy made.
+        try s.file("20009999.hdr", sampleHdr.crlf)
+        try s.file("20009999.EML", "From: w@example.com\r\n\r\ncopied\r\n")
+        try s.dir.folder("Spool/Drop")
+        for n in 0..<3 { try s.dir.write("Spool/Drop/5214137\(n).eml", "From: r\(n)@northwind.test\r\nTo: o@northwind.test\r\n\r\nhi\r\n") }
+        for folder in ["Spool/SubSpool1", "Spool/Drop"] {
+            for name in FileSystem.list(s.dir.at(folder)) ?? [] where MessageSuffix(name) != .temporary {
+                try TempFolder.age(s.dir.at(folder + "/" + name), seconds: 3600)
+            }
+        }
+        func read(runNames: Int) -> (messages: [QueuedMessage], said: [InputWarning]) {
+            var walker = SmarterMailSpoolWalker(diagnostics: Diagnostics())
+            walker.runNames = runNames
+            var messages: [QueuedMessage] = []
+            walker.walk(s.spool, queue: nil, depth: 0) { m in
+                var m = m
+                m.files.sort()
+                messages.append(m)
+            }
+            let said = walker.diagnostics.warnings + walker.diagnostics.findings
+            return (messages.sorted { ($0.queue, $0.id) < ($1.queue, $1.id) }, said.sorted { ($0.path, $0.reason) < ($1.path, $1.reason) })
+        }
+        let whole = read(runNames: .max)
+        #expect(whole.messages.count == 40 - 4 + 1 + 3) // less the damaged envelopes
+        #expect(Set(whole.messages.map { $0.queue + "/" + $0.id }).count == whole.messages.count)
+        #expect(whole.messages.filter { $0.state == "Orphan" }.count == 4)
+        #expect(whole.messages.filter(\.beingWritten).count == 4)
+        #expect(whole.messages.filter { $0.contentPath?.hasSuffix(".EML") == true }.count == 3)
+        #expect(whole.messages.filter { $0.files.contains { $0.hasSuffix(".EM_") } }.count == 1)
+        #expect(whole.said.count == 4 + 4 + 4) // orphans of either kind, damaged envelopes
+        for runNames in [1, 2, 3, 7, 16] {
+            let runs = read(runNames: runNames)
+            #expect(runs.messages == whole.messages, "runs of \(runNames) names")
+            #expect(runs.said == whole.said, "runs of \(runNames) names")
+        }
+    }
+}
+
 // MARK: - Threads
 
 @Suite struct SmarterMailSpoolThreadTests {
