@@ -11,13 +11,16 @@ public final class SpoolLock {
 
     /// Takes the lock, or fails at once naming the process that holds it.
     public init(spoolRoot: String) throws(SpoolsweepError) {
-        fd = open(spoolRoot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        // The descriptor is kept only once locked: a thrown init of a whole object runs its
+        // deinit, so closing it here as well would close a number another thread may reuse.
+        let fd = open(spoolRoot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw .badValue("\(spoolRoot): cannot open the spool folder: \(FileSystem.errorText(errno))") }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = SpoolLock.holder(of: fd)
             close(fd)
             throw .locked("another spoolsweep run is changing \(spoolRoot)\(holder.map { ": \($0)" } ?? ""); wait for it to finish")
         }
+        self.fd = fd
     }
 
     deinit { close(fd) } // releases the lock
