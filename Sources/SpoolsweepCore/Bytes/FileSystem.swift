@@ -146,6 +146,10 @@ public enum FileSystem {
         return whole ?? Listing()
     }
 
+    /// Names of a spool or queue folder its walker lists at once (`listing(_:runsOf:_:)`): a
+    /// folder of millions of files is read a run of 65,536 names at a time (about 3 MB).
+    public static let spoolRunNames = 1 << 16
+
     /// The folder's names and kinds a run at a time, so that a folder of millions of names is
     /// read in the memory of one run: each run holds at most `limit` names (the listing's next
     /// ones, in the file system's order) sorted bytewise, and `body` learns whether it is the

@@ -43,9 +43,9 @@ struct PostfixQueueWalker {
         }
     }
 
-    /// Names of a folder listed at once (`FileSystem.listing(_:runsOf:_:)`): a queue folder of
-    /// millions of files is read a run at a time, so memory does not grow with the queue.
-    var runNames = 1 << 16
+    /// Names of a folder listed at once: a queue folder of millions of files is read a run at
+    /// a time, so memory does not grow with the queue.
+    var runNames = FileSystem.spoolRunNames
 
     /// Reads the queue files under `folder` (`list`): those listed are read on several threads
     /// (slices, each with its own buffer) and reported in the listing's order.

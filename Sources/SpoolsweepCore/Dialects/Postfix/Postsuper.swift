@@ -72,8 +72,8 @@ public struct PostsuperControl: QueueControl {
     public func locate(_ ids: Set<String>) -> [String: QueueLocation] {
         var found: [String: QueueLocation] = [:]
         var unsaid = Diagnostics() // warnings are the listing's business, not this look's
-        for queue in PostfixQueueWalker.queueNames where FileSystem.kind(FileSystem.join(queueDirectory, queue)) == .folder {
-            PostfixQueueWalker.list(FileSystem.join(queueDirectory, queue), depth: 0, runNames: PostfixQueueWalker().runNames,
+        for queue in PostfixQueueWalker.queueNames {
+            PostfixQueueWalker.list(FileSystem.join(queueDirectory, queue), depth: 0, runNames: FileSystem.spoolRunNames,
                                     diagnostics: &unsaid, file: { path, id in
                 if ids.contains(id) { found[id] = QueueLocation(queue: queue, path: path) }
             }, listed: { _ in })

@@ -293,21 +293,20 @@ struct SmarterMailSpoolWalker {
 
     init(diagnostics: Diagnostics) { self.diagnostics = diagnostics }
 
-    /// Names of a folder read at once (`FileSystem.listing(_:runsOf:_:)`): a folder of at most
-    /// this many (65,536 by default: 32,768 messages) is paired whole, a larger one a run at a
-    /// time, so memory does not grow with the spool (about 3 MB a run).
-    var runNames = 1 << 16
+    /// Names of a folder read at once: a folder of at most this many (by default 65,536, so
+    /// 32,768 messages) is paired whole, a larger one a run at a time, so memory does not grow
+    /// with the spool.
+    var runNames = FileSystem.spoolRunNames
 
     mutating func walk(_ folder: String, queue: String?, depth: Int, visit: (QueuedMessage) -> Void) {
         guard let handle = FileSystem.Folder(folder) else {
             diagnostics.warn(folder, "cannot list the folder")
             return
         }
-        var whole = true
+        var first = true
         let listed = FileSystem.listing(handle, runsOf: runNames) { listing, last in
-            whole = whole && last
-            walk(listing, in: handle, queue: queue, depth: depth, whole: whole, visit: visit)
-            whole = false
+            walk(listing, in: handle, queue: queue, depth: depth, whole: first && last, visit: visit)
+            first = false
         }
         if !listed { diagnostics.warn(folder, "cannot list the folder") }
     }
@@ -397,13 +396,14 @@ struct SmarterMailSpoolWalker {
     static func lookUpFilesElsewhere(_ files: inout MessageFiles, id: String, in folder: FileSystem.Folder) -> Bool {
         let listed = files.envelope?.name ?? files.content?.name ?? ""
         let upper = listed.utf8.last.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ?? false
-        func found(_ suffix: String, eitherCase: Bool = true) -> String? {
-            let spellings = upper ? [suffix.uppercased(), suffix] : [suffix, suffix.uppercased()]
-            return spellings.prefix(eitherCase ? 2 : 1).lazy.map { id + $0 }.first(where: folder.holdsFile)
+        func found(_ lower: String, _ capital: String, eitherCase: Bool = true) -> String? {
+            let (first, second) = upper ? (id + capital, id + lower) : (id + lower, id + capital)
+            if folder.holdsFile(first) { return first }
+            return eitherCase && folder.holdsFile(second) ? second : nil
         }
-        guard files.envelope != nil else { return found(".hdr") == nil }
-        if files.content == nil, let name = found(".eml") { files.add(name, FileSystem.join(folder.path, name), .content) }
-        if files.content == nil, !files.receiving, let name = found(".em_", eitherCase: false) {
+        guard files.envelope != nil else { return found(".hdr", ".HDR") == nil }
+        if files.content == nil, let name = found(".eml", ".EML") { files.add(name, FileSystem.join(folder.path, name), .content) }
+        if files.content == nil, !files.receiving, let name = found(".em_", ".EM_", eitherCase: false) {
             files.add(name, FileSystem.join(folder.path, name), .temporary)
         }
         return true
