@@ -1,8 +1,9 @@
 # spoolsweep — build, demo, test, install.
 #   make demo       install what is missing (libpcre2-dev, zlib1g-dev, libzip-dev) and run suspects + summary on the sample
-#   make test       the whole test suite (first unpacks the real Postfix tools the tests compare with)
+#   make test       the whole test suite (first unpacks the real Postfix and Exim tools, and chDB, that the tests compare with)
 #   make peers      unpack Debian's postfix and exim4 packages into .peers/ (postsuper, postqueue, postcat;
 #                   exim, eximstats, exiqgrep; no daemon, nothing installed)
+#   make chdb       pip-install chDB (embedded ClickHouse) into .peers/python, for examples/clickhouse/'s test
 #   make install    binary and man page under PREFIX (default /usr/local)
 #   make man        regenerate man/spoolsweep.1 from the command definitions
 #   make fuzz       the mutation fuzzer at length: 50,000 mutants of each kind, a new seed each run
@@ -17,7 +18,7 @@ SAMPLE_NOW := 2026-11-28T18:00:00
 MAN_DATE := 2026-11-29
 RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 
-.PHONY: deps test-deps peers demo build release test fuzz install man bench clean
+.PHONY: deps test-deps peers chdb demo build release test fuzz install man bench clean
 
 deps:
 	@if ! pkg-config --exists libpcre2-8 zlib libzip 2>/dev/null; then \
@@ -70,7 +71,15 @@ peers:
 		rm -f exim4-*.deb libidn12_*.deb libnss-wrapper_*.deb; \
 	fi
 
-test: test-deps peers
+# chDB, the embedded ClickHouse engine, for the test of examples/clickhouse/ (pip, into .peers/python).
+chdb:
+	@if ! PYTHONPATH=.peers/python python3 -c 'import chdb' 2>/dev/null; then \
+		echo "Installing chDB (the embedded ClickHouse engine) into .peers/python, for the ClickHouse example's test..."; \
+		python3 -m pip --version >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }; \
+		python3 -m pip install -q --disable-pip-version-check --break-system-packages --target .peers/python chdb; \
+	fi
+
+test: test-deps peers chdb
 	swift build --build-tests
 	swift test
 

@@ -5,7 +5,7 @@ import Glibc
 extension OutputFormat: ExpressibleByArgument {}
 
 /// Where to read, shared by every command.
-struct InputOptions: ParsableArguments {
+struct SourceOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Server root, logs folder, spool folder, or single files.", valueName: "path"))
     var paths: [String] = []
 
@@ -19,24 +19,11 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The time to take as now, YYYY-MM-DDTHH:MM:SS in the server's local time (default: this machine's clock). For copies read later or elsewhere.", valueName: "time"))
     var now: String?
 
-    @Option(help: "Output format: text, json or csv (spool list also jsonl: one JSON object per message a line).")
-    var format: OutputFormat = .text
-
     @Option(help: ArgumentHelp("Threads to use (0: one per core): the logs are read in one share of their sessions and queue entries per thread, spool files in parallel, and a Postfix or Exim log's pflogsumm or eximstats totals beside the rest. The output does not depend on it.", valueName: "n"))
     var threads = 0
 
-    /// What to read, for every command but `spool list`: they print no JSON Lines.
+    /// What to read.
     var selection: InputSelection {
-        get throws(SpoolsweepError) {
-            guard format != .jsonl else {
-                throw .badValue("--format jsonl: only spool list prints JSON Lines (one message a line); use --format json")
-            }
-            return try listSelection
-        }
-    }
-
-    /// What to read, any format allowed (`spool list`).
-    var listSelection: InputSelection {
         get throws(SpoolsweepError) {
             var s = InputSelection(paths: paths, server: server, localDomains: localDomains)
             s.threads = try SpoolsweepError.checked(threads, "--threads", 0...1024)
@@ -52,6 +39,32 @@ struct InputOptions: ParsableArguments {
         guard let t = LocalTime.parse(now) else { throw .badValue("--now: expected YYYY-MM-DDTHH:MM:SS, got '\(now)'") }
         return t
     }
+}
+
+/// Where to read and how to print the report: every command but `events`.
+struct InputOptions: ParsableArguments {
+    @OptionGroup var source: SourceOptions
+
+    @Option(help: "Output format: text, json or csv (spool list also jsonl: one JSON object per message a line).")
+    var format: OutputFormat = .text
+
+    /// What to read, for every command but `spool list`: they print no JSON Lines.
+    var selection: InputSelection {
+        get throws(SpoolsweepError) {
+            guard format != .jsonl else {
+                throw .badValue("--format jsonl: only spool list prints JSON Lines (one message a line); use --format json")
+            }
+            return try source.selection
+        }
+    }
+
+    /// What to read, any format allowed (`spool list`).
+    var listSelection: InputSelection { get throws(SpoolsweepError) { try source.selection } }
+
+    var paths: [String] { source.paths }
+    var server: String? { source.server }
+    var pathsText: String { source.pathsText }
+    func clock() throws(SpoolsweepError) -> LocalTime { try source.clock() }
 }
 
 /// The report period, for the log-reading commands.

@@ -37,10 +37,10 @@ struct SpoolsweepCommand: ParsableCommand {
             found (--fail-on-suspect), or trace found no message; 2 some input could not \
             be read, or some message could not be moved (warnings on standard error; the rest \
             was done); 3 both; 64 bad option or pattern; 66 no such path, or not a known server \
-            layout; 73 the quarantine cannot be used (damaged or foreign journal); 75 another \
+            layout; 73 the quarantine cannot be used (damaged or foreign journal), or the output file cannot be written; 75 another \
             spoolsweep run is changing the same spool.
             """,
         version: "0.1.0",
-        subcommands: [SummaryCommand.self, SuspectsCommand.self, SpoolCommand.self, TraceCommand.self]
+        subcommands: [SummaryCommand.self, SuspectsCommand.self, SpoolCommand.self, TraceCommand.self, EventsCommand.self]
     )
 }

@@ -10,12 +10,14 @@ public enum SpoolsweepError: Error, Equatable, Sendable, CustomStringConvertible
     case locked(String)
     /// The quarantine or its journal cannot be used (damaged, tampered, unwritable).
     case quarantine(String)
+    /// The output file asked for (`-o`) cannot be written.
+    case cannotWrite(String)
 
     public var description: String {
         switch self {
         case .noInput(let e): return e.description
         case .badPattern(let option, let e): return "\(option): \(e)"
-        case .badValue(let text), .locked(let text), .quarantine(let text): return text
+        case .badValue(let text), .locked(let text), .quarantine(let text), .cannotWrite(let text): return text
         }
     }
 }
@@ -45,7 +47,8 @@ public struct ExitStatus: Equatable, Sendable {
     public static let usage = ExitStatus(code: 64)
     /// The paths do not exist or match no known server layout.
     public static let noInput = ExitStatus(code: 66)
-    /// The quarantine cannot be used: a damaged or tampered journal, an unwritable folder.
+    /// The quarantine cannot be used (a damaged or tampered journal, an unwritable folder), or
+    /// the output file cannot be written.
     public static let cannotWrite = ExitStatus(code: 73)
     /// Another spoolsweep run is changing the same spool: try again when it is done.
     public static let locked = ExitStatus(code: 75)
@@ -63,7 +66,7 @@ public struct ExitStatus: Equatable, Sendable {
         switch error {
         case .noInput: return .noInput
         case .locked: return .locked
-        case .quarantine: return .cannotWrite
+        case .quarantine, .cannotWrite: return .cannotWrite
         case .badPattern, .badValue: return .usage
         }
     }

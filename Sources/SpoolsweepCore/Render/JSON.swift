@@ -49,30 +49,43 @@ public indirect enum JSON: Equatable, Sendable {
         }
     }
 
-    /// `s` in double quotes, escaped; the runs between escapes are appended whole (every byte
-    /// escaped is ASCII, so each run ends on a character boundary).
+    /// `s` in double quotes, escaped (`quote(bytes:into:)`).
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        var run = s.utf8.startIndex
-        for (i, b) in zip(s.utf8.indices, s.utf8) {
-            let escaped: String
-            switch b {
-            case 0x22: escaped = "\\\""
-            case 0x5C: escaped = "\\\\"
-            case 0x0A: escaped = "\\n"
-            case 0x0D: escaped = "\\r"
-            case 0x09: escaped = "\\t"
-            case _ where b < 0x20 || b == 0x7F:
-                let hex = String(b, radix: 16)
-                escaped = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: continue
+        var s = s, quoted: [UInt8] = []
+        s.withUTF8 { quote(bytes: UnsafeRawBufferPointer($0), into: &quoted) }
+        out += String(decoding: quoted, as: UTF8.self)
+    }
+
+    /// `bytes` in double quotes, escaped: `"` and `\`, control bytes as `\n`, `\u0001`...;
+    /// bytes that are not UTF-8 become U+FFFD, as in `String(decoding:as:)`. With `lowercased`,
+    /// ASCII letters are lower-cased (addresses). Text without escapes is copied as it is.
+    static func quote(bytes: UnsafeRawBufferPointer, lowercased: Bool = false, into out: inout [UInt8]) {
+        out.append(0x22)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b >= 0x80 {
+                // A run of non-ASCII bytes holds whole UTF-8 sequences, or bytes that are none.
+                var j = i + 1
+                while j < bytes.count, bytes[j] >= 0x80 { j += 1 }
+                out += String(decoding: bytes.slice(i..<j), as: UTF8.self).utf8
+                i = j
+                continue
             }
-            out += s[run..<i]
-            out += escaped
-            run = s.utf8.index(after: i)
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case _ where b < 0x20 || b == 0x7F:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(lowercased ? asciiLower(b) : b)
+            }
+            i += 1
         }
-        out += s[run...]
-        out += "\""
+        out.append(0x22)
     }
 }
 

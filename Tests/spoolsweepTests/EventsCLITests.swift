@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// `spoolsweep events`: the facts of each server's logs as NDJSON or CSV, exactly, and adding up
+/// to the summary of the same logs.
+@Suite struct EventsCLITests {
+    /// (label, folder to run in, path)
+    static let inputs: [(String, URL?, String)] = [
+        ("smartermail", nil, "smartermail/Logs"),
+        ("postfix", PostfixCLITests.copy, "postfix/maillog"),
+        ("exim", CLI.root.appendingPathComponent("fixtures"), "exim/log"),
+    ]
+
+    /// Every event parses (with Foundation's parser, not ours), carries the common fields, and the
+    /// events add up to `summary --format json`'s totals of the same logs.
+    @Test(arguments: 0..<inputs.count)
+    func eventsAddUpToTheSummary(_ index: Int) throws {
+        let (server, folder, path) = Self.inputs[index]
+        let events = try CLI.run(["events", "--host", "mx1", path], in: folder)
+        #expect(events.status == 0)
+        #expect(events.stderr == "")
+        var types: [String: Int] = [:], outcomes: [String: Int] = [:]
+        var (bytes, recipients, local, failedLogins, rejected) = (0, 0, 0, 0, 0)
+        for line in events.stdout.split(separator: "\n") {
+            let e = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            #expect(e["v"] as? Int == 1 && e["host"] as? String == "mx1" && e["server"] as? String == server, "\(line)")
+            let time = try #require(e["time"] as? String)
+            #expect(time.count == 29 && time.hasSuffix("+00:00"), "\(time)") // TZ=UTC
+            let type = try #require(e["type"] as? String)
+            types[type, default: 0] += 1
+            switch type {
+            case "accepted":
+                bytes += try #require(e["size"] as? Int)
+                recipients += try #require(e["recipients"] as? [String]).count
+            case "delivery":
+                if try #require(e["local"] as? Bool) { local += 1 } else { outcomes[try #require(e["outcome"] as? String), default: 0] += 1 }
+            case "login":
+                if !(try #require(e["success"] as? Bool)) { failedLogins += 1 }
+            case "recipient_rejected", "rejected": // refusals that stand: 5xx, or (rejected) no code
+                let code = try #require(e["code"] as? Int)
+                if code >= 500 || (code == 0 && type == "rejected") { rejected += 1 }
+            default: break
+            }
+        }
+        let summary = try CLI.run(["summary", "--format", "json", path], in: folder)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])
+        let totals = try #require(json["totals"] as? [String: Any])
+        #expect(types["accepted"] == totals["accepted"] as? Int)
+        #expect(recipients == totals["recipients"] as? Int)
+        #expect(bytes == totals["bytes"] as? Int)
+        #expect(local == totals["local_deliveries"] as? Int)
+        for o in ["delivered", "deferred", "bounced"] { #expect(outcomes[o, default: 0] == totals[o] as? Int, "\(o)") }
+        #expect(rejected == totals["rejected"] as? Int)
+        #expect(failedLogins == totals["failed_logins"] as? Int)
+    }
+
+    /// The exact events of the low-level SmarterMail sample (envelopes completed from the spool).
+    @Test(arguments: [("events-lowlevel.ndjson", "ndjson"), ("events-lowlevel.csv", "csv")])
+    func golden(_ name: String, _ format: String) throws {
+        let folder = try SmarterMailLowLevelCLITests.copy("events-\(format)")
+        let r = try CLI.run(["events", "--host", "mx1", "--format", format, "smartermail-lowlevel"], in: folder)
+        try CLI.expectGolden(r.stdout, name)
+        #expect(r.stderr == "")
+        #expect(r.status == 0)
+    }
+
+    /// `-o FILE.gz` writes one gzip stream that gzip itself reads back as what standard output gets.
+    @Test func gzippedFileHoldsTheSameEvents() throws {
+        let plain = try CLI.run(["events", "--host", "mx1", "smartermail/Logs"])
+        let out = try CLI.freshFolder("events-gz")
+        let file = out.appendingPathComponent("mx1.ndjson.gz").path
+        let r = try CLI.run(["events", "--host", "mx1", "-o", file, "smartermail/Logs"])
+        #expect(r.stdout == "")
+        #expect(r.stderr == "spoolsweep: 2926 events of smartermail on mx1 written to \(file) (629 accepted, 1518 delivery, 238 login, 16 recipient_rejected, 524 removed, 1 security_block)\n")
+        #expect(r.status == 0)
+        let gunzip = try CLI.run(URL(fileURLWithPath: "/bin/gzip"), ["-dc", file], in: out)
+        #expect(gunzip.status == 0)
+        #expect(gunzip.stdout == plain.stdout)
+    }
+
+    /// The offset is the machine zone's at each time, or the one given.
+    @Test func timesCarryTheServersOffset() throws {
+        let berlin = try CLI.run(["events", "--host", "mx1", "smartermail/Logs"], environment: ["TZ": "Europe/Berlin"])
+        let given = try CLI.run(["events", "--host", "mx1", "--utc-offset", "+01:00", "smartermail/Logs"])
+        #expect(berlin.stdout.hasPrefix(#"{"v":1,"host":"mx1","server":"smartermail","type":"delivery","time":"2026-11-27T00:00:07.259+01:00","#))
+        #expect(berlin.stdout == given.stdout)
+        // Summer time: the offset follows the zone's rules at each time.
+        let folder = try CLI.freshFolder("events-summer")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("Logs"), withIntermediateDirectories: true)
+        // The sample's first failed login, as if logged on 1 July.
+        let november = try String(contentsOf: CLI.sampleCopy.appendingPathComponent("smartermail/Logs/2026.11.27-administrative.log"), encoding: .utf8)
+        try (String(decoding: november.utf8.split(separator: 0x0A)[0], as: UTF8.self) + "\n") // (its lines end in CRLF)
+            .write(to: folder.appendingPathComponent("Logs/2026.07.01-administrative.log"), atomically: true, encoding: .utf8)
+        let summer = try CLI.run(["events", "--host", "mx1", "Logs"], in: folder, environment: ["TZ": "Europe/Berlin"])
+        #expect(summer.stdout == #"{"v":1,"host":"mx1","server":"smartermail","type":"login","time":"2026-07-01T07:50:27.976+02:00","ip":"198.51.100.199","protocol":"Webmail","account":null,"success":false}"# + "\n", "\(summer)")
+    }
+
+    @Test func queuedMessagesWithSpool() throws {
+        let r = try CLI.run(["events", "--host", "mx1", "--spool"] + GoldenTests.now + ["smartermail"])
+        #expect(r.stderr == GoldenTests.orphanWarnings)
+        #expect(r.status == 0)
+        let queued = r.stdout.split(separator: "\n").filter { $0.contains(#""type":"queued""#) }
+        let count = try CLI.run(["spool", "list", "--count"] + GoldenTests.now + ["smartermail"])
+        #expect("\(queued.count)\n" == count.stdout)
+        #expect(queued.first?.hasPrefix(#"{"v":1,"host":"mx1","server":"smartermail","type":"queued","time":"#) == true)
+    }
+
+    @Test func badRequestsAreRefusedWithTheReason() throws {
+        let offset = try CLI.run(["events", "--utc-offset", "+25:00", "smartermail/Logs"])
+        #expect(offset.stderr == "error: --utc-offset: expected +HH:MM, -HH:MM or Z (at most 18 hours), got '+25:00'\n")
+        #expect(offset.status == 64)
+        let host = try CLI.run(["events", "--host", "mx 1", "smartermail/Logs"])
+        #expect(host.stderr == "error: --host: expected a name without blanks or control characters, got 'mx 1'\n")
+        #expect(host.status == 64)
+        let format = try CLI.run(["events", "--format", "json", "smartermail/Logs"])
+        #expect(format.status == 64)
+        #expect(format.stderr.contains("ndjson"))
+        let noLogs = try CLI.run(["events", "smartermail/Spool"])
+        #expect(noLogs.stderr == "error: smartermail/Spool: no log there (events are what the logs say); --spool writes the queued messages\n")
+        #expect(noLogs.status == 66)
+        let unwritable = try CLI.run(["events", "-o", "nowhere/x.ndjson", "smartermail/Logs"])
+        #expect(unwritable.stderr == "error: nowhere/x.ndjson: cannot write it: No such file or directory\n")
+        #expect(unwritable.status == 73)
+    }
+}
