@@ -9,7 +9,7 @@ struct SourceOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Server root, logs folder, spool folder, or single files.", valueName: "path"))
     var paths: [String] = []
 
-    @Option(help: ArgumentHelp("Force the server dialect instead of detecting it: smartermail, postfix or exim.", valueName: "server"))
+    @Option(help: ArgumentHelp("Force the server dialect instead of detecting it: smartermail, postfix, exim, or events (spoolsweep's event files).", valueName: "server"))
     var server: String?
 
     @Option(name: .customLong("local-domain"),

@@ -122,4 +122,102 @@ import Testing
         #expect(unwritable.stderr == "error: nowhere/x.ndjson: cannot write it: No such file or directory\n")
         #expect(unwritable.status == 73)
     }
+
+    static func json(_ r: CLI.Result) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+    }
+
+    /// A JSON value as comparable text (keys sorted).
+    static func text(_ v: Any?) -> String {
+        guard let v else { return "nil" }
+        return String(decoding: try! JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+    }
+
+    /// Event files read back are logs: each host's alone gives the summary of its own logs; the
+    /// three together give the sums, and a mailbox seen on two hosts (the Postfix and the Exim
+    /// corpora share acme-corp.test) is one mailbox.
+    @Test func eventFilesReadBackGiveTheFleetPicture() throws {
+        let out = try CLI.freshFolder("fleet")
+        var files: [String] = [], alone: [[String: Any]] = []
+        for (i, (server, folder, path)) in Self.inputs.enumerated() {
+            let file = out.appendingPathComponent("\(server).ndjson" + (i == 1 ? ".gz" : "")).path
+            #expect(try CLI.run(["events", "--host", server, "-o", file, path], in: folder).status == 0)
+            files.append(file)
+            let direct = try Self.json(try CLI.run(["summary", "--format", "json", "--top", "0", path], in: folder))
+            let back = try CLI.run(["summary", "--format", "json", "--top", "0", file], in: out)
+            #expect(back.status == 0 && back.stderr == "", "\(back.stderr)")
+            let read = try Self.json(back)
+            #expect(read["server"] as? String == "events")
+            for key in ["period", "totals", "days", "hours", "domains", "mailbox_count", "mailboxes", "top_senders", "top_recipients"] {
+                #expect(Self.text(read[key]) == Self.text(direct[key]), "\(server) \(key)")
+            }
+            alone.append(direct)
+        }
+        let fleet = try Self.json(try CLI.run(["summary", "--format", "json", "--top", "0"] + files, in: out))
+        let totals = try #require(fleet["totals"] as? [String: Any])
+        // Per host: each host's own totals, in the order the files named them.
+        let hosts = (fleet["hosts"] as? [[String: Any]]) ?? []
+        #expect(hosts.map { $0["host"] as? String } == Self.inputs.map(\.0))
+        for (h, report) in zip(hosts, alone) {
+            var own = h
+            own["host"] = nil
+            #expect(Self.text(own) == Self.text((report["totals"] as? [String: Any])?.filter { $0.value is Int }), "\(h)")
+        }
+        for key in ["accepted", "inbound", "authenticated", "relayed", "recipients", "bytes", "local_deliveries",
+                    "delivered", "deferred", "bounced", "rejected", "failed_logins"] {
+            let sum = alone.reduce(0) { $0 + ((($1["totals"] as? [String: Any])?[key] as? Int) ?? 0) }
+            #expect(totals[key] as? Int == sum, "\(key)")
+        }
+        // Mailboxes: each once, its figures summed over the hosts (its recipient domains a union).
+        var expected: [String: [String: Int]] = [:], domainsAtMost: [String: Int] = [:], domainsAtLeast: [String: Int] = [:]
+        for report in alone {
+            for m in (report["mailboxes"] as? [[String: Any]]) ?? [] {
+                let name = m["mailbox"] as! String
+                for f in ["sent", "sent_recipients", "sent_bytes", "received", "received_bytes"] {
+                    expected[name, default: [:]][f, default: 0] += m[f] as! Int
+                }
+                domainsAtMost[name, default: 0] += m["recipient_domains"] as! Int
+                domainsAtLeast[name] = max(domainsAtLeast[name] ?? 0, m["recipient_domains"] as! Int)
+            }
+        }
+        // Which domains are local is each host's own: the northwind.test addresses the Postfix
+        // and Exim corpora relay spam to are not mailboxes of the fleet.
+        let mailboxes = (fleet["mailboxes"] as? [[String: Any]]) ?? []
+        #expect(mailboxes.count == expected.count && fleet["mailbox_count"] as? Int == expected.count)
+        #expect(!mailboxes.contains { ($0["mailbox"] as! String).hasPrefix("camillef748@") })
+        // Domains: each host's, their figures summed.
+        var domains: [String: [String: Int]] = [:]
+        for report in alone {
+            for d in (report["domains"] as? [[String: Any]]) ?? [] {
+                for (k, v) in d where k != "domain" { domains[d["domain"] as! String, default: [:]][k, default: 0] += v as! Int }
+            }
+        }
+        let fleetDomains = (fleet["domains"] as? [[String: Any]]) ?? []
+        #expect(fleetDomains.count == domains.count)
+        for d in fleetDomains {
+            for (k, v) in d where k != "domain" { #expect(v as? Int == domains[d["domain"] as! String]?[k], "\(d)") }
+        }
+        for m in mailboxes {
+            let name = m["mailbox"] as! String
+            for f in ["sent", "sent_recipients", "sent_bytes", "received", "received_bytes"] { #expect(m[f] as? Int == expected[name]?[f], "\(name) \(f)") }
+            let d = m["recipient_domains"] as! Int
+            #expect(d >= domainsAtLeast[name]! && d <= domainsAtMost[name]!, "\(name)")
+        }
+        // Suspects: the compromised accounts of each host, sam's messages through both hosts together.
+        func suspects(_ paths: [String]) throws -> [String: Int] {
+            let report = try Self.json(try CLI.run(["suspects", "--format", "json"] + paths, in: out))
+            let all = (report["suspects"] as? [[String: Any]]) ?? []
+            if paths.count == 3 {
+                let sam = all.first { $0["name"] as? String == "sam@acme-corp.test" }
+                #expect(sam?["hosts"] as? [String] == ["exim", "postfix"])
+                #expect((sam?["reasons"] as? [[String: Any]])?.contains { $0["text"] as? String == "sent through 2 hosts: exim, postfix" } == true)
+                #expect(sam?["next_command"] as? String == #"spoolsweep spool list --auth '^sam@acme-corp\.test$' SPOOL"#)
+            }
+            return Dictionary(all.map { ($0["name"] as! String, $0["messages"] as! Int) }) { a, _ in a }
+        }
+        let together = try suspects(files)
+        let (sm, pf, ex) = (try suspects([files[0]]), try suspects([files[1]]), try suspects([files[2]]))
+        #expect(together["jane@northwind.test"] == 246 && sm["jane@northwind.test"] == 246)
+        #expect(together["sam@acme-corp.test"] == pf["sam@acme-corp.test"]! + ex["sam@acme-corp.test"]!)
+    }
 }

@@ -304,7 +304,8 @@ public enum Spoolsweep {
                     (queued.topScript, queued.topScriptCount) = (top.name, top.count)
                 }
             },
-            top: top, pathsText: pathsText)
+            // Event files hold no spool: the next commands are for each host's own.
+            top: top, pathsText: dialect is EventsDialect ? "SPOOL" : pathsText)
         return (report, diagnostics)
     }
 

@@ -107,6 +107,8 @@ public struct Suspect: Sendable {
     public let envelopeSenders: [TrafficSummary.Named]
     public let delivered, deferred, bounced: Int
     public let queued: QueuedEvidence
+    /// The hosts it sent through, when the input named its hosts (event files); else empty.
+    public let hosts: [String]
     /// The `spool list` command that selects this sender's queued messages.
     public let nextCommand: String
 
@@ -239,6 +241,11 @@ public struct SuspectReport: Sendable {
             add("deferrals", attempts >= 10 && percent >= th.deferralPercent,
                 "\(percent)% of \(attempts) remote delivery attempts deferred or bounced (\(deferred) deferred, \(bounced) bounced; threshold \(th.deferralPercent)%)")
         }
+        // Event files of several hosts: which ones it sent through.
+        let hosts = ledger.hosts.count > 1 ? e.hosts.elements.map { ledger.hosts.string($0) }.sorted() : []
+        if !hosts.isEmpty {
+            add("hosts", false, "sent through \(counted(hosts.count, "host")): \(hosts.joined(separator: ", "))")
+        }
         if queued.messages > 0 {
             var text = "\(queued.messages) message\(queued.messages == 1 ? "" : "s") queued now (\(formatBytes(queued.bytes)))"
             if let s = queued.topSubject { text += ", most with subject \"\(s)\" (\(queued.topSubjectCount))" }
@@ -256,7 +263,8 @@ public struct SuspectReport: Sendable {
             messages: e.messages, recipients: e.recipients, recipientDomains: e.recipientDomains,
             peakInWindow: e.peakInWindow, peakWindowStart: e.peakWindowStart, loginIPs: loginIPs,
             envelopeSenders: TrafficSummary.ranked(e.envelopeSenders.map { (TrafficSummary.addressName(ledger, $0.key), $0.value) }, top: 0),
-            delivered: delivered, deferred: deferred, bounced: bounced, queued: queued, nextCommand: next)
+            delivered: delivered, deferred: deferred, bounced: bounced, queued: queued, hosts: hosts,
+            nextCommand: next)
     }
 }
 

@@ -49,6 +49,8 @@ public struct TrafficSummary: Sendable {
     public let outcomes: [Named]
     public let failedLogins: [Named]
     public let days: [DayRow]
+    /// Each host's totals, when the input named its hosts (event files); else empty.
+    public let hosts: [(host: String, counts: TrafficCounts)]
     public let hours: [TrafficCounts]
     public let domains: [DomainRow]
     /// Local mailboxes, most messages sent first (at most `top`).
@@ -74,6 +76,7 @@ public struct TrafficSummary: Sendable {
         failedLogins = Self.ranked(ledger.failedLoginsByProtocol.map { ($0.key, $0.value) }, top: 0)
         days = ledger.days.keys.sorted().map { DayRow(date: LocalTime(seconds: $0 * 86_400).dateString, counts: ledger.days[$0]!) }
         hours = ledger.hours
+        hosts = ledger.hostTotals
         domains = ledger.domainTraffic.map { DomainRow(domain: ledger.domains.string($0.key), traffic: $0.value) }
             .sorted { $0.domain < $1.domain }
         let allMailboxes = ledger.mailboxes.map { (id, m) in

@@ -34,8 +34,9 @@ public struct FactEventWriter: MailFactSink {
 
     let format: Format
     let range: TimeRange?
-    private let host: [UInt8], server: [UInt8]
-    private let hostText: String, serverText: String
+    /// The host of the events: `--host`, or the one the facts being re-written say (event files).
+    private var host: [UInt8], hostText: String
+    private let server: [UInt8], serverText: String
     private var clock: EventClock
     private let output: ByteOutput
     private var line: [UInt8] = []
@@ -67,8 +68,11 @@ public struct FactEventWriter: MailFactSink {
     static let block = 1 << 16
 
     public mutating func take(_ fact: MailFact) {
+        guard let type = fact.eventType else {
+            if case .host(let name) = fact { (host, hostText) = (Array(name), name.printable) }
+            return
+        }
         if let range, !range.contains(fact.time) { return }
-        let type = fact.eventType
         switch format {
         case .ndjson: ndjson(fact, Self.typeNames[type])
         case .csv: line += CSV.line(csvRow(OwnedMailFact(fact), Self.typeNames[type].description)).utf8
@@ -168,6 +172,7 @@ public struct FactEventWriter: MailFactSink {
             bytes("rule", b.rule)
         case .removed(let r):
             bytes("key", r.key)
+        case .host: break
         }
         end()
     }
@@ -276,15 +281,17 @@ public struct FactEventWriter: MailFactSink {
             set(&row, "ip", ip); set(&row, "rule", rule)
         case let .removed(_, key):
             set(&row, "key", key)
+        case .host: break
         }
         return row
     }
 }
 
 extension MailFact {
-    /// The index of this fact's event type in `FactEventWriter.typeNames`.
-    var eventType: Int {
+    /// The index of this fact's event type in `FactEventWriter.typeNames` (a `host` fact is none).
+    var eventType: Int? {
         switch self {
+        case .host: nil
         case .accepted: 0
         case .recipientRejected: 1
         case .rejection: 2

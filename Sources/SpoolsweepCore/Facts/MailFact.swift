@@ -22,10 +22,14 @@ public enum MailFact {
     case securityBlock(SecurityBlockFact)
     /// A message left the queue (delivered to all, bounced or deleted).
     case removed(MessageRemoved)
+    /// The facts that follow were logged by the host named (event files of several servers read
+    /// together); a reader of one server's own logs never says it, its facts are all one host's.
+    case host(FactBytes)
 
-    /// When the log says it happened.
+    /// When the log says it happened (a `host` fact has no time: the earliest time there is).
     public var time: LocalTime {
         switch self {
+        case .host: return LocalTime(milliseconds: .min)
         case .accepted(let f): return f.time
         case .recipientRejected(let f): return f.time
         case .rejection(let f): return f.time

@@ -21,35 +21,44 @@ extension MailLedger {
             return ids.withUnsafeBytes { domainSets.id($0) }
         }
 
-        for d in later.localDomains.elements { localDomains.insert(domain[Int(d)]) }
-        calendar.add(later.calendar)
+        for d in later.namedLocal.elements { namedLocal.insert(domain[Int(d)]) }
+        // Each of its hosts' traffic into this ledger's host of the same name.
+        let host = MailLedger.map(later.hosts, into: &hosts)
+        while perHost.count < hosts.count { perHost.append(HostTraffic(localDomains: namedLocal)) }
+        for (lh, t) in later.perHost.enumerated() {
+            let h = Int(host[lh])
+            perHost[h].calendar.add(t.calendar)
+            for d in t.localDomains.elements { perHost[h].localDomains.insert(domain[Int(d)]) }
+            for (d, traffic) in t.domains.enumerated() where traffic != DomainTraffic() {
+                let mapped = Int(domain[d])
+                MailLedger.grow(&perHost[h].domains, toHold: mapped, DomainTraffic())
+                perHost[h].domains[mapped].add(traffic)
+            }
+            for (m, s) in t.sent { perHost[h].sent[address[Int(m)], default: SentTraffic()].add(s) }
+            for (i, n) in t.received.enumerated() where n > 0 {
+                MailLedger.add(&perHost[h].received, address[i], n)
+                MailLedger.add(&perHost[h].receivedBytes, address[i], t.receivedBytes[i])
+            }
+            for (m, ds) in t.mailboxDomains { perHost[h].mailboxDomains[address[Int(m)], default: MailboxDomains()].add(ds, domain: domain) }
+        }
+        later.perHost = []
+        // Facts after the merge are the later part's host's.
+        self.host = host[Int(later.host)]
         for (k, n) in later.outcomeCounts { outcomeCounts[outcome[Int(k)], default: 0] += n }
         for (k, n) in later.failedLoginCounts { failedLoginCounts[proto[Int(k)], default: 0] += n }
-        for (d, t) in later.allDomainTraffic.enumerated() where t != DomainTraffic() {
-            let mapped = Int(domain[d])
-            MailLedger.grow(&allDomainTraffic, toHold: mapped, DomainTraffic())
-            allDomainTraffic[mapped].add(t)
-        }
-        for (m, s) in later.sentByMailbox { sentByMailbox[address[Int(m)], default: SentTraffic()].add(s) }
         for (i, n) in later.envelopeSenderCounts.enumerated() where n > 0 {
             MailLedger.add(&envelopeSenderCounts, address[i], n)
         }
         later.envelopeSenderCounts = []
-        for (i, n) in later.recipientCounts.enumerated() where n > 0 {
-            MailLedger.add(&recipientCounts, address[i], n)
-            MailLedger.add(&recipientBytes, address[i], later.recipientBytes[i])
-        }
-        (later.recipientCounts, later.recipientBytes) = ([], [])
-        for (m, ds) in later.domainsOfMailbox { domainsOfMailbox[address[Int(m)], default: MailboxDomains()].add(ds, domain: domain) }
-        later.domainsOfMailbox = [:]
         for (a, e) in later.accountEvidence {
-            accountEvidence[address[Int(a)], default: SenderEvidence()].add(e) { address[Int($0)] }
+            accountEvidence[address[Int(a)], default: SenderEvidence()].add(e, address: { address[Int($0)] }, host: { host[Int($0)] })
         }
         undecided.reserveCapacity(undecided.count + later.undecided.count)
         for var m in later.undecided {
             m.clientIP = ip[Int(m.clientIP)]
             m.domains = domainSet[Int(m.domains)]
             m.sender = address[Int(m.sender)]
+            m.host = host[Int(m.host)]
             undecided.append(m)
         }
         for (s, o) in later.outcomesBySender { outcomesBySender[address[Int(s)], default: DeliveryOutcomes()].add(o) }

@@ -24,25 +24,22 @@ public struct MailLedger: MailFactSink, Sendable {
     public internal(set) var outcomeNames = ByteInterner(foldCase: false)
     var protocolNames = ByteInterner(foldCase: false)
     var domainOfAddress: [Int32] = []
-    /// Domains this server hosts: named by `--local-domain`, an account's, or one a local
-    /// delivery went to.
-    public internal(set) var localDomains = IDSet()
+    /// The hosts whose facts these are: one, unnamed (""), for a server's own logs; those event
+    /// files name (`MailFact.host`) for several. Which domains are local is each host's own.
+    public internal(set) var hosts = ByteInterner(foldCase: false)
+    /// The host of the facts being taken.
+    var host: Int32 = 0
+    /// What depends on which domains each host serves, by host id.
+    var perHost = [HostTraffic()]
+    /// Domains named by `--local-domain`: local on every host.
+    var namedLocal = IDSet()
 
     // What the facts said, before `finish()`.
-    var calendar = DayHourCounts()
     var outcomeCounts: [Int32: Int] = [:]
     var failedLoginCounts: [Int32: Int] = [:]
-    /// Every domain's traffic by domain id, local or not (which are local is known at the end).
-    var allDomainTraffic: [DomainTraffic] = []
-    /// What each mailbox sent, local or not.
-    var sentByMailbox: [Int32: SentTraffic] = [:]
-    /// Messages per envelope sender and per recipient, and the recipients' bytes, indexed by
-    /// address id (flat arrays: one counter per distinct address, however many there are).
+    /// Messages per envelope sender, indexed by address id (a flat array: one counter per
+    /// distinct address, however many there are).
     public internal(set) var envelopeSenderCounts: [Int32] = []
-    public internal(set) var recipientCounts: [Int32] = []
-    var recipientBytes: [Int] = []
-    /// The recipient domains each mailbox's messages reached.
-    var domainsOfMailbox: [Int32: MailboxDomains] = [:]
     var accountEvidence: [Int32: SenderEvidence] = [:]
     /// Unauthenticated messages whose recipients were not all known to be local when they
     /// arrived: inbound or relayed is decided at the end.
@@ -84,10 +81,15 @@ public struct MailLedger: MailFactSink, Sendable {
     public var loginIPsByAccount: [Int32: IDSet] { loginIPs }
     public private(set) var breakIns: [Int32: BreakIn] = [:]
     public private(set) var blocks: [SecurityBlock] = []
+    /// Messages per recipient address id, over every host.
+    public private(set) var recipientCounts: [Int32] = []
+    /// Each host's totals when the facts named their hosts (event files), in the order first seen.
+    public private(set) var hostTotals: [(host: String, counts: TrafficCounts)] = []
 
     public init(range: TimeRange? = nil, rateWindow: Int64 = 600) {
         self.range = range
         self.rateWindow = rateWindow
+        _ = hosts.id(UnsafeRawBufferPointer(start: nil, count: 0)) // host 0: the unnamed one
     }
 
     // MARK: - Addresses and domains
@@ -109,15 +111,24 @@ public struct MailLedger: MailFactSink, Sendable {
 
     @inline(__always) public func domain(ofAddress id: Int32) -> Int32 { domainOfAddress[Int(id)] }
 
-    public func isLocal(address id: Int32) -> Bool { localDomains.contains(domainOfAddress[Int(id)]) }
+    /// Whether `address` is of a domain host `host` serves.
+    public func isLocal(address id: Int32, host: Int32 = 0) -> Bool { perHost[Int(host)].localDomains.contains(domainOfAddress[Int(id)]) }
 
-    /// Marks the domain of `address` as one this server hosts.
-    public mutating func noteLocal(address id: Int32) { localDomains.insert(domainOfAddress[Int(id)]) }
+    /// Marks the domain of `address` as one the current host serves.
+    public mutating func noteLocal(address id: Int32) { perHost[Int(host)].localDomains.insert(domainOfAddress[Int(id)]) }
 
+    /// `--local-domain`: a domain every host serves.
     public mutating func noteLocal(domain: String) {
         var d = domain
         let id = d.withUTF8 { domains.id(UnsafeRawBufferPointer($0)) }
-        localDomains.insert(id)
+        namedLocal.insert(id)
+        for h in perHost.indices { perHost[h].localDomains.insert(id) }
+    }
+
+    /// Makes `name` the host of the facts that follow.
+    mutating func select(host name: UnsafeRawBufferPointer) {
+        host = hosts.id(name)
+        while perHost.count < hosts.count { perHost.append(HostTraffic(localDomains: namedLocal)) }
     }
 
     public mutating func ip(_ raw: UnsafeRawBufferPointer) -> Int32 { ips.id(raw) }
@@ -125,18 +136,19 @@ public struct MailLedger: MailFactSink, Sendable {
     // MARK: - Facts
 
     public mutating func take(_ fact: MailFact) {
+        if case .host(let name) = fact { return select(host: name) }
         guard admit(fact.time) else { return }
         switch fact {
         case .accepted(let m): accepted(m)
         case .recipientRejected(let r):
-            if r.code >= 500 { calendar.count(r.time) { $0.rejected += 1 } }
+            if r.code >= 500 { perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 } }
         case .rejection(let r):
-            if r.isPermanent { calendar.count(r.time) { $0.rejected += 1 } }
+            if r.isPermanent { perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 } }
         case .delivery(let d): delivery(d)
         case .login(let l): login(l)
         case .securityBlock(let b):
             blockList.append(SecurityBlock(at: b.time, ip: ip(b.ip), rule: b.rule.printable))
-        case .removed: break
+        case .removed, .host: break
         }
     }
 
@@ -154,7 +166,7 @@ public struct MailLedger: MailFactSink, Sendable {
         let sender = normalisedAddress(m.sender)
         let account = m.account.map { normalisedAddress($0) }
         if let account { noteLocal(address: account) }
-        calendar.count(t) { c in
+        perHost[Int(host)].calendar.count(t) { c in
             if account != nil { c.authenticated += 1 }
             c.recipients += n
             c.bytes &+= size
@@ -163,46 +175,48 @@ public struct MailLedger: MailFactSink, Sendable {
         if m.senderKnown { MailLedger.add(&envelopeSenderCounts, sender, 1) }
         // The mailbox that sent it: the account when authenticated, else the envelope sender.
         let mailbox = account ?? sender
-        sentByMailbox[mailbox, default: SentTraffic()].add(SentTraffic(messages: 1, recipients: n, bytes: size))
+        let h = Int(host)
+        perHost[h].sent[mailbox, default: SentTraffic()].add(SentTraffic(messages: 1, recipients: n, bytes: size))
         let mailboxDomain = Int(domain(ofAddress: mailbox))
-        MailLedger.grow(&allDomainTraffic, toHold: mailboxDomain, DomainTraffic())
-        allDomainTraffic[mailboxDomain].addSent(recipients: n, size: size)
+        MailLedger.grow(&perHost[h].domains, toHold: mailboxDomain, DomainTraffic())
+        perHost[h].domains[mailboxDomain].addSent(recipients: n, size: size)
         seenDomains.removeAll(keepingCapacity: true)
         var allLocal = true
         for raw in m.recipients {
             let r = normalisedAddress(raw)
-            MailLedger.add(&recipientCounts, r, 1)
-            MailLedger.add(&recipientBytes, r, size)
+            MailLedger.add(&perHost[h].received, r, 1)
+            MailLedger.add(&perHost[h].receivedBytes, r, size)
             let d = domainOfAddress[Int(r)]
             let first = !seenDomains.contains(d)
             if first {
                 seenDomains.append(d)
-                if !localDomains.contains(d) { allLocal = false }
+                if !perHost[h].localDomains.contains(d) { allLocal = false }
             }
-            MailLedger.grow(&allDomainTraffic, toHold: Int(d), DomainTraffic())
-            allDomainTraffic[Int(d)].addReceived(firstForMessage: first, size: size)
+            MailLedger.grow(&perHost[h].domains, toHold: Int(d), DomainTraffic())
+            perHost[h].domains[Int(d)].addReceived(firstForMessage: first, size: size)
         }
-        domainsOfMailbox[mailbox, default: MailboxDomains()].add(seenDomains, authenticated: account != nil)
+        perHost[h].mailboxDomains[mailbox, default: MailboxDomains()].add(seenDomains, authenticated: account != nil)
         if let account {
-            accountEvidence[account, default: SenderEvidence()].record(at: t, sender: sender, recipients: n)
+            accountEvidence[account, default: SenderEvidence()].record(at: t, sender: sender, recipients: n, host: host)
         } else if allLocal {
-            calendar.count(t) { $0.inbound += 1 } // local domains only ever grow: inbound for good
+            perHost[Int(host)].calendar.count(t) { $0.inbound += 1 } // local domains only ever grow: inbound for good
         } else {
             seenDomains.sort()
             let set = seenDomains.withUnsafeBytes { domainSets.id($0) }
             undecided.append(UndecidedMessage(time: t.milliseconds, clientIP: ip(m.clientIP), domains: set,
-                                              sender: sender, recipients: Int32(clamping: n)))
+                                              sender: sender, recipients: Int32(clamping: n), host: host))
         }
     }
 
     private mutating func delivery(_ d: DeliveryAttempt) {
         if d.isLocal {
-            localDomains.insert(domains.id(EnvelopeAddress.domain(d.recipient)))
-            calendar.count(d.time) { $0.localDeliveries += 1 }
+            let local = domains.id(EnvelopeAddress.domain(d.recipient))
+            perHost[Int(host)].localDomains.insert(local)
+            perHost[Int(host)].calendar.count(d.time) { $0.localDeliveries += 1 }
             return
         }
         outcomeCounts[outcomeNames.id(d.word), default: 0] += 1
-        calendar.count(d.time) { $0.add(d.outcome) }
+        perHost[Int(host)].calendar.count(d.time) { $0.add(d.outcome) }
         if let raw = d.sender {
             let sender = senderID(raw)
             outcomesBySender[sender, default: DeliveryOutcomes()].add(d.outcome) // in place: one lookup
@@ -236,7 +250,7 @@ public struct MailLedger: MailFactSink, Sendable {
             noteSuccess(account, ipID, Success(failedBefore: Int32(clamping: failures), at: l.time.milliseconds))
         } else {
             failedLoginCounts[protocolNames.id(l.protocolName), default: 0] += 1
-            calendar.count(l.time) { $0.failedLogins += 1 }
+            perHost[Int(host)].calendar.count(l.time) { $0.failedLogins += 1 }
         }
     }
 
@@ -264,43 +278,64 @@ public struct MailLedger: MailFactSink, Sendable {
     /// which mailboxes and domains are local, the relays' and accounts' evidence with their exact
     /// peak rates, the break-ins. May be called again after more facts or a merge.
     public mutating func finish() {
-        var settled = calendar
+        var settled = perHost.map(\.calendar)
         var relays: [Int32: SenderEvidence] = [:]
         var relayDomains: [Int32: IDSet] = [:]
         for m in undecided {
             let t = LocalTime(milliseconds: m.time)
+            let local = perHost[Int(m.host)].localDomains
             let relayed = domainSets.withBytes(m.domains) { set in
-                set.withMemoryRebound(to: Int32.self) { ds in ds.contains { !localDomains.contains($0) } }
+                set.withMemoryRebound(to: Int32.self) { ds in ds.contains { !local.contains($0) } }
             }
-            settled.count(t) { $0.add(relayed ? .relayed : .inbound) }
+            settled[Int(m.host)].count(t) { $0.add(relayed ? .relayed : .inbound) }
             guard relayed else { continue }
-            relays[m.clientIP, default: SenderEvidence()].record(at: t, sender: m.sender, recipients: Int(m.recipients))
+            relays[m.clientIP, default: SenderEvidence()].record(at: t, sender: m.sender, recipients: Int(m.recipients), host: m.host)
             domainSets.withBytes(m.domains) { set in
                 set.withMemoryRebound(to: Int32.self) { ds in for d in ds { relayDomains[m.clientIP, default: IDSet()].insert(d) } }
             }
         }
-        days = settled.days
-        hours = settled.hours
+        var all = DayHourCounts()
+        for c in settled { all.add(c) }
+        days = all.days
+        hours = all.hours
+        // Named hosts (event files): each one's totals; the unnamed one only if it holds any.
+        hostTotals = []
+        if hosts.count > 1 {
+            for (h, c) in settled.enumerated() where h > 0 || !c.days.isEmpty {
+                var total = TrafficCounts()
+                for d in c.days.values { total.add(d) }
+                hostTotals.append((hosts.string(Int32(h)), total))
+            }
+        }
         outcomes = outcomeCounts
         failedLoginsByProtocol = Dictionary(uniqueKeysWithValues: failedLoginCounts.map { (protocolNames.string($0.key), $0.value) })
 
+        // Each host's traffic counts where that host serves the domain; a mailbox of two hosts
+        // is one mailbox, its recipient domains those of both.
         domainTraffic = [:]
-        for (d, t) in allDomainTraffic.enumerated() where localDomains.contains(Int32(d)) && t != DomainTraffic() {
-            domainTraffic[Int32(d)] = t
-        }
         mailboxes = [:]
-        for (mailbox, s) in sentByMailbox where isLocal(address: mailbox) {
-            mailboxes[mailbox] = MailboxTraffic(sent: s.messages, sentRecipients: s.recipients, sentBytes: s.bytes,
-                                                recipientDomains: domainsOfMailbox[mailbox]?.all.count ?? 0)
+        var mailboxDomains: [Int32: IDSet] = [:]
+        for t in perHost {
+            for (d, traffic) in t.domains.enumerated() where t.localDomains.contains(Int32(d)) && traffic != DomainTraffic() {
+                domainTraffic[Int32(d), default: DomainTraffic()].add(traffic)
+            }
+            for (mailbox, s) in t.sent where t.localDomains.contains(domainOfAddress[Int(mailbox)]) {
+                mailboxes[mailbox, default: MailboxTraffic()].add(sent: s)
+                for d in t.mailboxDomains[mailbox]?.all.elements ?? [] { mailboxDomains[mailbox, default: IDSet()].insert(d) }
+            }
+            for r in t.received.indices where t.received[r] > 0 && t.localDomains.contains(domainOfAddress[r]) {
+                mailboxes[Int32(r), default: MailboxTraffic()].received += Int(t.received[r])
+                mailboxes[Int32(r)]!.receivedBytes &+= t.receivedBytes[r]
+            }
         }
-        for r in recipientCounts.indices where recipientCounts[r] > 0 && isLocal(address: Int32(r)) {
-            mailboxes[Int32(r), default: MailboxTraffic()].received = Int(recipientCounts[r])
-            mailboxes[Int32(r)]!.receivedBytes = recipientBytes[r]
+        for (mailbox, ds) in mailboxDomains { mailboxes[mailbox]!.recipientDomains = ds.count }
+        recipientCounts = perHost.count == 1 ? perHost[0].received : perHost.reduce(into: []) { all, t in
+            for (r, n) in t.received.enumerated() where n > 0 { MailLedger.add(&all, Int32(r), n) }
         }
 
         evidence = [:]
         for (account, var e) in accountEvidence {
-            e.recipientDomains = domainsOfMailbox[account]?.authenticatedCount ?? 0
+            e.recipientDomains = authenticatedDomains(of: account)
             e.computePeak(window: rateWindow * 1000)
             evidence[.account(account)] = e
         }
@@ -323,6 +358,17 @@ public struct MailLedger: MailFactSink, Sendable {
         }
     }
 
+    /// How many distinct domains `account`'s authenticated messages went to, on every host.
+    private func authenticatedDomains(of account: Int32) -> Int {
+        if perHost.count == 1 { return perHost[0].mailboxDomains[account]?.authenticatedCount ?? 0 }
+        var all = IDSet()
+        for t in perHost {
+            guard let ds = t.mailboxDomains[account] else { continue }
+            for d in ds.all.elements where !ds.unauthenticatedOnly.contains(d) { all.insert(d) }
+        }
+        return all.count
+    }
+
     /// Totals over every day read (after `finish()`).
     public var totals: TrafficCounts {
         var all = TrafficCounts()
@@ -331,7 +377,7 @@ public struct MailLedger: MailFactSink, Sendable {
     }
 }
 
-/// An unauthenticated message whose direction waits for the end (24 bytes).
+/// An unauthenticated message whose direction waits for the end (32 bytes).
 struct UndecidedMessage: Sendable {
     var time: Int64
     var clientIP: Int32
@@ -339,6 +385,28 @@ struct UndecidedMessage: Sendable {
     var domains: Int32
     var sender: Int32
     var recipients: Int32
+    /// The host it came through: whose local domains decide.
+    var host: Int32
+}
+
+/// What depends on which domains one host serves, kept per host so that a domain one host
+/// serves is not local on another: every domain's traffic and every mailbox's, local or not
+/// (which are local is known at the end).
+struct HostTraffic: Sendable {
+    /// Counts by day and by hour.
+    var calendar = DayHourCounts()
+    /// Domains this host serves: named by `--local-domain`, an account's, or one a local
+    /// delivery went to.
+    var localDomains = IDSet()
+    /// Traffic by domain id.
+    var domains: [DomainTraffic] = []
+    /// What each mailbox sent.
+    var sent: [Int32: SentTraffic] = [:]
+    /// Messages per recipient address id, and their bytes (flat arrays).
+    var received: [Int32] = []
+    var receivedBytes: [Int] = []
+    /// The recipient domains each mailbox's messages reached.
+    var mailboxDomains: [Int32: MailboxDomains] = [:]
 }
 
 /// Remote delivery attempts of one envelope sender, by outcome.

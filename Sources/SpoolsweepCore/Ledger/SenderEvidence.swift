@@ -19,9 +19,12 @@ public struct SenderEvidence: Sendable {
     /// When each of its messages was received, in the order they were reported (which is not
     /// time order: a reader reports a message when its session or queue entry ends).
     var times: [Int64] = []
+    /// The hosts it sent through (ids of `MailLedger.hosts`).
+    public internal(set) var hosts = IDSet()
 
-    mutating func record(at t: LocalTime, sender: Int32, recipients: Int) {
+    mutating func record(at t: LocalTime, sender: Int32, recipients: Int, host: Int32) {
         messages += 1
+        hosts.insert(host)
         self.recipients += recipients
         envelopeSenders[sender, default: 0] += 1
         if t < firstSeen { firstSeen = t }
@@ -29,9 +32,11 @@ public struct SenderEvidence: Sendable {
         times.append(t.milliseconds)
     }
 
-    /// Adds `other`'s messages, its envelope senders' ids mapped through `address`.
-    mutating func add(_ other: SenderEvidence, address: (Int32) -> Int32) {
+    /// Adds `other`'s messages, its envelope senders' ids mapped through `address`, its hosts'
+    /// through `host`.
+    mutating func add(_ other: SenderEvidence, address: (Int32) -> Int32, host: (Int32) -> Int32) {
         messages += other.messages
+        for h in other.hosts.elements { hosts.insert(host(h)) }
         recipients += other.recipients
         for (s, n) in other.envelopeSenders { envelopeSenders[address(s), default: 0] += n }
         if other.firstSeen < firstSeen { firstSeen = other.firstSeen }

@@ -114,4 +114,6 @@ public struct MailboxTraffic: Equatable, Sendable {
     public var sent = 0, sentRecipients = 0, sentBytes = 0, received = 0, receivedBytes = 0
     /// The distinct domains of the recipients of all it sent.
     public var recipientDomains = 0
+
+    mutating func add(sent s: SentTraffic) { sent += s.messages; sentRecipients += s.recipients; sentBytes &+= s.bytes }
 }

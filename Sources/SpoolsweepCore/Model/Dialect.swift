@@ -82,7 +82,7 @@ extension MailServerDialect {
 
 /// The dialects spoolsweep knows, and how a layout is chosen.
 public enum Dialects {
-    public static let all: [any MailServerDialect] = [SmarterMailDialect(), PostfixDialect(), EximDialect()]
+    public static let all: [any MailServerDialect] = [SmarterMailDialect(), PostfixDialect(), EximDialect(), EventsDialect()]
 
     public static func named(_ name: String) -> (any MailServerDialect)? {
         all.first { $0.name == name.lowercased() }

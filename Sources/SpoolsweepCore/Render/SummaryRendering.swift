@@ -89,6 +89,10 @@ extension TrafficSummary: Report {
         totalsTable.add(["failed logins", "\(t.failedLogins)", loginText.isEmpty ? "" : "(\(loginText))"])
         out += "Totals\n" + totalsTable.rendered(header: false)
         if let serverTotals { out += "\n" + serverTotalsText(serverTotals) }
+        if !hosts.isEmpty {
+            out += "\nPer host\n"
+            out += countsTable(first: "host", rows: hosts.map { ($0.host.isEmpty ? "(unnamed)" : $0.host.terminalSafe, $0.counts) })
+        }
 
         if days.count > 1 {
             out += "\nPer day\n"
@@ -197,7 +201,9 @@ extension TrafficSummary: Report {
                 ("remote_outcomes", .object(outcomes.map { ($0.name, .int($0.count)) })),
                 ("failed_logins_by_protocol", .object(failedLogins.map { ($0.name, .int($0.count)) })),
             ])),
-        ] + (serverTotals.map { st in
+        ] + (hosts.isEmpty ? [] : [
+            ("hosts", .array(hosts.map { .object([("host", .string($0.host))] + counts($0.counts)) })),
+        ]) + (serverTotals.map { st in
             [("server_totals", .object(st.counts.map { ($0.name, .int($0.value)) } + [
                 ("per_hour", .array(st.hours.enumerated().map { h, row in
                     .object([("hour", .int(h))] + zip(st.hourColumns, row).map { ($0.0, .int($0.1)) })
@@ -246,7 +252,7 @@ extension TrafficSummary: Report {
         }
         var blocks: [String] = []
         blocks.append(CSV.render(header: countHeader, rows: [row("total", totals)] + days.map { row($0.date, $0.counts) }
-            + hours.enumerated().map { row("hour \(pad($0.offset))", $0.element) }))
+            + hours.enumerated().map { row("hour \(pad($0.offset))", $0.element) } + hosts.map { row("host \($0.host)", $0.counts) }))
         blocks.append(CSV.render(
             header: ["domain", "in_messages", "in_recipients", "in_bytes", "out_messages", "out_recipients", "out_bytes"],
             rows: domains.map { d in

@@ -82,7 +82,7 @@ extension SuspectReport: Report {
                         ("top_script", .optional(s.queued.topScript)), ("top_script_messages", .int(s.queued.topScriptCount)),
                     ])),
                     ("next_command", .string(s.nextCommand)),
-                ])
+                ] + (s.hosts.isEmpty ? [] : [("hosts", .strings(s.hosts))]))
             })),
             ("quiet_senders", .int(quietSenders)),
             ("blocks", .array(blocks.map {
