@@ -1,5 +1,5 @@
 # spoolsweep — build, demo, test, install.
-#   make demo       install what is missing (libpcre2-dev, zlib1g-dev, libzip-dev) and run suspects + summary on the sample
+#   make demo       install what is missing (libpcre2-dev, zlib1g-dev, libzip-dev, libzstd-dev) and run suspects + summary on the sample
 #   make test       the whole test suite (first unpacks the real Postfix and Exim tools, and chDB, that the tests compare with)
 #   make peers      unpack Debian's postfix and exim4 packages into .peers/ (postsuper, postqueue, postcat;
 #                   exim, eximstats, exiqgrep; no daemon, nothing installed)
@@ -21,18 +21,18 @@ RELEASE_BIN = $(shell swift build -c release --show-bin-path)/spoolsweep
 .PHONY: deps test-deps peers chdb demo build release test fuzz install man bench clean
 
 deps:
-	@if ! pkg-config --exists libpcre2-8 zlib libzip 2>/dev/null; then \
-		echo "Installing libpcre2-dev, zlib1g-dev and libzip-dev (patterns, .gz logs, SmarterMail's .log.zip days)..."; \
+	@if ! pkg-config --exists libpcre2-8 zlib libzip libzstd 2>/dev/null; then \
+		echo "Installing libpcre2-dev, zlib1g-dev, libzip-dev and libzstd-dev (patterns, .gz logs, SmarterMail's .log.zip days, .zst logs and events)..."; \
 		$(SUDO) apt-get update -qq && \
-		$(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev libzip-dev pkg-config; \
+		$(SUDO) apt-get install -y -qq libpcre2-dev zlib1g-dev libzip-dev libzstd-dev pkg-config; \
 	fi
 
 # strace: the purge-audit tests kill spoolsweep at each fsync and write through its fault injection.
 # groff: the man page is checked for mdoc warnings.
 test-deps: deps
-	@if ! command -v strace >/dev/null || ! command -v groff >/dev/null; then \
-		echo "Installing strace and groff-base (fault injection; the man page check)..."; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace groff-base; \
+	@if ! command -v strace >/dev/null || ! command -v groff >/dev/null || ! command -v zstd >/dev/null; then \
+		echo "Installing strace, groff-base and zstd (fault injection; the man page check; .zst events read back by zstd)..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace groff-base zstd; \
 	fi
 
 build: deps

@@ -20,6 +20,8 @@ let package = Package(
         ),
         // zlib from the system (Debian/Ubuntu: zlib1g-dev), for rotated .gz logs.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // libzstd from the system (Debian/Ubuntu: libzstd-dev), for .zst logs and event files.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         // libzip from the system (Debian/Ubuntu: libzip-dev), for SmarterMail's zipped days.
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"]), .brew(["libzip"])]),
         // System calls Swift's Glibc module lacks (renameat2 with RENAME_NOREPLACE).
@@ -29,7 +31,7 @@ let package = Package(
         // All the logic: reading bytes, dialects, analysis, rendering. No ArgumentParser here.
         .target(
             name: "SpoolsweepCore",
-            dependencies: ["CLiteralSearch", "CPCRE2", "CSystemShims", "CZip", "CZlib"],
+            dependencies: ["CLiteralSearch", "CPCRE2", "CSystemShims", "CZip", "CZlib", "CZstd"],
             // Optimised even in debug builds: the tests kill, recover and compare thousands of
             // messages, and unoptimised generic code is 20 times slower at it.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]

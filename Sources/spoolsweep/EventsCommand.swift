@@ -49,7 +49,7 @@ struct EventsCommand: ParsableCommand {
     var format: FactEventWriter.Format = .ndjson
 
     @Option(name: [.customShort("o"), .customLong("output")],
-            help: ArgumentHelp("Write the events to this file (gzip-compressed when it ends in .gz) instead of standard output.", valueName: "file"))
+            help: ArgumentHelp("Write the events to this file (compressed when it ends in .gz or .zst) instead of standard output.", valueName: "file"))
     var output: String?
 
     @Flag(help: "Also one queued event per message in the spool (as it is now).")

@@ -64,18 +64,29 @@ import Testing
         #expect(r.status == 0)
     }
 
-    /// `-o FILE.gz` writes one gzip stream that gzip itself reads back as what standard output gets.
-    @Test func gzippedFileHoldsTheSameEvents() throws {
+    /// `-o FILE.gz` (`.zst`) writes one gzip (zstd) stream that gzip (zstd) itself reads back as
+    /// what standard output gets; spoolsweep reads it back as events too.
+    @Test(arguments: [("gz", "/bin/gzip"), ("zst", "/usr/bin/zstd")])
+    func compressedFileHoldsTheSameEvents(_ suffix: String, _ tool: String) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: apt-get install -y zstd (make test-deps does)")
         let plain = try CLI.run(["events", "--host", "mx1", "smartermail/Logs"])
-        let out = try CLI.freshFolder("events-gz")
-        let file = out.appendingPathComponent("mx1.ndjson.gz").path
+        let out = try CLI.freshFolder("events-\(suffix)")
+        let file = out.appendingPathComponent("mx1.ndjson.\(suffix)").path
         let r = try CLI.run(["events", "--host", "mx1", "-o", file, "smartermail/Logs"])
         #expect(r.stdout == "")
         #expect(r.stderr == "spoolsweep: 2926 events of smartermail on mx1 written to \(file) (629 accepted, 1518 delivery, 238 login, 16 recipient_rejected, 524 removed, 1 security_block)\n")
         #expect(r.status == 0)
-        let gunzip = try CLI.run(URL(fileURLWithPath: "/bin/gzip"), ["-dc", file], in: out)
-        #expect(gunzip.status == 0)
-        #expect(gunzip.stdout == plain.stdout)
+        let decompressed = try CLI.run(URL(fileURLWithPath: tool), ["-dc", file], in: out)
+        #expect(decompressed.status == 0)
+        #expect(decompressed.stdout == plain.stdout)
+        let back = try CLI.run(["events", file], in: out)
+        #expect(back.stdout == plain.stdout && back.status == 0, "\(back.stderr)")
+        // Cut short: the events before the cut are read, and the file is named with the reason.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: file + ".cut.ndjson.\(suffix)"))
+        let cut = try CLI.run(["events", file + ".cut.ndjson.\(suffix)"], in: out)
+        #expect(cut.status == 2)
+        #expect(cut.stderr.contains("cut short"), "\(cut.stderr)")
     }
 
     /// The offset is the machine zone's at each time, or the one given.

@@ -87,7 +87,7 @@ struct ErrorTests {
 
     @Test func folderThatIsNoMailServer() throws {
         let result = try CLI.run(["summary", "."], in: CLI.root.appendingPathComponent("Sources/CPCRE2"))
-        #expect(result.stderr == "error: .: not a known mail server layout (looked for smartermail: a server folder with Logs/ or Spool/ (or Domains/Spool/), a folder of YYYY.MM.DD-kind.log (.log.zip) files, a spool folder with SubSpoolN/proc/delay/Drop or .hdr/.eml files, or such files; postfix: a Postfix log (mail.log, maillog, rotated .1 copies) or a queue directory with deferred/, hold/, active/... (or postfix/deferred ...); exim: an Exim log (mainlog, exim_mainlog, main.log, rotated .1/.N.gz copies) or a spool directory with input/ (and msglog/); events: spoolsweep event files (*.ndjson, *.jsonl, .gz or not) whose lines are {\"v\":1,...})\n")
+        #expect(result.stderr == "error: .: not a known mail server layout (looked for smartermail: a server folder with Logs/ or Spool/ (or Domains/Spool/), a folder of YYYY.MM.DD-kind.log (.log.zip) files, a spool folder with SubSpoolN/proc/delay/Drop or .hdr/.eml files, or such files; postfix: a Postfix log (mail.log, maillog, rotated .1 copies) or a queue directory with deferred/, hold/, active/... (or postfix/deferred ...); exim: an Exim log (mainlog, exim_mainlog, main.log, rotated .1/.N.gz copies) or a spool directory with input/ (and msglog/); events: spoolsweep event files (*.ndjson, *.jsonl, .gz, .zst or not) whose lines are {\"v\":1,...})\n")
         #expect(result.status == 66)
     }
 

@@ -27,14 +27,17 @@ public struct LineStats: Equatable, Sendable {
     public init() {}
 }
 
-/// How a log file is compressed, by its name: `.gz` (a rotated syslog-style log) or `.zip`
-/// (a SmarterMail day compressed by the server's maintenance task).
+/// How a log file is compressed, by its name: `.gz` (a rotated syslog-style log), `.zst` (one
+/// rotated by logrotate's zstd, or events `-o FILE.zst`) or `.zip` (a SmarterMail day compressed
+/// by the server's maintenance task).
 enum Compression {
-    case gzip, zip
+    case gzip, zstd, zip
 
     init?(path: String) {
         if path.hasSuffix(".gz") {
             self = .gzip
+        } else if path.hasSuffix(".zst") {
+            self = .zstd
         } else if path.utf8.count > 4, path.lowercased().hasSuffix(".zip") {
             self = .zip
         } else {
@@ -46,7 +49,7 @@ enum Compression {
     static func stripped(_ name: String) -> String {
         switch Compression(path: name) {
         case .gzip: return String(name.dropLast(3))
-        case .zip: return String(name.dropLast(4))
+        case .zstd, .zip: return String(name.dropLast(4))
         case nil: return name
         }
     }
@@ -89,6 +92,10 @@ public final class LineReader {
             let source = try ByteSource(path: path, allowMapping: false)
             let gzip = GzipReader()
             return try splitBuffered({ (b) throws(FileReadError) in try gzip.read(from: source, into: b) }, body)
+        case .zstd:
+            let source = try ByteSource(path: path, allowMapping: false)
+            let zstd = ZstdReader()
+            return try splitBuffered({ (b) throws(FileReadError) in try zstd.read(from: source, into: b) }, body)
         case .zip:
             let zip = try ZipReader(ByteSource(path: path, allowMapping: false))
             return try splitBuffered({ (b) throws(FileReadError) in try zip.read(into: b) }, body)

@@ -34,9 +34,10 @@ public struct FactEventWriter: MailFactSink {
 
     let format: Format
     let range: TimeRange?
-    /// The host of the events: `--host`, or the one the facts being re-written say (event files).
+    /// The host and server of the events: `--host` and the dialect, or those the facts being
+    /// written again say (event files).
     private var host: [UInt8], hostText: String
-    private let server: [UInt8], serverText: String
+    private var server: [UInt8], serverText: String
     private var clock: EventClock
     private let output: ByteOutput
     private var line: [UInt8] = []
@@ -69,7 +70,10 @@ public struct FactEventWriter: MailFactSink {
 
     public mutating func take(_ fact: MailFact) {
         guard let type = fact.eventType else {
-            if case .host(let name) = fact { (host, hostText) = (Array(name), name.printable) }
+            if case .host(let h) = fact {
+                (host, hostText) = (Array(h.name), h.name.printable)
+                (server, serverText) = (Array(h.server), h.server.printable)
+            }
             return
         }
         if let range, !range.contains(fact.time) { return }

@@ -22,9 +22,10 @@ public enum MailFact {
     case securityBlock(SecurityBlockFact)
     /// A message left the queue (delivered to all, bounced or deleted).
     case removed(MessageRemoved)
-    /// The facts that follow were logged by the host named (event files of several servers read
-    /// together); a reader of one server's own logs never says it, its facts are all one host's.
-    case host(FactBytes)
+    /// The facts that follow were logged by the host named, a server of the kind named
+    /// (`postfix`...: event files of several servers read together); a reader of one server's own
+    /// logs never says it, its facts are all one host's.
+    case host(HostChange)
 
     /// When the log says it happened (a `host` fact has no time: the earliest time there is).
     public var time: LocalTime {
@@ -170,6 +171,11 @@ public struct SecurityBlockFact {
     public var ip: FactBytes
     /// The rule that fired, e.g. `Password Brute Force by IP`.
     public var rule: FactBytes
+}
+
+public struct HostChange {
+    public var name: FactBytes
+    public var server: FactBytes
 }
 
 public struct MessageRemoved {

@@ -11,12 +11,12 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
     case login(time: LocalTime, ip: String, protocolName: String, account: String?, success: Bool)
     case securityBlock(time: LocalTime, ip: String, rule: String)
     case removed(time: LocalTime, key: String)
-    case host(name: String)
+    case host(name: String, server: String)
 
     public init(_ fact: MailFact) {
         switch fact {
-        case .host(let name):
-            self = .host(name: name.printable)
+        case .host(let h):
+            self = .host(name: h.name.printable, server: h.server.printable)
         case .accepted(let m):
             self = .accepted(time: m.time, key: m.key.printable, clientIP: m.clientIP.printable, account: m.account?.printable,
                              sender: m.sender.printable, recipients: m.recipients.map(\.printable), size: m.size,
@@ -88,8 +88,8 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
             withBytes(ip, rule, "", "") { ip, rule, _, _ in sink.take(.securityBlock(SecurityBlockFact(time: time, ip: ip, rule: rule))) }
         case let .removed(time, key):
             withBytes(key, "", "", "") { key, _, _, _ in sink.take(.removed(MessageRemoved(time: time, key: key))) }
-        case let .host(name):
-            withBytes(name, "", "", "") { name, _, _, _ in sink.take(.host(name)) }
+        case let .host(name, server):
+            withBytes(name, server, "", "") { name, server, _, _ in sink.take(.host(HostChange(name: name, server: server))) }
         }
     }
 
@@ -114,7 +114,7 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
         case let .login(t, ip, proto, account, ok): return "\(t) login \(proto) \(ip) \(account ?? "-") \(ok ? "ok" : "failed")"
         case let .securityBlock(t, ip, rule): return "\(t) block \(ip) \(rule)"
         case let .removed(t, key): return "\(t) removed \(key)"
-        case let .host(name): return "host \(name)"
+        case let .host(name, server): return "host \(name) (\(server))"
         }
     }
 }

@@ -136,7 +136,7 @@ public struct MailLedger: MailFactSink, Sendable {
     // MARK: - Facts
 
     public mutating func take(_ fact: MailFact) {
-        if case .host(let name) = fact { return select(host: name) }
+        if case .host(let h) = fact { return select(host: h.name) }
         guard admit(fact.time) else { return }
         switch fact {
         case .accepted(let m): accepted(m)

@@ -102,22 +102,23 @@ struct FactEventsTests {
             """)
     }
 
-    /// A `.gz` output is one gzip stream zlib reads back whole.
-    @Test func gzipOutputReadsBack() throws {
+    /// A `.gz` output is one gzip stream zlib reads back whole, a `.zst` one zstd stream.
+    @Test(arguments: [("e.ndjson.gz", [UInt8]([0x1F, 0x8B])), ("e.ndjson.zst", [UInt8]([0x28, 0xB5, 0x2F, 0xFD]))])
+    func compressedOutputReadsBack(_ name: String, _ magic: [UInt8]) throws {
         var many: [OwnedMailFact] = []
         for i in 0..<5000 { many.append(.removed(time: Self.t.adding(seconds: Int64(i)), key: "id\(i)")) }
         let plain = try written(many).0
-        let dir = try TempFolder("events-gz")
-        let output = try ByteOutput.file(dir.at("e.ndjson.gz"))
+        let dir = try TempFolder("events-z")
+        let output = try ByteOutput.file(dir.at(name))
         var writer = FactEventWriter(output: output, format: .ndjson, host: "mx1", server: "postfix", offset: .fixed(3600), range: nil)
         for f in many { f.replay(into: &writer) }
         #expect(writer.finish() == nil)
         var compressed: [UInt8] = []
-        try ByteSource(path: dir.at("e.ndjson.gz"), allowMapping: false).readAll(into: &compressed, limit: 1 << 24)
-        #expect(compressed.prefix(2) == [0x1F, 0x8B])
+        try ByteSource(path: dir.at(name), allowMapping: false).readAll(into: &compressed, limit: 1 << 24)
+        #expect(Array(compressed.prefix(magic.count)) == magic)
         #expect(compressed.count < plain.utf8.count / 10)
         var lines: [String] = []
-        _ = try LineReader().forEachLine(path: dir.at("e.ndjson.gz")) { lines.append($0.bytes.printable) }
+        _ = try LineReader().forEachLine(path: dir.at(name)) { lines.append($0.bytes.printable) }
         #expect(lines.joined(separator: "\n") + "\n" == plain)
     }
 

@@ -1,5 +1,5 @@
 /// spoolsweep's own event files (`spoolsweep events`, schema version 1: `*.ndjson`, `*.jsonl`,
-/// gzip-compressed or not) read back as logs, so that `summary` and `suspects` given the events of
+/// compressed (`.gz`, `.zst`) or not) read back as logs, so that `summary` and `suspects` given the events of
 /// several hosts print the picture of them all. Each event is handed on as the fact it was
 /// written from; its time is the server's wall clock it carries (the offset is not applied, as
 /// for the logs themselves).
@@ -7,11 +7,11 @@ public struct EventsDialect: MailServerDialect {
     public let name = "events"
     public let spoolStates: [String] = []
     public let standardLocations: [String] = []
-    public let lookedFor = "spoolsweep event files (*.ndjson, *.jsonl, .gz or not) whose lines are {\"v\":1,...}"
+    public let lookedFor = "spoolsweep event files (*.ndjson, *.jsonl, .gz, .zst or not) whose lines are {\"v\":1,...}"
 
     public init() {}
 
-    static let suffixes = [".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz"]
+    static let suffixes = [".ndjson", ".ndjson.gz", ".ndjson.zst", ".jsonl", ".jsonl.gz", ".jsonl.zst"]
 
     /// Event files given by name, or the event files of a folder; nil unless every path is one.
     public func locate(_ paths: [String]) -> ServerLayout? {
@@ -20,7 +20,7 @@ public struct EventsDialect: MailServerDialect {
             let l = path.lowercased()
             guard Self.suffixes.contains(where: l.hasSuffix) else { return false }
             // Uncompressed: the first line says so. Compressed: the name does.
-            guard !l.hasSuffix(".gz") else { return true }
+            guard Compression(path: l) == nil else { return true }
             guard let head = LogFiles.head(path) else { return LogFiles.isEmpty(path) }
             return head.starts(with: Array(#"{"v":"#.utf8))
         }
@@ -104,22 +104,22 @@ struct EventReplay {
     private static let detail = EventLine.index("detail"), attempt = EventLine.index("attempt"), ip = EventLine.index("ip")
     private static let success = EventLine.index("success"), rule = EventLine.index("rule")
 
-    private static let empty: [UInt8] = [], host = EventLine.index("host")
-    /// The host of the facts handed on last ("" at first: a ledger's first host).
-    private var lastHost: [UInt8] = []
+    private static let empty: [UInt8] = [], host = EventLine.index("host"), server = EventLine.index("server")
+    /// The host and server of the facts handed on last ("" at first: a ledger's first host).
+    private var lastHost: [UInt8] = [], lastServer: [UInt8] = []
 
     mutating func fact<Sink: MailFactSink>(_ e: EventLine, line: UnsafeRawBufferPointer, share: LogShare, into sink: inout Sink) -> Outcome {
         guard case .number(let version) = e.values[Self.v] else { return .malformed }
         guard version == 1 else { return .otherVersion }
         // Every share learns of every change of host, whatever facts it keeps.
-        e.bytes(e.values[Self.host], line: line) { name in
+        e.bytes(e.values[Self.host], line: line) { name in e.bytes(e.values[Self.server], line: line) { server in
             Self.empty.withUnsafeBytes { none in
-                let name = name ?? none
-                guard !lastHost.elementsEqual(name) else { return }
-                lastHost = Array(name)
-                sink.take(.host(name))
+                let (name, server) = (name ?? none, server ?? none)
+                guard !lastHost.elementsEqual(name) || !lastServer.elementsEqual(server) else { return }
+                (lastHost, lastServer) = (Array(name), Array(server))
+                sink.take(.host(HostChange(name: name, server: server)))
             }
-        }
+        } }
         var result = Outcome.malformed
         e.bytes(e.values[Self.type], line: line) { type in
             guard let type else { return }

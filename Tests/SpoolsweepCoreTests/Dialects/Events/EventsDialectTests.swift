@@ -31,7 +31,7 @@ struct EventsDialectTests {
             }
         }
         // The host comes first: every share learns it, whichever facts it keeps.
-        #expect(recorder.facts == [.host(name: "mx1")] + lowered)
+        #expect(recorder.facts == [.host(name: "mx1", server: "postfix")] + lowered)
         #expect(diagnostics.warnings.isEmpty && diagnostics.filesRead == 1)
     }
 
@@ -50,7 +50,7 @@ struct EventsDialectTests {
         let layout = try #require(EventsDialect().locate([path]))
         var recorder = FactRecorder(), diagnostics = Diagnostics()
         EventsDialect().readFacts(layout, range: nil, share: .all, into: &recorder, diagnostics: &diagnostics)
-        #expect(recorder.facts.map(\.description) == ["host mx1", "2026-11-28 09:14:02 removed A1", "host "]) // (the last line names no host)
+        #expect(recorder.facts.map(\.description) == ["host mx1 (postfix)", "2026-11-28 09:14:02 removed A1", "host mx1 ()", "host  ()"]) // (the last line names no host)
         // A surrogate pair and a lone surrogate in \u escapes.
         var line = EventLine()
         let escaped = #"{"v":1,"helo":"\ud83d\ude00 \udc00 \u00e9\/"}"#
