@@ -40,6 +40,13 @@ extension MailLedger {
                 MailLedger.add(&perHost[h].receivedBytes, address[i], t.receivedBytes[i])
             }
             for (m, ds) in t.mailboxDomains { perHost[h].mailboxDomains[address[Int(m)], default: MailboxDomains()].add(ds, domain: domain) }
+            perHost[h].undecided.reserveCapacity(perHost[h].undecided.count + t.undecided.count)
+            for var m in t.undecided {
+                m.clientIP = ip[Int(m.clientIP)]
+                m.domains = domainSet[Int(m.domains)]
+                m.sender = address[Int(m.sender)]
+                perHost[h].undecided.append(m)
+            }
         }
         later.perHost = []
         // Facts after the merge are the later part's host's.
@@ -52,14 +59,6 @@ extension MailLedger {
         later.envelopeSenderCounts = []
         for (a, e) in later.accountEvidence {
             accountEvidence[address[Int(a)], default: SenderEvidence()].add(e, address: { address[Int($0)] }, host: { host[Int($0)] })
-        }
-        undecided.reserveCapacity(undecided.count + later.undecided.count)
-        for var m in later.undecided {
-            m.clientIP = ip[Int(m.clientIP)]
-            m.domains = domainSet[Int(m.domains)]
-            m.sender = address[Int(m.sender)]
-            m.host = host[Int(m.host)]
-            undecided.append(m)
         }
         for (s, o) in later.outcomesBySender { outcomesBySender[address[Int(s)], default: DeliveryOutcomes()].add(o) }
         // The later part's successes come after every failure counted here.

@@ -41,9 +41,6 @@ public struct MailLedger: MailFactSink, Sendable {
     /// distinct address, however many there are).
     public internal(set) var envelopeSenderCounts: [Int32] = []
     var accountEvidence: [Int32: SenderEvidence] = [:]
-    /// Unauthenticated messages whose recipients were not all known to be local when they
-    /// arrived: inbound or relayed is decided at the end.
-    var undecided: [UndecidedMessage] = []
     /// The recipient domains of undecided messages, each set a sorted list of domain ids.
     var domainSets = ByteInterner(foldCase: false)
     /// Remote delivery outcomes per envelope sender.
@@ -203,8 +200,8 @@ public struct MailLedger: MailFactSink, Sendable {
         } else {
             seenDomains.sort()
             let set = seenDomains.withUnsafeBytes { domainSets.id($0) }
-            undecided.append(UndecidedMessage(time: t.milliseconds, clientIP: ip(m.clientIP), domains: set,
-                                              sender: sender, recipients: Int32(clamping: n), host: host))
+            perHost[h].undecided.append(UndecidedMessage(time: t.milliseconds, clientIP: ip(m.clientIP), domains: set,
+                                                         sender: sender, recipients: Int32(clamping: n)))
         }
     }
 
@@ -281,17 +278,19 @@ public struct MailLedger: MailFactSink, Sendable {
         var settled = perHost.map(\.calendar)
         var relays: [Int32: SenderEvidence] = [:]
         var relayDomains: [Int32: IDSet] = [:]
-        for m in undecided {
-            let t = LocalTime(milliseconds: m.time)
-            let local = perHost[Int(m.host)].localDomains
-            let relayed = domainSets.withBytes(m.domains) { set in
-                set.withMemoryRebound(to: Int32.self) { ds in ds.contains { !local.contains($0) } }
-            }
-            settled[Int(m.host)].count(t) { $0.add(relayed ? .relayed : .inbound) }
-            guard relayed else { continue }
-            relays[m.clientIP, default: SenderEvidence()].record(at: t, sender: m.sender, recipients: Int(m.recipients), host: m.host)
-            domainSets.withBytes(m.domains) { set in
-                set.withMemoryRebound(to: Int32.self) { ds in for d in ds { relayDomains[m.clientIP, default: IDSet()].insert(d) } }
+        for (h, traffic) in perHost.enumerated() {
+            let local = traffic.localDomains
+            for m in traffic.undecided {
+                let t = LocalTime(milliseconds: m.time)
+                let relayed = domainSets.withBytes(m.domains) { set in
+                    set.withMemoryRebound(to: Int32.self) { ds in ds.contains { !local.contains($0) } }
+                }
+                settled[h].count(t) { $0.add(relayed ? .relayed : .inbound) }
+                guard relayed else { continue }
+                relays[m.clientIP, default: SenderEvidence()].record(at: t, sender: m.sender, recipients: Int(m.recipients), host: Int32(h))
+                domainSets.withBytes(m.domains) { set in
+                    set.withMemoryRebound(to: Int32.self) { ds in for d in ds { relayDomains[m.clientIP, default: IDSet()].insert(d) } }
+                }
             }
         }
         var all = DayHourCounts()
@@ -321,7 +320,12 @@ public struct MailLedger: MailFactSink, Sendable {
             }
             for (mailbox, s) in t.sent where t.localDomains.contains(domainOfAddress[Int(mailbox)]) {
                 mailboxes[mailbox, default: MailboxTraffic()].add(sent: s)
-                for d in t.mailboxDomains[mailbox]?.all.elements ?? [] { mailboxDomains[mailbox, default: IDSet()].insert(d) }
+                guard let ds = t.mailboxDomains[mailbox]?.all else { continue }
+                if perHost.count == 1 {
+                    mailboxes[mailbox]!.recipientDomains = ds.count // one host: no union to build
+                } else {
+                    for d in ds.elements { mailboxDomains[mailbox, default: IDSet()].insert(d) }
+                }
             }
             for r in t.received.indices where t.received[r] > 0 && t.localDomains.contains(domainOfAddress[r]) {
                 mailboxes[Int32(r), default: MailboxTraffic()].received += Int(t.received[r])
@@ -377,7 +381,8 @@ public struct MailLedger: MailFactSink, Sendable {
     }
 }
 
-/// An unauthenticated message whose direction waits for the end (32 bytes).
+/// An unauthenticated message whose direction waits for the end (24 bytes): its host's local
+/// domains decide (`HostTraffic.undecided`).
 struct UndecidedMessage: Sendable {
     var time: Int64
     var clientIP: Int32
@@ -385,8 +390,6 @@ struct UndecidedMessage: Sendable {
     var domains: Int32
     var sender: Int32
     var recipients: Int32
-    /// The host it came through: whose local domains decide.
-    var host: Int32
 }
 
 /// What depends on which domains one host serves, kept per host so that a domain one host
@@ -407,6 +410,9 @@ struct HostTraffic: Sendable {
     var receivedBytes: [Int] = []
     /// The recipient domains each mailbox's messages reached.
     var mailboxDomains: [Int32: MailboxDomains] = [:]
+    /// Unauthenticated messages whose recipients were not all known to be local when they
+    /// arrived: inbound or relayed is decided at the end.
+    var undecided: [UndecidedMessage] = []
 }
 
 /// Remote delivery attempts of one envelope sender, by outcome.

@@ -92,53 +92,11 @@ private struct JSONParser {
         }
     }
 
-    mutating func hex4() -> UInt32? {
-        guard i + 4 <= b.count else { return nil }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = b[i]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x37)
-            case 0x61...0x66: d = UInt32(c - 0x57)
-            default: return nil
-            }
-            v = v << 4 | d; i += 1
-        }
-        return v
-    }
-
     mutating func string() -> String? {
-        i += 1
         var out: [UInt8] = []
-        while i < b.count {
-            let c = b[i]
-            if c == 0x22 { i += 1; return String(decoding: out, as: UTF8.self) }
-            if c < 0x20 { return nil }
-            if c != 0x5C { out.append(c); i += 1; continue }
-            i += 1
-            guard i < b.count else { return nil }
-            let e = b[i]; i += 1
-            switch e {
-            case 0x22, 0x5C, 0x2F: out.append(e)
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0C)
-            case 0x6E: out.append(0x0A)
-            case 0x72: out.append(0x0D)
-            case 0x74: out.append(0x09)
-            case 0x75:
-                guard var u = hex4() else { return nil }
-                if (0xD800..<0xDC00).contains(u), b.matches("\\u", at: i) {
-                    i += 2
-                    guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
-                }
-                out.append(contentsOf: String(Unicode.Scalar(u).map(Character.init) ?? "\u{FFFD}").utf8)
-            default: return nil
-            }
-        }
-        return nil
+        guard let end = JSONString.unescape(b, from: i + 1, into: &out) else { return nil }
+        i = end
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, as RFC 8259 has it.
@@ -167,5 +125,63 @@ private struct JSONParser {
         let text = String(decoding: b.slice(start..<i), as: UTF8.self)
         if integral, let v = Int(text) { return .int(v) }
         return Double(text).map(JSON.double)
+    }
+}
+
+/// JSON string text (RFC 8259) unescaped: the one reader of `\"`, `\n`, `\uXXXX`... behind
+/// `JSON.parse` and the event files' reader.
+enum JSONString {
+    /// Appends to `out` the string whose text begins at `start` (just after its opening quote),
+    /// unescaped; the index just after its closing quote, or nil when it is malformed (a raw
+    /// control byte, an unknown escape, a high surrogate whose low half is not a low surrogate,
+    /// no closing quote). A lone surrogate becomes U+FFFD.
+    static func unescape(_ b: UnsafeRawBufferPointer, from start: Int, into out: inout [UInt8]) -> Int? {
+        var i = start
+        while i < b.count {
+            let c = b[i]
+            if c == 0x22 { return i + 1 }
+            if c < 0x20 { return nil }
+            if c != 0x5C { out.append(c); i += 1; continue }
+            i += 1
+            guard i < b.count else { return nil }
+            let e = b[i]; i += 1
+            switch e {
+            case 0x22, 0x5C, 0x2F: out.append(e)
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0C)
+            case 0x6E: out.append(0x0A)
+            case 0x72: out.append(0x0D)
+            case 0x74: out.append(0x09)
+            case 0x75:
+                guard var u = hex4(b, at: i) else { return nil }
+                i += 4
+                if (0xD800..<0xDC00).contains(u), b.matches("\\u", at: i) {
+                    guard let low = hex4(b, at: i + 2), (0xDC00..<0xE000).contains(low) else { return nil }
+                    i += 6
+                    u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
+                }
+                out.append(contentsOf: String(Unicode.Scalar(u).map(Character.init) ?? "\u{FFFD}").utf8)
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    /// The four hex digits at `i`.
+    static func hex4(_ b: UnsafeRawBufferPointer, at i: Int) -> UInt32? {
+        guard i + 4 <= b.count else { return nil }
+        var v: UInt32 = 0
+        for k in i..<(i + 4) {
+            let c = b[k]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x37)
+            case 0x61...0x66: d = UInt32(c - 0x57)
+            default: return nil
+            }
+            v = v << 4 | d
+        }
+        return v
     }
 }

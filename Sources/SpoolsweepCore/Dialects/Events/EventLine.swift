@@ -79,51 +79,19 @@ struct EventLine {
     }
 
     /// A JSON string at the cursor: a slice of the line when it holds no escape, else unescaped
-    /// into `scratch` (`\uXXXX`, surrogate pairs included; a lone surrogate becomes U+FFFD).
+    /// into `scratch` (`JSONString.unescape`).
     private mutating func string(_ p: inout Cursor, line: UnsafeRawBufferPointer) -> Value? {
         guard p.take(0x22) else { return nil }
         let start = p.i
-        while p.i < line.count, line[p.i] != 0x22, line[p.i] != 0x5C { p.i += 1 }
-        guard p.i < line.count else { return nil }
-        if line[p.i] == 0x22 {
+        while p.i < line.count, line[p.i] != 0x22, line[p.i] != 0x5C, line[p.i] >= 0x20 { p.i += 1 }
+        if p.i < line.count, line[p.i] == 0x22 {
             p.i += 1
             return .string(scratch: false, start: start, end: p.i - 1)
         }
         let from = scratch.count
-        scratch += line[start..<p.i]
-        while p.i < line.count {
-            let b = line[p.i]
-            if b == 0x22 { p.i += 1; return .string(scratch: true, start: from, end: scratch.count) }
-            if b != 0x5C { scratch.append(b); p.i += 1; continue }
-            guard p.i + 1 < line.count else { return nil }
-            let e = line[p.i + 1]
-            p.i += 2
-            switch e {
-            case 0x22, 0x5C, 0x2F: scratch.append(e)
-            case 0x62: scratch.append(0x08)
-            case 0x66: scratch.append(0x0C)
-            case 0x6E: scratch.append(0x0A)
-            case 0x72: scratch.append(0x0D)
-            case 0x74: scratch.append(0x09)
-            case 0x75:
-                guard var u = p.hex4() else { return nil }
-                if u >= 0xD800 && u < 0xDC00 {
-                    // A high surrogate: its low half follows as \uDCxx, else it stands alone.
-                    let save = p.i
-                    if p.take(0x5C), p.take(0x75), let low = p.hex4(), low >= 0xDC00 && low < 0xE000 {
-                        u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00)
-                    } else {
-                        p.i = save
-                        u = 0xFFFD
-                    }
-                } else if u >= 0xDC00 && u < 0xE000 {
-                    u = 0xFFFD
-                }
-                scratch += Array(String(Character(Unicode.Scalar(u)!)).utf8)
-            default: return nil
-            }
-        }
-        return nil
+        guard let end = JSONString.unescape(line, from: start, into: &scratch) else { return nil }
+        p.i = end
+        return .string(scratch: true, start: from, end: scratch.count)
     }
 
     /// The bytes of a string value, valid while `line` and this parse are.
@@ -179,23 +147,5 @@ private struct Cursor {
         }
         guard i > start, peek != 0x2E, peek != 0x65, peek != 0x45 else { return nil }
         return negative ? -v : v
-    }
-
-    mutating func hex4() -> UInt32? {
-        guard i + 4 <= b.count else { return nil }
-        var v: UInt32 = 0
-        for k in 0..<4 {
-            let c = b[i + k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            default: return nil
-            }
-            v = v << 4 | d
-        }
-        i += 4
-        return v
     }
 }
