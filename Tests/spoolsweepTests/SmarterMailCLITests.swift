@@ -99,3 +99,17 @@ import Testing
         #expect(day.stderr == "spoolsweep: warning: smartermail/Logs/2026.11.28-administrative.log.zip: zip archive holds 2 files, not one log\nspoolsweep: 1 warning(s): the results cover only what could be read\n")
     }
 }
+
+/// A SmarterMail log of a kind spoolsweep does not read, named on the command line, is said to
+/// be left unread (it used to be skipped without a word); in a folder such logs are left quietly.
+struct SmarterMailOtherLogKindTests {
+    @Test func aNamedLogOfAnotherKindIsSaidToBeUnread() throws {
+        let r = try CLI.run(["summary", "--format", "json", "smartermail/Logs/2026.11.27-imapLog.log", "smartermail/Logs/2026.11.27-smtpLog.log"])
+        #expect(r.stderr == "spoolsweep: finding: smartermail/Logs/2026.11.27-imapLog.log: not read: spoolsweep reads the smtpLog, delivery and administrative logs (the administrative log has the logins of every protocol)\n")
+        #expect(r.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let input = try #require(json["input"] as? [String: Any])
+        #expect(input["files_read"] as? Int == 1 && input["files_skipped"] as? Int == 1)
+        #expect(try CLI.run(["summary", "smartermail/Logs"]).stderr == "")
+    }
+}

@@ -177,7 +177,12 @@ public struct SmarterMailDialect: MailServerDialect {
         for path in layout.logFiles {
             guard let parsed = SmarterMailLogKind.parse(fileName: FileSystem.baseName(path)) else { continue }
             if let range, !range.overlaps(day: parsed.day) { continue }
-            guard let kind = parsed.kind else { diagnostics.filesSkipped += 1; continue }
+            guard let kind = parsed.kind else {
+                // Named on the command line (a folder's other kinds are not listed as logs).
+                diagnostics.filesSkipped += 1
+                diagnostics.note(path, "not read: spoolsweep reads the smtpLog, delivery and administrative logs (the administrative log has the logins of every protocol)")
+                continue
+            }
             files.append((path, kind, parsed.day))
         }
         diagnostics.filesSkipped += layout.skippedFiles.count
