@@ -13,8 +13,6 @@ public final class ByteOutput {
     private let compressor: (any StreamCompressor)?
     /// The error number of the first write that failed (`EPIPE` for a reader that left).
     public private(set) var error: Int32?
-    /// Bytes handed to `write` (before compression).
-    public private(set) var bytesIn = 0
 
     /// Standard output, never compressed.
     public static func standardOutput() -> ByteOutput { ByteOutput(fd: 1, path: "standard output", owns: false, compressor: nil) }
@@ -43,7 +41,6 @@ public final class ByteOutput {
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard error == nil, bytes.count > 0 else { return }
-        bytesIn += bytes.count
         if let compressor {
             error = compressor.compress(bytes, finishing: false) { FileSystem.writeAll(fd, $0) }
         } else {

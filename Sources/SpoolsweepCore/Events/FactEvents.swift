@@ -245,14 +245,13 @@ public struct FactEventWriter: MailFactSink {
 
     // MARK: - CSV, from the owned form
 
-    private func common(_ type: String, _ t: LocalTime?) -> [String] {
+    private mutating func common(_ type: String, _ t: LocalTime?) -> [String] {
         var row = [String](repeating: "", count: Self.csvHeader.count)
         row[0] = String(Self.schemaVersion)
         row[1] = hostText
         row[2] = serverText
         row[3] = type
-        var clock = clock
-        row[4] = t.map { clock.text($0) } ?? ""
+        if let t { row[4] = clock.text(t) }
         return row
     }
 
@@ -261,7 +260,7 @@ public struct FactEventWriter: MailFactSink {
         row[i] = value
     }
 
-    private func csvRow(_ fact: OwnedMailFact, _ type: String) -> [String] {
+    private mutating func csvRow(_ fact: OwnedMailFact, _ type: String) -> [String] {
         var row = common(type, fact.time)
         switch fact {
         case let .accepted(_, key, clientIP, account, sender, recipients, size, protocolName, spoolName, helo, messageID, senderKnown):

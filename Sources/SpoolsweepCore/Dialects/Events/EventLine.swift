@@ -21,6 +21,7 @@ struct EventLine {
 
     static let keys: [[UInt8]] = FactEventWriter.csvHeader.map { Array($0.utf8) }
     static func index(_ name: String) -> Int { FactEventWriter.csvHeader.firstIndex(of: name)! }
+    private static let recipientsSlot = index("recipients")
 
     /// Takes `line` apart; false when it is not one flat JSON object of strings, numbers,
     /// booleans, nulls and arrays of strings.
@@ -41,7 +42,7 @@ struct EventLine {
             guard p.take(0x3A) else { return false }
             p.space()
             let slot = Self.keys.firstIndex { k in k.count == key.count && k.withUnsafeBytes { $0.elementsEqual(line[key]) } }
-            guard let value = value(&p, line: line, intoList: slot == Self.index("recipients")) else { return false }
+            guard let value = value(&p, line: line, intoList: slot == Self.recipientsSlot) else { return false }
             if let slot { values[slot] = value }
             p.space()
             if p.take(0x2C) { continue }
