@@ -41,6 +41,6 @@ struct SpoolsweepCommand: ParsableCommand {
             spoolsweep run is changing the same spool.
             """,
         version: "0.1.0",
-        subcommands: [SummaryCommand.self, SuspectsCommand.self, SpoolCommand.self, TraceCommand.self, EventsCommand.self]
+        subcommands: [SummaryCommand.self, SuspectsCommand.self, WatchCommand.self, SpoolCommand.self, TraceCommand.self, EventsCommand.self]
     )
 }

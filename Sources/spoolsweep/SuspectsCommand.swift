@@ -28,6 +28,29 @@ struct SuspectsCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var period: PeriodOptions
 
+    @OptionGroup var limits: ThresholdOptions
+
+    @Option(help: "How many suspects to list (0: all).")
+    var top = 10
+
+    @Flag(name: .customLong("fail-on-suspect"), help: "Exit with status 1 (3 if input was partial) when a sender crosses a threshold.")
+    var failOnSuspect = false
+
+    func run() throws {
+        try running {
+            let thresholds = try limits.thresholds()
+            let range = try period.range(now: try input.clock())
+            let (report, diagnostics) = try Spoolsweep.suspects(
+                input.selection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
+                pathsText: input.pathsText)
+            try finish(report.rendered(input.format), json: report.json(), format: input.format,
+                       diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)
+        }
+    }
+}
+
+/// The lines a sender's evidence crosses: `suspects` and `watch` take the same.
+struct ThresholdOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Messages per sliding window that count as a burst.", valueName: "count/duration"))
     var rate = "50/10m"
 
@@ -43,26 +66,13 @@ struct SuspectsCommand: ParsableCommand {
     @Option(name: .customLong("max-deferred"), help: "Percent of remote delivery attempts deferred or bounced that crosses the line.")
     var maxDeferred = 30
 
-    @Option(help: "How many suspects to list (0: all).")
-    var top = 10
-
-    @Flag(name: .customLong("fail-on-suspect"), help: "Exit with status 1 (3 if input was partial) when a sender crosses a threshold.")
-    var failOnSuspect = false
-
-    func run() throws {
-        try running {
-            var thresholds = SuspectThresholds()
-            try thresholds.setRate(rate)
-            thresholds.recipientDomains = try SpoolsweepError.checked(minDomains, "--min-domains", 1...1_000_000, "a count")
-            thresholds.failedLogins = try SpoolsweepError.checked(minFailedLogins, "--min-failed-logins", 1...1_000_000, "a count")
-            thresholds.loginIPs = try SpoolsweepError.checked(minLoginIPs, "--min-login-ips", 1...1_000_000, "a count")
-            thresholds.deferralPercent = try SpoolsweepError.checked(maxDeferred, "--max-deferred", 0...100, "a percentage")
-            let range = try period.range(now: try input.clock())
-            let (report, diagnostics) = try Spoolsweep.suspects(
-                input.selection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
-                pathsText: input.pathsText)
-            try finish(report.rendered(input.format), json: report.json(), format: input.format,
-                       diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)
-        }
+    func thresholds() throws(SpoolsweepError) -> SuspectThresholds {
+        var thresholds = SuspectThresholds()
+        try thresholds.setRate(rate)
+        thresholds.recipientDomains = try SpoolsweepError.checked(minDomains, "--min-domains", 1...1_000_000, "a count")
+        thresholds.failedLogins = try SpoolsweepError.checked(minFailedLogins, "--min-failed-logins", 1...1_000_000, "a count")
+        thresholds.loginIPs = try SpoolsweepError.checked(minLoginIPs, "--min-login-ips", 1...1_000_000, "a count")
+        thresholds.deferralPercent = try SpoolsweepError.checked(maxDeferred, "--max-deferred", 0...100, "a percentage")
+        return thresholds
     }
 }

@@ -15,6 +15,17 @@ int spoolsweep_memfd(const char *name);
    waits for it. Returns its wait status, or -1 with errno set when it cannot be started. */
 int spoolsweep_run(const char *path, char *const argv[], int in_fd, int out_fd);
 
+/* Starts the program at path with argv and envp (both NULL-terminated) in a process group of
+   its own, its standard input read from in_fd and its standard output and error written to
+   out_fd, and does not wait. Returns its pid, or -1 with errno set. */
+#include <sys/types.h>
+pid_t spoolsweep_spawn(const char *path, char *const argv[], char *const envp[], int in_fd, int out_fd);
+
+/* Catches SIGTERM, SIGINT and SIGHUP (unblocked; no restart of interrupted calls) and ignores SIGPIPE;
+   spoolsweep_stop_signal() is then the last of them received, or 0. */
+void spoolsweep_catch_stop_signals(void);
+int spoolsweep_stop_signal(void);
+
 /* The CPUs this process may run on (its affinity mask, as taskset sets it); at least 1. */
 int spoolsweep_cpu_count(void);
 

@@ -93,12 +93,26 @@ enum LogFiles {
     /// `mail.log.3`, `mail.log.2`, `mail.log.1`, `mail.log` (or `mainlog.N`...): oldest first,
     /// so that queue and message ids are followed across rotation in time order.
     static func rotationOrder(_ files: [String]) -> [String] {
-        func generation(_ path: String) -> Int {
-            let name = Compression.stripped(FileSystem.baseName(path))
-            guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]) else { return 0 }
-            return n
+        files.sorted { (generation($1), $0) < (generation($0), $1) }
+    }
+
+    /// The rotation number of `mail.log.3` (or `mail.log.3.gz`): 3; 0 for the current log.
+    static func generation(_ path: String) -> Int {
+        let name = Compression.stripped(FileSystem.baseName(path))
+        guard let dot = name.lastIndex(of: "."), let n = Int(name[name.index(after: dot)...]) else { return 0 }
+        return n
+    }
+
+    /// Whether `path` is a log the server still writes: not compressed, not numbered
+    /// (`mail.log.1`), not dated by logrotate's `dateext` (`exim_mainlog-20261201`).
+    static func isCurrent(_ path: String) -> Bool {
+        let name = FileSystem.baseName(path)
+        guard Compression(path: name) == nil, generation(name) == 0 else { return false }
+        if let dash = name.lastIndex(of: "-") {
+            let tail = name[name.index(after: dash)...].prefix { $0 != "." }
+            if tail.count == 8 && tail.allSatisfy(\.isNumber) { return false }
         }
-        return files.sorted { (generation($1), $0) < (generation($0), $1) }
+        return true
     }
 }
 

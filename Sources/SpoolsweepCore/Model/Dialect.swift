@@ -74,10 +74,32 @@ public protocol MailServerDialect: Sendable {
         _ layout: ServerLayout, threads: Int, diagnostics: inout Diagnostics,
         visit: (QueuedMessage) -> Void
     )
+    /// The reader of the layout's logs as they grow (`watch`); nil when the dialect has none.
+    func liveReader(_ layout: ServerLayout) -> (any LiveLogReader)?
 }
 
 extension MailServerDialect {
     public func logDays(_ layout: ServerLayout) -> [Int64] { [] }
+    public func liveReader(_ layout: ServerLayout) -> (any LiveLogReader)? { nil }
+}
+
+/// A dialect's reading of its logs as they grow, for `watch`: which files to follow, and the
+/// facts of each line as it is written. The same line readers as `readFacts`, kept open: a value
+/// (copying it copies every open session and queue entry), so a copy can be finished to see
+/// the facts so far without disturbing the reading.
+public protocol LiveLogReader {
+    /// The files to follow when today is `day` (a day number of `LocalTime`); each is read from
+    /// its start when it is first followed. Called at the start, on each new day, and whenever
+    /// a watched folder changes (what depends on the day, such as the year of Postfix's classic
+    /// timestamps, is set here).
+    mutating func files(day: Int64) -> [String]
+    /// Folders where the files of a later day appear (watched for new files).
+    var folders: [String] { get }
+    /// Hands the facts of one line of `file` to `sink`; false when the line is not one of the
+    /// server's.
+    mutating func read<Sink: MailFactSink>(_ line: UnsafeRawBufferPointer, of file: String, into sink: inout Sink) -> Bool
+    /// Hands over what is still open (sessions, queue entries), as at the end of the input.
+    mutating func finish<Sink: MailFactSink>(into sink: inout Sink)
 }
 
 /// The dialects spoolsweep knows, and how a layout is chosen.

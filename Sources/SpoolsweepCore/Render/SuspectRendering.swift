@@ -7,12 +7,6 @@ extension SuspectReport: Report {
             + "\(t.loginIPs) login IPs, \(t.deferralPercent)% deferred or bounced, another envelope sender on \(t.forgedPercent)% of messages"
     }
 
-    private func kindText(_ s: Suspect) -> String {
-        if s.kind == .account { return "authenticated mailbox" }
-        // Postfix's pickup names the local user (a web script as www-data) instead of an IP.
-        return s.name.hasPrefix("uid=") ? "local submission through pickup" : "client IP relaying without authentication"
-    }
-
     // MARK: Text
 
     public func text() -> String {
@@ -22,7 +16,7 @@ extension SuspectReport: Report {
         }
         for (i, s) in suspects.enumerated() {
             let crossed = s.reasons.filter(\.crosses).count
-            out += "\(i + 1). \(s.name.terminalSafe) (\(kindText(s))): score \(s.score), \(crossed) threshold\(crossed == 1 ? "" : "s") crossed\n"
+            out += "\(i + 1). \(s.name.terminalSafe) (\(s.kindText)): score \(s.score), \(crossed) threshold\(crossed == 1 ? "" : "s") crossed\n"
             for r in s.reasons {
                 out += "   \(r.crosses ? "!" : "-") \(r.text.terminalSafe)\n"
             }
@@ -57,33 +51,7 @@ extension SuspectReport: Report {
                 ("deferral_percent", .int(thresholds.deferralPercent)),
                 ("forged_sender_percent", .int(thresholds.forgedPercent)),
             ])),
-            ("suspects", .array(suspects.enumerated().map { i, s in
-                .object([
-                    ("rank", .int(i + 1)),
-                    ("kind", .string(s.kind.rawValue)),
-                    ("name", .string(s.name)),
-                    ("score", .int(s.score)),
-                    ("reasons", .array(s.reasons.map {
-                        .object([("code", .string($0.code)), ("crosses", .bool($0.crosses)), ("text", .string($0.text))])
-                    })),
-                    ("messages", .int(s.messages)),
-                    ("recipients", .int(s.recipients)),
-                    ("recipient_domains", .int(s.recipientDomains)),
-                    ("peak_in_window", .int(s.peakInWindow)),
-                    ("peak_window_start", .string(s.peakWindowStart.description)),
-                    ("login_ips", .strings(s.loginIPs)),
-                    ("envelope_senders", .array(s.envelopeSenders.map {
-                        .object([("address", .string($0.name)), ("messages", .int($0.count))])
-                    })),
-                    ("remote_outcomes", .object([("delivered", .int(s.delivered)), ("deferred", .int(s.deferred)), ("bounced", .int(s.bounced))])),
-                    ("queued", .object([
-                        ("messages", .int(s.queued.messages)), ("bytes", .int(s.queued.bytes)),
-                        ("top_subject", .optional(s.queued.topSubject)), ("top_subject_messages", .int(s.queued.topSubjectCount)),
-                        ("top_script", .optional(s.queued.topScript)), ("top_script_messages", .int(s.queued.topScriptCount)),
-                    ])),
-                    ("next_command", .string(s.nextCommand)),
-                ] + (s.hosts.isEmpty ? [] : [("hosts", .strings(s.hosts))]))
-            })),
+            ("suspects", .array(suspects.enumerated().map { i, s in .object([("rank", .int(i + 1))] + s.jsonMembers) })),
             ("quiet_senders", .int(quietSenders)),
             ("blocks", .array(blocks.map {
                 .object([("time", .string($0.at.description)), ("ip", .string($0.ip)), ("rule", .string($0.rule))])
@@ -106,5 +74,43 @@ extension SuspectReport: Report {
                  "\(s.queued.messages)", "\(s.queued.bytes)", s.queued.topSubject ?? "",
                  s.reasons.filter(\.crosses).map(\.code).joined(separator: " "), s.nextCommand]
             })
+    }
+}
+
+extension Suspect {
+    /// What kind of sender it is, in words.
+    public var kindText: String {
+        if kind == .account { return "authenticated mailbox" }
+        // Postfix's pickup names the local user (a web script as www-data) instead of an IP.
+        return name.hasPrefix("uid=") ? "local submission through pickup" : "client IP relaying without authentication"
+    }
+
+    /// The members of a suspect's JSON object (after its rank): in `suspects` and `watch` alike.
+    public var jsonMembers: [(String, JSON)] {
+        let s = self
+        return [
+            ("kind", .string(s.kind.rawValue)),
+            ("name", .string(s.name)),
+            ("score", .int(s.score)),
+            ("reasons", .array(s.reasons.map {
+                .object([("code", .string($0.code)), ("crosses", .bool($0.crosses)), ("text", .string($0.text))])
+            })),
+            ("messages", .int(s.messages)),
+            ("recipients", .int(s.recipients)),
+            ("recipient_domains", .int(s.recipientDomains)),
+            ("peak_in_window", .int(s.peakInWindow)),
+            ("peak_window_start", .string(s.peakWindowStart.description)),
+            ("login_ips", .strings(s.loginIPs)),
+            ("envelope_senders", .array(s.envelopeSenders.map {
+                .object([("address", .string($0.name)), ("messages", .int($0.count))])
+            })),
+            ("remote_outcomes", .object([("delivered", .int(s.delivered)), ("deferred", .int(s.deferred)), ("bounced", .int(s.bounced))])),
+            ("queued", .object([
+                ("messages", .int(s.queued.messages)), ("bytes", .int(s.queued.bytes)),
+                ("top_subject", .optional(s.queued.topSubject)), ("top_subject_messages", .int(s.queued.topSubjectCount)),
+                ("top_script", .optional(s.queued.topScript)), ("top_script_messages", .int(s.queued.topScriptCount)),
+            ])),
+            ("next_command", .string(s.nextCommand)),
+        ] + (s.hosts.isEmpty ? [] : [("hosts", .strings(s.hosts))])
     }
 }
