@@ -43,14 +43,7 @@ extension SuspectReport: Report {
         .object([
             ("server", .string(server)),
             ("period", period.json),
-            ("thresholds", .object([
-                ("rate", .string(thresholds.rateText)),
-                ("recipient_domains", .int(thresholds.recipientDomains)),
-                ("failed_logins", .int(thresholds.failedLogins)),
-                ("login_ips", .int(thresholds.loginIPs)),
-                ("deferral_percent", .int(thresholds.deferralPercent)),
-                ("forged_sender_percent", .int(thresholds.forgedPercent)),
-            ])),
+            ("thresholds", thresholds.json),
             ("suspects", .array(suspects.enumerated().map { i, s in .object([("rank", .int(i + 1))] + s.jsonMembers) })),
             ("quiet_senders", .int(quietSenders)),
             ("blocks", .array(blocks.map {
@@ -112,5 +105,19 @@ extension Suspect {
             ])),
             ("next_command", .string(s.nextCommand)),
         ] + (s.hosts.isEmpty ? [] : [("hosts", .strings(s.hosts))])
+    }
+}
+
+extension SuspectThresholds {
+    /// The thresholds as `suspects` and `watch` print them in JSON.
+    public var json: JSON {
+        .object([
+            ("rate", .string(rateText)),
+            ("recipient_domains", .int(recipientDomains)),
+            ("failed_logins", .int(failedLogins)),
+            ("login_ips", .int(loginIPs)),
+            ("deferral_percent", .int(deferralPercent)),
+            ("forged_sender_percent", .int(forgedPercent)),
+        ])
     }
 }

@@ -27,13 +27,7 @@ extension WatchNotice {
             ("server", .string(server)),
             ("alerted_at", .string(alertedAt.description)),
             ("new_messages", .int(newMessages)),
-            ("thresholds", .object([
-                ("rate", .string(thresholds.rateText)),
-                ("recipient_domains", .int(thresholds.recipientDomains)),
-                ("failed_logins", .int(thresholds.failedLogins)),
-                ("login_ips", .int(thresholds.loginIPs)),
-                ("deferral_percent", .int(thresholds.deferralPercent)),
-            ])),
+            ("thresholds", thresholds.json),
         ] + suspect.jsonMembers + [("hold", .optional(hold))])
     }
 
