@@ -107,6 +107,11 @@ extension Spoolsweep {
         var lastAssessment: Int64 = 0, lastListing = Int64(clockMilliseconds()), lastSave: Int64 = 0
         var stateDirty = true
 
+        let hostName: String = {
+            var host = [UInt8](repeating: 0, count: 256)
+            _ = host.withUnsafeMutableBytes { gethostname($0.baseAddress!.assumingMemoryBound(to: CChar.self), 255) }
+            return String(decoding: host.prefix { $0 != 0 }, as: UTF8.self)
+        }()
         func report(_ event: FollowEvent) {
             log("\(event.path): \(event.kind.rawValue): \(event.detail)")
         }
@@ -117,10 +122,8 @@ extension Spoolsweep {
                                             environment: notice.environment.map { "\($0.0)=\($0.1)" }, input: notice.json().compact() + "\n"))
             }
             if let to = options.mailTo, let sendmail {
-                var host = [CChar](repeating: 0, count: 256)
-                gethostname(&host, 255)
                 notifier.add(NoticeDelivery(label: "--mail-to \(to)", about: about, program: sendmail, arguments: ["-t", "-i"],
-                                            environment: [], input: notice.mail(to: to, host: String(cString: host))))
+                                            environment: [], input: notice.mail(to: to, host: hostName)))
             }
         }
         func saveState() {
@@ -140,7 +143,6 @@ extension Spoolsweep {
             for e in events { report(e) }
             if !events.isEmpty { stateDirty = true }
             events.removeAll()
-            let now = LogFollower.clock()
             if !caughtUp {
                 caughtUp = true
                 let seconds = Double(clockMilliseconds() - started) / 1000
