@@ -108,6 +108,33 @@ import Testing
         #expect(try Self.census(server.path, in: folder) == ["user3@lamna.test Written": 4, "spam@northwind.test Written": 11])
     }
 
+    /// `spool restore` of a hold batch while the watch runs: the watch lets go of the sender,
+    /// and the restored messages stay in the spool.
+    @Test func aRestoredBatchReleasesTheSender() throws {
+        let server = try CLI.freshFolder("watch-hold-restore").appendingPathComponent("server")
+        let logs = server.appendingPathComponent("Logs"), sub = server.appendingPathComponent("Spool/SubSpool1")
+        for f in [logs, sub] { try FileManager.default.createDirectory(at: f, withIntermediateDirectories: true) }
+        try "".write(toFile: logs.path + "/2026.01.01-smtpLog.log", atomically: true, encoding: .utf8)
+        for i in 0..<4 { try Self.writePair(sub, id: "10000000000\(i)", account: "spam@northwind.test", age: 300) }
+        let state = server.appendingPathComponent("state.json").path
+        let folder = server.deletingLastPathComponent()
+        let watch = try LiveProcess.spoolsweep(["watch", "--format", "json", "--hold", "--min-age", "5s", "--hold-every", "1s",
+                                                "--state", state, server.path], in: folder)
+        #expect(watch.wait(stderr: "now following"), "\(watch.stderr)")
+        let writer = try LiveProcess.writer(["--format", "smartermail", "--log", logs.path, "--rate", "1000", "--normal", "100",
+                                             "--spammer", "spam@northwind.test", "--spam", "300"], in: folder)
+        _ = try #require(watch.wait(for: { $0.contains("\"event\":\"alert\"") }, timeout: 30), "\(watch.stderr)")
+        #expect(try Self.census(server.path, in: folder) == [:])
+        let batch = try #require(try Self.batches(state, "spam@northwind.test").first)
+        let restore = try CLI.run(["spool", "restore", batch, server.path], in: folder)
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(watch.wait(stderr: "spam@northwind.test: no longer held: batch \(batch) was restored", timeout: 10), "\(watch.stderr)")
+        #expect(writer.finish(timeout: 60) == 0)
+        #expect(watch.terminate() == 0)
+        #expect(try Self.census(server.path, in: folder) == ["spam@northwind.test Written": 4])
+        #expect(try Self.batches(state, "spam@northwind.test") == [])
+    }
+
     /// On a real Postfix queue (postsuper -h): sam's deferred messages put on hold, three more
     /// of his put back into the queue after the alert held too, no one else's touched; the
     /// batches restored release them.
