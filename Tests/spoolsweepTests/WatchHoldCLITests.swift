@@ -61,11 +61,18 @@ import Testing
         }
     }
 
-    @Test func holdsTheSpammerOfALiveSmarterMailSpool() throws {
-        let server = try CLI.freshFolder("watch-hold-smartermail").appendingPathComponent("server")
+    /// A SmarterMail server folder `NAME/server` with `Logs/` (a file of another day in it, so
+    /// that it is known as a logs folder before today's appears) and `Spool/SubSpool1/`.
+    static func smarterMailServer(_ name: String) throws -> (server: URL, logs: URL, subspool: URL) {
+        let server = try CLI.freshFolder(name).appendingPathComponent("server")
         let logs = server.appendingPathComponent("Logs"), sub = server.appendingPathComponent("Spool/SubSpool1")
         for f in [logs, sub] { try FileManager.default.createDirectory(at: f, withIntermediateDirectories: true) }
         try "".write(toFile: logs.path + "/2026.01.01-smtpLog.log", atomically: true, encoding: .utf8)
+        return (server, logs, sub)
+    }
+
+    @Test func holdsTheSpammerOfALiveSmarterMailSpool() throws {
+        let (server, logs, sub) = try Self.smarterMailServer("watch-hold-smartermail")
         for i in 0..<6 { try Self.writePair(sub, id: "10000000000\(i)", account: "spam@northwind.test", age: 300) }
         for i in 0..<4 { try Self.writePair(sub, id: "20000000000\(i)", account: "user3@lamna.test", age: 300) }
         let state = server.appendingPathComponent("state.json").path
@@ -111,10 +118,7 @@ import Testing
     /// `spool restore` of a hold batch while the watch runs: the watch lets go of the sender,
     /// and the restored messages stay in the spool.
     @Test func aRestoredBatchReleasesTheSender() throws {
-        let server = try CLI.freshFolder("watch-hold-restore").appendingPathComponent("server")
-        let logs = server.appendingPathComponent("Logs"), sub = server.appendingPathComponent("Spool/SubSpool1")
-        for f in [logs, sub] { try FileManager.default.createDirectory(at: f, withIntermediateDirectories: true) }
-        try "".write(toFile: logs.path + "/2026.01.01-smtpLog.log", atomically: true, encoding: .utf8)
+        let (server, logs, sub) = try Self.smarterMailServer("watch-hold-restore")
         for i in 0..<4 { try Self.writePair(sub, id: "10000000000\(i)", account: "spam@northwind.test", age: 300) }
         let state = server.appendingPathComponent("state.json").path
         let folder = server.deletingLastPathComponent()
