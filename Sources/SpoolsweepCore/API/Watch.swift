@@ -100,11 +100,11 @@ extension Spoolsweep {
         var events: [FollowEvent] = []
         follower.follow(engine.files(), resume: state.files, events: &events)
         for f in engine.folders { follower.watch(folder: f) }
-        let started = clockMilliseconds()
+        let started = LogFollower.milliseconds()
         log("following \(follower.paths.joined(separator: ", ")) (\(dialect.name); \(follower.usesInotify ? "inotify" : "polling every \(options.pollMilliseconds) ms"))")
         events.removeAll { $0.kind == .opened }
         var caughtUp = false
-        var lastAssessment: Int64 = 0, lastListing = Int64(clockMilliseconds()), lastSave: Int64 = 0
+        var lastAssessment: Int64 = 0, lastListing = LogFollower.milliseconds(), lastSave: Int64 = 0
         var stateDirty = true
 
         let hostName: String = {
@@ -145,7 +145,7 @@ extension Spoolsweep {
             events.removeAll()
             if !caughtUp {
                 caughtUp = true
-                let seconds = Double(clockMilliseconds() - started) / 1000
+                let seconds = Double(LogFollower.milliseconds() - started) / 1000
                 log("read \(counted(engine.lines, "line")) of \(counted(follower.paths.count, "file")) in \(seconds) s"
                     + (engine.unrecognised > 0 ? " (\(engine.unrecognised) not the server's)" : "") + "; now following as they are written")
             }
@@ -158,7 +158,7 @@ extension Spoolsweep {
                 log("a new day: the evidence starts again from \(LocalTime(seconds: day * 86_400).description.prefix(10))")
                 stateDirty = true
             }
-            var ms = Int64(clockMilliseconds())
+            var ms = LogFollower.milliseconds()
             if ms - lastListing >= 500 {
                 follower.follow(engine.files(), events: &events)
                 lastListing = ms
@@ -176,10 +176,8 @@ extension Spoolsweep {
                 }
                 // An alert is on record at once: a restart after it does not repeat it.
                 if !notices.isEmpty { saveState() }
-                if !hold.held.isEmpty {
-                    for line in hold.tick(messages: engine.messagesOver, linesCame: true) { log("hold: \(line)"); stateDirty = true }
-                }
-            } else if !hold.held.isEmpty {
+            }
+            if !hold.held.isEmpty {
                 for line in hold.tick(messages: engine.messagesOver, linesCame: linesCame) { log("hold: \(line)"); stateDirty = true }
             }
             if let path = options.statePath {
@@ -188,10 +186,11 @@ extension Spoolsweep {
                     stateDirty = true
                 }
             }
+            let waiting = notifier.pending.count
             let delivered = notifier.tick()
             for line in delivered { log(line) }
-            if !delivered.isEmpty || !notifier.isIdle { stateDirty = true }
-            ms = Int64(clockMilliseconds())
+            if !delivered.isEmpty || notifier.pending.count != waiting { stateDirty = true }
+            ms = LogFollower.milliseconds()
             if stateDirty && ms / 1000 - lastSave >= 1 { saveState() }
             follower.wait(milliseconds: notifier.isIdle ? options.pollMilliseconds : min(options.pollMilliseconds, 200))
         }
@@ -216,9 +215,4 @@ extension Spoolsweep {
         options.json ? n.json().compact() + "\n" : n.text()
     }
 
-    private static func clockMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
 }

@@ -347,9 +347,12 @@ public final class LogFollower {
     }
 
     /// Seconds on the monotonic clock.
-    static func clock() -> Int64 {
+    static func clock() -> Int64 { milliseconds() / 1000 }
+
+    /// Milliseconds on the monotonic clock.
+    static func milliseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

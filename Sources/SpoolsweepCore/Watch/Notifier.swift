@@ -150,5 +150,3 @@ public final class Notifier {
         return String(decoding: lines.last ?? [], as: UTF8.self).terminalSafe.prefix(200).description
     }
 }
-
-extension Notifier.SpawnFailure: CustomStringConvertible { var description: String { text } }

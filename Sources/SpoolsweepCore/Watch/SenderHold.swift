@@ -8,7 +8,8 @@ public struct HeldSender: Equatable, Sendable {
     /// Its messages in the logs at the last hold run, and whether that run left some (too young).
     var messagesAtRun = -1
     var leftSome = false
-    var lastRun: Int64 = .min
+    /// When its last run was (monotonic seconds); nil: none yet in this process.
+    var lastRun: Int64?
 
     public var id: String { "\(kind.rawValue) \(name)" }
 
@@ -31,19 +32,19 @@ public struct SenderHold {
     public let input: InputSelection
     public var options: CleanupOptions
     public private(set) var held: [HeldSender] = []
-    /// Seconds between two runs for one sender.
+    /// Seconds between two runs for one sender (and between two looks for restored batches).
     public var every: Int64 = 10
+    /// The spool the runs change, and the quarantine root they use (found once).
+    private let spoolRoot: String?
+    private let quarantineRoot: String?
+    private var lastRestoreLook: Int64?
 
     public init(input: InputSelection, options: CleanupOptions, held: [HeldSender]) {
         self.input = input
         self.options = options
         self.held = held
-    }
-
-    /// The quarantine root the runs use.
-    public var quarantineRoot: String? {
-        guard let spool = (try? input.locate())?.1.spoolRoots.first else { return nil }
-        return QuarantineStore.absolute(options.quarantineRoot ?? QuarantineStore.defaultRoot(for: spool))
+        spoolRoot = (try? input.locate())?.1.spoolRoots.first
+        quarantineRoot = spoolRoot.map { QuarantineStore.absolute(options.quarantineRoot ?? QuarantineStore.defaultRoot(for: $0)) }
     }
 
     public func isHeld(_ id: String) -> Bool { held.contains { $0.id == id } }
@@ -64,21 +65,29 @@ public struct SenderHold {
     /// sender over a threshold, by id. Returns what to report.
     public mutating func tick(messages: [String: Int], linesCame: Bool) -> [String] {
         var report: [String] = []
-        let restored = restoredBatches()
-        held.removeAll { h in
-            guard let b = h.batches.first(where: restored.contains) else { return false }
-            report.append("\(h.name): no longer held: batch \(b) was restored")
-            return true
-        }
         let now = LogFollower.clock()
-        for i in held.indices where now - held[i].lastRun >= every {
+        if Self.due(lastRestoreLook, now, every) {
+            lastRestoreLook = now
+            let restored = restoredBatches()
+            held.removeAll { h in
+                guard let b = h.batches.first(where: restored.contains) else { return false }
+                report.append("\(h.name): no longer held: batch \(b) was restored")
+                return true
+            }
+        }
+        for i in held.indices where Self.due(held[i].lastRun, now, every) {
             let n = messages[held[i].id] ?? held[i].messagesAtRun
-            let quietSender = messages[held[i].id] == nil && linesCame && now - held[i].lastRun >= 6 * every
+            let quietSender = messages[held[i].id] == nil && linesCame && Self.due(held[i].lastRun, now, 6 * every)
             guard n > held[i].messagesAtRun || held[i].leftSome || quietSender else { continue }
             let text = run(i, messages: n)
             if text != "nothing queued" { report.append("\(held[i].name): \(text)") }
         }
         return report
+    }
+
+    /// Whether `interval` seconds have passed since `last` (always, when there was none).
+    private static func due(_ last: Int64?, _ now: Int64, _ interval: Int64) -> Bool {
+        last.map { now - $0 >= interval } ?? true
     }
 
     /// Stops holding the sender named `sender` (its id, or its name alone); whether one was.
@@ -117,8 +126,7 @@ public struct SenderHold {
             } else {
                 let verb = report.via == nil ? "quarantined into batch \(report.batch)" : "\(report.holdWords.hold) (batch \(report.batch))"
                 text = "\(counted(report.moved.count, "message")) (\(formatBytes(report.bytes))) \(verb)"
-                let spool = (try? input.locate())?.1.spoolRoots.first ?? ""
-                if !report.moved.isEmpty { text += "; undo: spoolsweep spool restore \(report.batch) \(shellQuote(spool))" }
+                if !report.moved.isEmpty { text += "; undo: spoolsweep spool restore \(report.batch) \(shellQuote(spoolRoot ?? ""))" }
             }
             if young > 0 { text += "; \(young) left for a later run (still being written, or younger than --min-age)" }
             if !report.failed.isEmpty { text += "; \(report.failed.count) could not be moved: " + report.failed.prefix(3).map { "\($0.id): \($0.reason ?? "failed")" }.joined(separator: "; ") }

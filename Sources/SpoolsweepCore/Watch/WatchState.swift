@@ -116,7 +116,7 @@ public struct WatchState: Equatable, Sendable {
         guard fd >= 0 else { throw .cannotWrite("\(path): \(FileSystem.errorText(errno))") }
         defer { close(fd) }
         flock(fd, LOCK_EX)
-        let line = Array((NoticeFormat.oneLine(sender) + "\n").utf8)
+        let line = Array((WatchNotice.headerSafe(sender) + "\n").utf8)
         if let e = line.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) ?? (fsync(fd) == 0 ? nil : errno) {
             throw .cannotWrite("\(path): \(FileSystem.errorText(e))")
         }
@@ -138,9 +138,4 @@ public struct WatchState: Equatable, Sendable {
         _ = ftruncate(fd, 0)
         return bytes.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
     }
-}
-
-enum NoticeFormat {
-    /// `text` on one line (control characters as blanks).
-    static func oneLine(_ text: String) -> String { WatchNotice.headerSafe(text) }
 }
