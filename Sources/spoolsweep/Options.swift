@@ -45,11 +45,26 @@ struct SourceOptions: ParsableArguments {
 struct InputOptions: ParsableArguments {
     @OptionGroup var source: SourceOptions
 
-    @Option(help: "Output format: text, json or csv (spool list also jsonl: one JSON object per message a line).")
+    @Option(help: "Output format: text, json or csv; html for summary, suspects and spool shape (one self-contained page with charts); spool list also jsonl (one JSON object per message a line).")
     var format: OutputFormat = .text
 
-    /// What to read, for every command but `spool list`: they print no JSON Lines.
+    @Option(name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp("Write the report to this file (replaced whole, never half-written) instead of standard output.", valueName: "file"))
+    var output: String?
+
+    /// What to read, for the commands that print neither JSON Lines nor HTML.
     var selection: InputSelection {
+        get throws(SpoolsweepError) {
+            guard format != .html else {
+                throw .badValue("--format html: only summary, suspects and spool shape print HTML; use --format text, json or csv")
+            }
+            return try reportSelection
+        }
+    }
+
+    /// What to read, for the reports built as documents (summary, suspects, spool shape): HTML
+    /// allowed, JSON Lines not.
+    var reportSelection: InputSelection {
         get throws(SpoolsweepError) {
             guard format != .jsonl else {
                 throw .badValue("--format jsonl: only spool list prints JSON Lines (one message a line); use --format json")
@@ -58,8 +73,15 @@ struct InputOptions: ParsableArguments {
         }
     }
 
-    /// What to read, any format allowed (`spool list`).
-    var listSelection: InputSelection { get throws(SpoolsweepError) { try source.selection } }
+    /// What to read for `spool list`: JSON Lines allowed, HTML not.
+    var listSelection: InputSelection {
+        get throws(SpoolsweepError) {
+            guard format != .html else {
+                throw .badValue("--format html: spool list prints text, json, csv or jsonl; spool shape draws the queue in HTML")
+            }
+            return try source.selection
+        }
+    }
 
     var paths: [String] { source.paths }
     var server: String? { source.server }
@@ -84,32 +106,72 @@ struct PeriodOptions: ParsableArguments {
 }
 
 /// Prints a report and the input warnings, and leaves with the status the run deserves.
-func finish(_ text: String, json: JSON?, format: OutputFormat, diagnostics: Diagnostics, suspect: Bool = false) throws -> Never {
-    if format == .json, let json {
-        print(json.appending("input", diagnostics.json()).rendered(), terminator: "")
-    } else {
-        print(text, terminator: "")
-    }
+func finish(_ text: String, json: JSON?, format: OutputFormat, diagnostics: Diagnostics, output: String? = nil,
+            suspect: Bool = false) throws -> Never {
+    let report = format == .json ? json.map { $0.appending("input", diagnostics.json()).rendered() } ?? text : text
+    try write(report, to: output)
     printWarnings(diagnostics)
     throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial, suspect: suspect).code)
 }
 
-/// Standard output written as it is produced, in blocks (a streamed listing: nothing is kept).
+/// Prints a report built as a document (what was read its last section), and leaves as `finish`.
+func finish(_ document: ReportDocument, format: OutputFormat, diagnostics: Diagnostics, output: String?,
+            suspect: Bool = false) throws -> Never {
+    var d = document
+    d.nodes.append(diagnostics.reportSection)
+    try finish(d.rendered(format), json: nil, format: format, diagnostics: diagnostics, output: output, suspect: suspect)
+}
+
+/// `text` on standard output, or into the file `path` (a temporary file beside it, renamed).
+func write(_ text: String, to path: String?) throws {
+    guard let path else { print(text, terminator: ""); return }
+    if let e = FileSystem.replaceFile(path, with: Array(text.utf8)) {
+        printError("error: -o \(path): cannot be written: \(FileSystem.errorText(e))")
+        throw ExitCode(ExitStatus.cannotWrite.code)
+    }
+}
+
+/// Standard output (or the `-o` file) written as it is produced, in blocks (a streamed listing:
+/// nothing is kept). The file is written under a temporary name and renamed when complete.
 struct StreamedOutput {
     private var buffer: [UInt8] = []
     private static let block = 1 << 16
+    private let fd: Int32
+    private let path: String?, temporary: String
 
-    init() { buffer.reserveCapacity(Self.block + 4096) }
+    init(to path: String?) throws {
+        self.path = path
+        temporary = (path ?? "") + ".tmp\(getpid())"
+        buffer.reserveCapacity(Self.block + 4096)
+        guard let path else { fd = 1; return }
+        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            printError("error: -o \(path): cannot be written: \(FileSystem.errorText(errno))")
+            throw ExitCode(ExitStatus.cannotWrite.code)
+        }
+    }
 
     mutating func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= Self.block { flush() }
     }
 
+    /// On standard output an error is a closed pipe (`| head`): the rest has no reader.
     mutating func flush() {
-        // An error is a closed pipe (`| head`): the rest has no reader.
-        _ = buffer.withUnsafeBytes { FileSystem.writeAll(1, $0) }
+        _ = buffer.withUnsafeBytes { FileSystem.writeAll(fd, $0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Everything written: the file synced and put in place.
+    mutating func close() throws {
+        flush()
+        guard let path else { return }
+        let failed = fsync(fd) == 0 ? (Glibc.close(fd) == 0 ? nil : errno) : errno
+        if failed == nil, rename(temporary, path) == 0 { return }
+        let e = failed ?? errno
+        unlink(temporary)
+        printError("error: -o \(path): cannot be written: \(FileSystem.errorText(e))")
+        throw ExitCode(ExitStatus.cannotWrite.code)
     }
 }
 

@@ -128,14 +128,14 @@ struct SpoolListCommand: ParsableCommand {
                 let diagnostics = try Spoolsweep.streamSpool(selection, filter: filter, now: now, wantsSubject: false) { _ in n += 1 }
                 let text = format == .csv ? CSV.render(header: ["count"], rows: [["\(n)"]]) : "\(n)\n"
                 try finish(text, json: .object([("count", .int(n))]), format: format == .jsonl ? .json : format,
-                           diagnostics: diagnostics)
+                           diagnostics: diagnostics, output: input.output)
             }
             if idsOnly || !history && (format == .csv || format == .jsonl) {
                 // Printed as selected, in the spool's order: one id a line, a JSON array of them,
                 // a CSV column with its header or a JSON string a line; CSV rows; JSON Lines.
                 // Nothing is kept. (With --history, the logs are read for the messages selected:
                 // those are kept, below.)
-                var out = StreamedOutput()
+                var out = try StreamedOutput(to: input.output)
                 var n = 0
                 let diagnostics = try Spoolsweep.streamSpool(selection, filter: filter, now: now, wantsSubject: !idsOnly) { s in
                     n += 1
@@ -155,7 +155,7 @@ struct SpoolListCommand: ParsableCommand {
                 case (false, .csv) where n == 0: out.write(CSV.line(SpoolListing.csvHeader))
                 default: break
                 }
-                out.flush()
+                try out.close()
                 try finish("", json: nil, format: .text, diagnostics: diagnostics)
             }
             // Tables that sort or group, and the JSON document with its count first: what they
@@ -163,7 +163,7 @@ struct SpoolListCommand: ParsableCommand {
             let (selected, diagnostics) = try Spoolsweep.selectSpool(selection, filter: filter, now: now, wantsSubject: true,
                                                                      history: history)
             try finish(format == .json ? "" : SpoolListing.rendered(selected, format: format), json: SpoolListing.json(selected),
-                       format: format, diagnostics: diagnostics)
+                       format: format, diagnostics: diagnostics, output: input.output)
         }
     }
 }
@@ -188,8 +188,8 @@ struct SpoolShapeCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            let (shape, diagnostics) = try Spoolsweep.shape(input.selection, now: try input.clock(), top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
-            try finish(shape.rendered(input.format), json: shape.json(), format: input.format, diagnostics: diagnostics)
+            let (shape, diagnostics) = try Spoolsweep.shape(input.reportSelection, now: try input.clock(), top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
+            try finish(shape.document, format: input.format, diagnostics: diagnostics, output: input.output)
         }
     }
 }

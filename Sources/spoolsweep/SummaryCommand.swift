@@ -1,5 +1,6 @@
 import ArgumentParser
 import SpoolsweepCore
+import Glibc
 
 struct SummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,13 @@ struct SummaryCommand: ParsableCommand {
               spoolsweep summary --date yesterday /var/lib/smartermail
               spoolsweep summary --since 2026-11-01 --until 2026-11-07 --format csv Logs/
               spoolsweep summary /var/log/exim4/mainlog.1 /var/log/exim4/mainlog
+              spoolsweep summary --format html -o /var/www/mail/yesterday.html --date yesterday /var/log/mail.log.1
+
+            The daily e-mail (cron: 5 0 * * * spoolsweep summary --date yesterday --mail-to \
+            postmaster@example.com /var/lib/smartermail): one message with a text and an HTML \
+            version, the subject naming this host, the server, the day and its headline figures, \
+            the senders crossing suspects' default thresholds first. It goes through the local \
+            sendmail (-t -i); nothing is printed unless it fails.
 
             For a Postfix log the report adds pflogsumm's totals, for an Exim log eximstats' \
             (grand totals and per hour), each counted that tool's way, with notes where \
@@ -35,11 +43,30 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "How many rows of each table to list: mailboxes, senders, recipients, and for Postfix pflogsumm's per-domain tables (0: all).")
     var top = 20
 
+    @Option(name: .customLong("mail-to"), help: ArgumentHelp("Mail the report to this address (text and HTML) instead of printing it.", valueName: "address"))
+    var mailTo: String?
+
+    @Option(help: ArgumentHelp("The sendmail program for --mail-to (default: sendmail in $PATH, /usr/sbin or /usr/lib).", valueName: "path"))
+    var sendmail: String?
+
     func run() throws {
         try running {
             let range = try period.range(now: try input.clock())
-            let (summary, diagnostics) = try Spoolsweep.summary(input.selection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
-            try finish(summary.rendered(input.format), json: summary.json(), format: input.format, diagnostics: diagnostics)
+            if let mailTo {
+                guard !mailTo.isEmpty, !mailTo.contains(where: { $0.isWhitespace || $0 == "," }) else {
+                    throw SpoolsweepError.badValue("--mail-to: one address, without spaces or commas: '\(mailTo)'")
+                }
+                let program = try Spoolsweep.sendmail(sendmail)
+                let (mail, diagnostics) = try Spoolsweep.dailyMail(
+                    input.reportSelection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
+                    thresholds: SuspectThresholds(), pathsText: input.pathsText, host: Spoolsweep.hostName())
+                try Spoolsweep.send(mail.message(to: mailTo, read: diagnostics), sendmail: program)
+                if isatty(1) != 0 { print("Mailed \(mail.subject) to \(mailTo) through \(program).") }
+                printWarnings(diagnostics)
+                throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial).code)
+            }
+            let (summary, diagnostics) = try Spoolsweep.summary(input.reportSelection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
+            try finish(summary.document, format: input.format, diagnostics: diagnostics, output: input.output)
         }
     }
 }

@@ -41,10 +41,10 @@ struct SuspectsCommand: ParsableCommand {
             let thresholds = try limits.thresholds()
             let range = try period.range(now: try input.clock())
             let (report, diagnostics) = try Spoolsweep.suspects(
-                input.selection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
+                input.reportSelection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
                 pathsText: input.pathsText)
-            try finish(report.rendered(input.format), json: report.json(), format: input.format,
-                       diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)
+            try finish(report.document, format: input.format, diagnostics: diagnostics, output: input.output,
+                       suspect: failOnSuspect && !report.suspects.isEmpty)
         }
     }
 }

@@ -50,7 +50,8 @@ struct TraceCommand: ParsableCommand {
             report.pathsText = input.pathsText
             if report.stories.isEmpty, input.format == .text { printError(report.text(), terminator: "") }
             try finish(report.stories.isEmpty && input.format == .text ? "" : report.rendered(input.format),
-                       json: report.json(), format: input.format, diagnostics: diagnostics, suspect: report.stories.isEmpty)
+                       json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output,
+                       suspect: report.stories.isEmpty)
         }
     }
 }

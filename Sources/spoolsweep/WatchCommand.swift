@@ -132,7 +132,7 @@ struct WatchCommand: ParsableCommand {
             options.statePath = statePath
             options.pollMilliseconds = Int32(try SpoolsweepError.checkedDuration(poll, "--poll", 1...60) * 1000)
             options.pathsText = source.pathsText
-            var out = StreamedOutput()
+            var out = try StreamedOutput(to: nil)
             let status = try Spoolsweep.watch(input, options: options, emit: { text in
                 out.write(text)
                 out.flush()

@@ -18,10 +18,10 @@ public struct EventsReport: Sendable {
 extension Spoolsweep {
     /// The machine's name, the default `--host` of events.
     public static func hostName() -> String {
-        var name = [CChar](repeating: 0, count: 256)
-        guard gethostname(&name, name.count - 1) == 0 else { return "localhost" }
-        let text = String(cString: name)
-        return text.isEmpty ? "localhost" : text
+        var name = [UInt8](repeating: 0, count: 256)
+        let status = name.withUnsafeMutableBytes { gethostname($0.baseAddress!.assumingMemoryBound(to: CChar.self), 255) }
+        let text = String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
+        return status != 0 || text.isEmpty ? "localhost" : text
     }
 
     /// `events`: the facts of the logs under `input` in `range` (and with `spool` every queued

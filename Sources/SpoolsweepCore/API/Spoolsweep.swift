@@ -368,6 +368,27 @@ extension Diagnostics {
     }
 }
 
+extension Diagnostics {
+    /// What was read, as the last section of a report: the JSON's `input` member; in HTML the
+    /// files read and each warning and finding (text prints them on standard error).
+    public var reportSection: ReportNode {
+        var nodes: [ReportNode] = [
+            .json("input", json()),
+            .value(nil, "files read", .count(filesRead), shown: .html),
+            .value(nil, "files skipped", .count(filesSkipped), shown: .html),
+        ]
+        let problems = warnings.map { [ReportValue.address($0.path), .text("warning"), .text($0.reason)] }
+            + findings.map { [ReportValue.address($0.path), .text("finding"), .text($0.reason)] }
+        if !problems.isEmpty {
+            nodes.append(.table(ReportTable(key: nil, columns: [ReportColumn("file", key: nil), ReportColumn("kind", key: nil),
+                                                                  ReportColumn("reason", key: nil)],
+                                            rows: problems, shown: .html)))
+        }
+        return .section(ReportSection(isPartial ? "Input (partial: the results cover only what could be read)" : "Input",
+                                      shown: [.json, .html], nodes))
+    }
+}
+
 extension JSON {
     /// This object with one more member at the end.
     public func appending(_ key: String, _ value: JSON) -> JSON {

@@ -107,11 +107,7 @@ extension Spoolsweep {
         var lastAssessment: Int64 = 0, lastListing = LogFollower.milliseconds(), lastSave: Int64 = 0
         var stateDirty = true
 
-        let hostName: String = {
-            var host = [UInt8](repeating: 0, count: 256)
-            _ = host.withUnsafeMutableBytes { gethostname($0.baseAddress!.assumingMemoryBound(to: CChar.self), 255) }
-            return String(decoding: host.prefix { $0 != 0 }, as: UTF8.self)
-        }()
+        let hostName = Self.hostName()
         func report(_ event: FollowEvent) {
             log("\(event.path): \(event.kind.rawValue): \(event.detail)")
         }

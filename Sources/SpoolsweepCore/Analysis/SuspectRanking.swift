@@ -111,6 +111,32 @@ public struct Suspect: Sendable {
     public let hosts: [String]
     /// The `spool list` command that selects this sender's queued messages.
     public let nextCommand: String
+    /// Its messages per rate window, for the listed suspects (empty for the others).
+    public internal(set) var activity = Activity()
+    /// The failed logins that ended in a successful one, for an account.
+    public internal(set) var breakIn: (at: LocalTime, failed: Int, ip: String)?
+
+    /// Messages counted per `step` milliseconds from `start`.
+    public struct Activity: Sendable {
+        public var start = LocalTime(milliseconds: 0)
+        public var step: Int64 = 600_000
+        public var counts: [Int] = []
+
+        /// Over sorted receipt times, windows of `window` seconds, widened to keep at most 288
+        /// bars (two days of 10-minute windows).
+        init(sortedTimes t: [Int64], window: Int64) {
+            guard let first = t.first, let last = t.last, window > 0 else { return }
+            var step = window * 1000
+            while (last - first) / step >= 288 { step *= 2 }
+            let origin = first - ((first % step) + step) % step
+            start = LocalTime(milliseconds: origin)
+            self.step = step
+            counts = Array(repeating: 0, count: Int((last - origin) / step) + 1)
+            for x in t { counts[Int((x - origin) / step)] += 1 }
+        }
+
+        init() {}
+    }
 
     public var crossesThreshold: Bool { score > 0 }
 }
@@ -167,10 +193,18 @@ public struct SuspectReport: Sendable {
         rank(&crossing)
         quietSenders = quiet
         suspects = crossing.map { s in
-            guard s.queued.messages > 0 else { return s }
-            var q = s.queued
-            readQueued(s.key, &q)
-            return Self.assess(s.key, ledger.evidence[s.key]!, ledger: ledger, thresholds: thresholds, queued: q, pathsText: pathsText)
+            let e = ledger.evidence[s.key]!
+            var listed = s
+            if s.queued.messages > 0 {
+                var q = s.queued
+                readQueued(s.key, &q)
+                listed = Self.assess(s.key, e, ledger: ledger, thresholds: thresholds, queued: q, pathsText: pathsText)
+            }
+            listed.activity = Suspect.Activity(sortedTimes: e.times, window: thresholds.rateWindow)
+            if case .account(let id) = s.key, let b = ledger.breakIns[id] {
+                listed.breakIn = (b.at, b.failedBefore, ledger.ips.string(b.ip))
+            }
+            return listed
         }
         nextSteps = suspects.map(\.nextCommand) + (suspects.isEmpty ? [] : ["spoolsweep spool shape \(pathsText)".trimmingTrailingSpace])
     }

@@ -208,6 +208,29 @@ public enum FileSystem {
         return nil
     }
 
+    /// Replaces the file at `path` with `bytes`, never leaving it half-written: a temporary file
+    /// beside it (never through a link), fsynced, renamed over it, the folder fsynced. The errno
+    /// of the first step that fails, or nil.
+    public static func replaceFile(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) -> Int32? {
+        let temporary = path + ".tmp\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { return errno }
+        let failed = bytes.withUnsafeBytes { writeAll(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
+        close(fd)
+        if let failed {
+            unlink(temporary)
+            return failed
+        }
+        guard rename(temporary, path) == 0 else {
+            let e = errno
+            unlink(temporary)
+            return e
+        }
+        let dir = open(folderName(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); close(dir) }
+        return nil
+    }
+
     public static func join(_ folder: String, _ name: String) -> String {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }

@@ -3,7 +3,7 @@ extension MoveReport {
     /// needs, then the paths), quoted for a shell.
     public func rendered(_ format: OutputFormat, restoreArguments: String) -> String {
         switch format {
-        case .text: return text(restoreArguments: restoreArguments)
+        case .text, .html: return text(restoreArguments: restoreArguments) // (html is refused before)
         case .json, .jsonl: return json().rendered() // (jsonl is refused before: spool list only)
         case .csv: return CSV.render(header: Self.csvHeader, rows: csvRows)
         }
@@ -141,7 +141,7 @@ extension QuarantineListing {
                               rows: messages.map { h, i in
                                   [h.batch, h.started.description, i.id, i.queue, i.sender, i.account ?? "", "\(i.recipients.count)", "\(i.size)", i.subject]
                               })
-        case .text:
+        case .text, .html: // (html is refused before)
             var out = ""
             if interruptedRuns > 0 {
                 out += "\(interruptedRuns) interrupted run(s) wait for recovery: run `spoolsweep spool recover`.\n\n"

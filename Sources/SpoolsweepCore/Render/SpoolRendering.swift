@@ -2,7 +2,7 @@
 public enum SpoolListing {
     public static func rendered(_ selected: [SelectedMessage], format: OutputFormat) -> String {
         switch format {
-        case .text: return text(selected)
+        case .text, .html: return text(selected) // (html is refused before)
         case .json: return json(selected).rendered()
         case .csv: return CSV.line(csvHeader) + selected.map(csvLine).joined()
         case .jsonl: return selected.map(jsonLine).joined()
@@ -81,46 +81,35 @@ public enum SpoolListing {
 extension SpoolShape: Report {
     private static var bucketHeaders: [String] { bucketMinutes.map { "\($0)m" } + ["\(bucketMinutes.last!)m+"] }
 
-    public func csv() -> String {
-        let header = ["table", "name", "total"] + Self.bucketHeaders
-        let rows = byRecipientDomain.map { ["recipient_domain", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
-            + bySender.map { ["sender", $0.name, "\($0.total)"] + $0.buckets.map(String.init) }
-        return CSV.render(header: header, rows: rows)
-    }
-
-    public func text() -> String {
-        var out = "Queue shape: \(messages) message\(messages == 1 ? "" : "s"), \(formatBytes(bytes))"
-        if !states.isEmpty { out += " (" + states.map { "\($0.name) \($0.count)" }.joined(separator: ", ") + ")" }
-        out += "\nColumns: messages by age in minutes (5m: younger than 5 minutes, 10m: 5 to 10, ...).\n"
-        out += section("recipient domain", byRecipientDomain, of: domainCount)
-        out += section("sender", bySender, of: senderCount)
-        return out
-    }
-
-    private func section(_ what: String, _ rows: [Row], of total: Int) -> String {
-        let out = "\nBy \(what)" + (rows.count < total ? " (top \(rows.count) of \(total); --top 0 for all)" : "") + "\n"
-        if rows.isEmpty { return out + "  (none)\n" }
-        var table = TextTable([(what, .left), ("total", .right)] + Self.bucketHeaders.map { ($0, .right) })
-        for r in rows { table.add([r.name.terminalSafe, "\(r.total)"] + r.buckets.map(String.init)) }
-        return out + table.rendered()
-    }
-
-    public func json() -> JSON {
-        func rows(_ rs: [Row]) -> JSON {
-            .array(rs.map { r in
-                .object([("name", .string(r.name)), ("total", .int(r.total)),
-                         ("buckets", .array(r.buckets.map(JSON.int)))])
-            })
+    /// The queue by age: per recipient domain and per sender, messages in each age bucket; in
+    /// CSV one block of both tables.
+    public var document: ReportDocument {
+        var title = "Queue shape: \(messages) message\(messages == 1 ? "" : "s"), \(formatBytes(bytes))"
+        if !states.isEmpty { title += " (" + states.map { "\($0.name) \($0.count)" }.joined(separator: ", ") + ")" }
+        let buckets = Self.bucketHeaders.map { ReportColumn($0, key: nil, shown: .read) }
+        func section(_ what: String, _ key: String, _ rows: [Row], of total: Int) -> ReportNode {
+            .section(ReportSection("By \(what)" + (rows.count < total ? " (top \(rows.count) of \(total); --top 0 for all)" : ""), [
+                .chart(ReportChart("Queued by \(what) and age", .ranking, labels: rows.map(\.name),
+                                   series: Self.bucketHeaders.indices.map { b in .init(Self.bucketHeaders[b], rows.map { $0.buckets[b] }) })),
+                .table(ReportTable(key: key, columns: [ReportColumn(what, key: "name"), ReportColumn("total", key: "total")] + buckets
+                                   + [ReportColumn("buckets", key: "buckets", shown: .json)],
+                                   rows: rows.map { r in [.address(r.name), .count(r.total)] + r.buckets.map(ReportValue.count)
+                                       + [.json(.array(r.buckets.map(JSON.int)))] })),
+            ]))
         }
-        return .object([
-            ("messages", .int(messages)),
-            ("bytes", .int(bytes)),
-            ("states", .object(states.map { ($0.name, .int($0.count)) })),
-            ("bucket_minutes", .array(Self.bucketMinutes.map { .int(Int($0)) })),
-            ("by_recipient_domain", rows(byRecipientDomain)),
-            ("recipient_domains", .int(domainCount)),
-            ("by_sender", rows(bySender)),
-            ("senders", .int(senderCount)),
+        return ReportDocument(title: title, lines: ["Columns: messages by age in minutes (5m: younger than 5 minutes, 10m: 5 to 10, ...)."], nodes: [
+            .json("messages", .int(messages)),
+            .json("bytes", .int(bytes)),
+            .json("states", .object(states.map { ($0.name, .int($0.count)) })),
+            .json("bucket_minutes", .array(Self.bucketMinutes.map { .int(Int($0)) })),
+            section("recipient domain", "by_recipient_domain", byRecipientDomain, of: domainCount),
+            .json("recipient_domains", .int(domainCount)),
+            section("sender", "by_sender", bySender, of: senderCount),
+            .json("senders", .int(senderCount)),
+            .table(ReportTable(key: nil, columns: (["table", "name", "total"] + Self.bucketHeaders).map { ReportColumn($0, key: $0) },
+                               rows: byRecipientDomain.map { [.text("recipient_domain"), .text($0.name), .count($0.total)] + $0.buckets.map(ReportValue.count) }
+                                   + bySender.map { [.text("sender"), .text($0.name), .count($0.total)] + $0.buckets.map(ReportValue.count) },
+                               shown: .csv)),
         ])
     }
 }

@@ -1,24 +1,17 @@
 /// The output formats every report offers.
 public enum OutputFormat: String, CaseIterable, Sendable {
     /// `jsonl` (JSON Lines, one object a line) only for `spool list`: the CLI refuses it elsewhere.
-    case text, json, csv, jsonl
+    case text, json, csv, jsonl, html
 }
 
-/// A report in the three formats.
+/// A report: built once as a document, which the renderers turn into each format.
 public protocol Report {
-    func text() -> String
-    func json() -> JSON
-    func csv() -> String
+    var document: ReportDocument { get }
 }
 
 extension Report {
-    public func rendered(_ format: OutputFormat) -> String {
-        switch format {
-        case .text: return text()
-        case .json, .jsonl: return json().rendered() // (jsonl is refused before: spool list only)
-        case .csv: return csv()
-        }
-    }
+    public func rendered(_ format: OutputFormat) -> String { document.rendered(format) }
+    public func json() -> JSON { document.json() }
 }
 
 /// The time a report covers: the period asked for, or else the first and last entry read.
@@ -69,220 +62,190 @@ extension TrafficSummary: Report {
 
     var period: ReportPeriod { ReportPeriod(range: range, firstEntry: firstEntry, lastEntry: lastEntry, coverage: coverage) }
 
-    // MARK: Text
-
-    public func text() -> String {
-        var out = "Traffic summary (\(server)): \(period.text)\n\n"
+    /// The summary: totals, the dialect's own totals, per host, day and hour, per domain and
+    /// mailbox, the top senders and recipients; charts of the hours, days and tops in HTML.
+    public var document: ReportDocument {
         let t = totals
         let outcomeText = outcomes.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
         let loginText = failedLogins.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
-        var totalsTable = TextTable([("", .left), ("", .right), ("", .left)])
-        totalsTable.add(["messages accepted", "\(t.messages)", ""])
-        totalsTable.add(["  inbound to local mailboxes", "\(t.inbound)", ""])
-        totalsTable.add(["  sent by authenticated users", "\(t.authenticated)", ""])
-        totalsTable.add(["  relayed without authentication", "\(t.relayed)", ""])
-        totalsTable.add(["recipients", "\(t.recipients)", ""])
-        totalsTable.add(["message bytes", formatBytes(t.bytes), ""])
-        totalsTable.add(["local deliveries", "\(t.localDeliveries)", ""])
-        totalsTable.add(["remote delivery attempts", "\(t.delivered + t.deferred + t.bounced)", outcomeText.isEmpty ? "" : "(\(outcomeText))"])
-        totalsTable.add(["rejected commands (5xx)", "\(t.rejected)", ""])
-        totalsTable.add(["failed logins", "\(t.failedLogins)", loginText.isEmpty ? "" : "(\(loginText))"])
-        out += "Totals\n" + totalsTable.rendered(header: false)
-        if let serverTotals { out += "\n" + serverTotalsText(serverTotals) }
+        var nodes: [ReportNode] = [
+            .json("server", .string(server)),
+            .json("period", period.json),
+            .section(ReportSection("Totals", key: "totals", [
+                .value("accepted", "messages accepted", .count(t.messages)),
+                .value("inbound", "  inbound to local mailboxes", .count(t.inbound)),
+                .value("authenticated", "  sent by authenticated users", .count(t.authenticated)),
+                .value("relayed", "  relayed without authentication", .count(t.relayed)),
+                .value("recipients", "recipients", .count(t.recipients)),
+                .value("bytes", "message bytes", .bytes(t.bytes)),
+                .value("local_deliveries", "local deliveries", .count(t.localDeliveries)),
+                .value(nil, "remote delivery attempts", .count(t.delivered + t.deferred + t.bounced),
+                       note: outcomeText.isEmpty ? nil : "(\(outcomeText))", shown: .read),
+                .value("delivered", nil, .count(t.delivered), shown: .json),
+                .value("deferred", nil, .count(t.deferred), shown: .json),
+                .value("bounced", nil, .count(t.bounced), shown: .json),
+                .value("rejected", "rejected commands (5xx)", .count(t.rejected)),
+                .value("failed_logins", "failed logins", .count(t.failedLogins), note: loginText.isEmpty ? nil : "(\(loginText))"),
+                .json("remote_outcomes", .object(outcomes.map { ($0.name, .int($0.count)) })),
+                .json("failed_logins_by_protocol", .object(failedLogins.map { ($0.name, .int($0.count)) })),
+            ])),
+            .chart(ReportChart("Messages accepted per hour", .stackedBars, labels: hours.indices.map { pad($0) },
+                               series: [.init("inbound", hours.map(\.inbound)), .init("authenticated", hours.map(\.authenticated)),
+                                        .init("relayed", hours.map(\.relayed))])),
+            .chart(ReportChart("Remote deliveries per hour", .stackedBars, labels: hours.indices.map { pad($0) },
+                               series: [.init("delivered", hours.map(\.delivered), tone: .good), .init("deferred", hours.map(\.deferred), tone: .warning),
+                                        .init("bounced", hours.map(\.bounced), tone: .bad)])),
+        ]
+        if let serverTotals { nodes.append(.section(serverTotalsSection(serverTotals))) }
         if !hosts.isEmpty {
-            out += "\nPer host\n"
-            out += countsTable(first: "host", rows: hosts.map { ($0.host.isEmpty ? "(unnamed)" : $0.host.terminalSafe, $0.counts) })
+            nodes.append(.section(ReportSection("Per host", [
+                .table(countsTable("host", "hosts", hosts.map { (.address($0.host), $0.counts) })),
+            ])))
         }
-
-        if days.count > 1 {
-            out += "\nPer day\n"
-            out += countsTable(first: "date", rows: days.map { ($0.date, $0.counts) })
-        }
-        out += "\nPer hour\n"
-        out += countsTable(first: "hour", rows: hours.enumerated().map { ("\(pad($0.offset)):00", $0.element) })
-
-        out += "\nPer local domain\n"
-        if domains.isEmpty {
-            out += "  (none)\n"
-        } else {
-            var table = TextTable([("domain", .left), ("msgs in", .right), ("rcpts in", .right), ("bytes in", .right),
-                                   ("msgs out", .right), ("rcpts out", .right), ("bytes out", .right)])
-            for d in domains {
+        let dayTable = countsTable("date", "days", days.map { (.text($0.date), $0.counts) })
+        let dayChart = ReportChart("Messages and remote deliveries per day", .lines, labels: days.map(\.date), series: [
+            .init("accepted", days.map(\.counts.messages)), .init("delivered", days.map(\.counts.delivered), tone: .good),
+            .init("deferred", days.map(\.counts.deferred), tone: .warning), .init("bounced", days.map(\.counts.bounced), tone: .bad),
+        ])
+        nodes.append(days.count > 1 ? .section(ReportSection("Per day", [.chart(dayChart), .table(dayTable)])) : .table(ReportTable(
+            key: dayTable.key, columns: dayTable.columns, rows: dayTable.rows, shown: .json)))
+        nodes.append(.section(ReportSection("Per hour", [
+            .table(countsTable("hour", "hours", hours.enumerated().map { (.hour($0.offset), $0.element) })),
+        ])))
+        nodes.append(.section(ReportSection("Per local domain", [
+            .chart(ReportChart("Local domains by messages", .ranking, labels: domains.map(\.domain),
+                               series: [.init("in", domains.map(\.traffic.inMessages)), .init("out", domains.map(\.traffic.outMessages))])),
+            .table(ReportTable(key: "domains", columns: [
+                ReportColumn("domain", key: "domain"), ReportColumn("msgs in", key: "in_messages"),
+                ReportColumn("rcpts in", key: "in_recipients"), ReportColumn("bytes in", key: "in_bytes"),
+                ReportColumn("msgs out", key: "out_messages"), ReportColumn("rcpts out", key: "out_recipients"),
+                ReportColumn("bytes out", key: "out_bytes"),
+            ], rows: domains.map { d in
                 let x = d.traffic
-                table.add([d.domain.terminalSafe, "\(x.inMessages)", "\(x.inRecipients)", formatBytes(x.inBytes),
-                           "\(x.outMessages)", "\(x.outRecipients)", formatBytes(x.outBytes)])
-            }
-            out += table.rendered()
-        }
-
-        out += "\nLocal mailboxes" + (mailboxes.count < mailboxCount ? " (top \(mailboxes.count) of \(mailboxCount) by messages sent; --top 0 for all)" : "") + "\n"
-        if mailboxes.isEmpty {
-            out += "  (none)\n"
-        } else {
-            var table = TextTable([("mailbox", .left), ("sent", .right), ("rcpts", .right), ("rcpt domains", .right),
-                                   ("bytes sent", .right), ("received", .right), ("bytes received", .right)])
-            for m in mailboxes {
-                table.add([m.mailbox.terminalSafe, "\(m.sent)", "\(m.sentRecipients)", "\(m.recipientDomains)",
-                           formatBytes(m.sentBytes), "\(m.received)", formatBytes(m.receivedBytes)])
-            }
-            out += table.rendered()
-        }
-        out += "\nTop envelope senders\n" + namedTable("sender", topSenders)
-        out += "\nTop recipients\n" + namedTable("recipient", topRecipients)
-        return out
+                return [.address(d.domain), .count(x.inMessages), .count(x.inRecipients), .bytes(x.inBytes),
+                        .count(x.outMessages), .count(x.outRecipients), .bytes(x.outBytes)]
+            })),
+        ])))
+        nodes.append(.json("mailbox_count", .int(mailboxCount)))
+        nodes.append(.section(ReportSection(
+            "Local mailboxes" + (mailboxes.count < mailboxCount ? " (top \(mailboxes.count) of \(mailboxCount) by messages sent; --top 0 for all)" : ""), [
+            .table(ReportTable(key: "mailboxes", columns: [
+                ReportColumn("mailbox", key: "mailbox"), ReportColumn("sent", key: "sent"),
+                ReportColumn("rcpts", key: "sent_recipients"), ReportColumn("rcpt domains", key: "recipient_domains"),
+                ReportColumn("bytes sent", key: "sent_bytes"), ReportColumn("received", key: "received"),
+                ReportColumn("bytes received", key: "received_bytes"),
+            ], rows: mailboxes.map { m in
+                [.address(m.mailbox), .count(m.sent), .count(m.sentRecipients), .count(m.recipientDomains),
+                 .bytes(m.sentBytes), .count(m.received), .bytes(m.receivedBytes)]
+            })),
+        ])))
+        nodes.append(.section(ReportSection("Top envelope senders", [
+            .chart(ReportChart("Top envelope senders", .ranking, labels: topSenders.map(\.name), series: [.init("messages", topSenders.map(\.count))])),
+            .table(namedTable("sender", "top_senders", topSenders)),
+        ])))
+        nodes.append(.section(ReportSection("Top recipients", [.table(namedTable("recipient", "top_recipients", topRecipients))])))
+        nodes += csvTables
+        return ReportDocument(title: "Traffic summary (\(server)): \(period.text)", nodes: nodes)
     }
 
     /// The dialect's own totals: the named counts, any notes, the per-hour table, then the
-    /// per-domain tables (the first `top` rows of each), titled as pflogsumm titles them.
-    private func serverTotalsText(_ st: ServerTotals) -> String {
-        var counts = TextTable([("", .left), ("", .right)])
-        for c in st.counts { counts.add([c.name, "\(c.value)"]) }
-        var out = st.title + "\n" + counts.rendered(header: false)
-        for note in st.notes { out += "  note: \(note)\n" }
-        var hours = TextTable([("hour", .left)] + st.hourColumns.map { ($0, .right) })
-        for (h, row) in st.hours.enumerated() { hours.add(["\(pad(h)):00"] + row.map(String.init)) }
-        out += "\n" + hours.rendered()
+    /// per-domain tables (the first `top` rows of each in text), titled as pflogsumm titles them.
+    private func serverTotalsSection(_ st: ServerTotals) -> ReportSection {
         func shown(_ count: Int) -> String { top > 0 && count > top ? " (top \(top) of \(count); --top 0 for all)" : "" }
-        if !st.deliveryDomains.isEmpty {
-            var table = TextTable([("host/domain", .left), ("sent", .right), ("bytes", .right), ("defers", .right),
-                                   ("avg delay", .right), ("max delay", .right)])
-            for d in top > 0 ? st.deliveryDomains.prefix(top) : st.deliveryDomains[...] {
-                table.add([d.domain.terminalSafe, "\(d.sent)", "\(d.bytes)", "\(d.deferrals)",
-                           formatDelay(d.averageDelay), formatDelay(d.maxDelay)])
-            }
-            out += "\nHost/Domain Summary: Message Delivery" + shown(st.deliveryDomains.count) + "\n" + table.rendered()
+        var nodes: [ReportNode] = st.counts.map { .value($0.name, $0.name, .count($0.value)) }
+        nodes += st.notes.map { .line("note: \($0)") }
+        nodes.append(.section(ReportSection(nil, [
+            .table(ReportTable(key: "per_hour", columns: [ReportColumn("hour", key: "hour")] + st.hourColumns.map { ReportColumn($0, key: $0) },
+                               rows: st.hours.enumerated().map { h, row in [.hour(h)] + row.map(ReportValue.count) })),
+        ])))
+        let deliveryColumns = [ReportColumn("host/domain", key: "domain"), ReportColumn("sent", key: "sent"),
+                               ReportColumn("bytes", key: "bytes"), ReportColumn("defers", key: "deferrals"),
+                               ReportColumn("avg delay", key: "average_delay_seconds"), ReportColumn("max delay", key: "max_delay_seconds")]
+        let delivery = st.deliveryDomains.map { d -> [ReportValue] in
+            [.address(d.domain), .count(d.sent), .count(d.bytes), .count(d.deferrals), .delay(d.averageDelay), .delay(d.maxDelay)]
         }
-        if !st.receivedDomains.isEmpty {
-            var table = TextTable([("host/domain", .left), ("messages", .right), ("bytes", .right)])
-            for d in top > 0 ? st.receivedDomains.prefix(top) : st.receivedDomains[...] {
-                table.add([d.domain.terminalSafe, "\(d.messages)", "\(d.bytes)"])
-            }
-            out += "\nHost/Domain Summary: Messages Received" + shown(st.receivedDomains.count) + "\n" + table.rendered()
+        let receivedColumns = [ReportColumn("host/domain", key: "domain"), ReportColumn("messages", key: "messages"), ReportColumn("bytes", key: "bytes")]
+        let received = st.receivedDomains.map { d -> [ReportValue] in [.address(d.domain), .count(d.messages), .count(d.bytes)] }
+        // Text and HTML list the first `top` rows; JSON every row.
+        func cut(_ rows: [[ReportValue]]) -> [[ReportValue]] { top > 0 ? Array(rows.prefix(top)) : rows }
+        nodes.append(.table(ReportTable(key: "deliveries_by_domain", columns: deliveryColumns, rows: delivery, shown: .json)))
+        nodes.append(.table(ReportTable(key: "received_by_domain", columns: receivedColumns, rows: received, shown: .json)))
+        if !delivery.isEmpty {
+            nodes.append(.section(ReportSection("Host/Domain Summary: Message Delivery" + shown(delivery.count), shown: .read, [
+                .table(ReportTable(key: nil, columns: deliveryColumns, rows: cut(delivery))),
+            ])))
         }
-        return out
+        if !received.isEmpty {
+            nodes.append(.section(ReportSection("Host/Domain Summary: Messages Received" + shown(received.count), shown: .read, [
+                .table(ReportTable(key: nil, columns: receivedColumns, rows: cut(received))),
+            ])))
+        }
+        return ReportSection(st.title, key: "server_totals", nodes)
     }
 
-    private func countsTable(first: String, rows: [(String, TrafficCounts)]) -> String {
-        var table = TextTable([(first, .left), ("accepted", .right), ("inbound", .right), ("auth", .right),
-                               ("relayed", .right), ("rcpts", .right), ("local", .right), ("delivered", .right),
-                               ("deferred", .right), ("bounced", .right), ("rejected", .right), ("failed logins", .right)])
-        for (key, c) in rows {
-            table.add([key, "\(c.messages)", "\(c.inbound)", "\(c.authenticated)", "\(c.relayed)", "\(c.recipients)",
-                       "\(c.localDeliveries)", "\(c.delivered)", "\(c.deferred)", "\(c.bounced)", "\(c.rejected)",
-                       "\(c.failedLogins)"])
-        }
-        return table.rendered()
+    /// A table of counts, one row per host, day or hour: the message bytes in JSON and HTML only.
+    private func countsTable(_ first: String, _ key: String, _ rows: [(ReportValue, TrafficCounts)]) -> ReportTable {
+        ReportTable(key: key, columns: [
+            ReportColumn(first, key: first), ReportColumn("accepted", key: "accepted"), ReportColumn("inbound", key: "inbound"),
+            ReportColumn("auth", key: "authenticated"), ReportColumn("relayed", key: "relayed"),
+            ReportColumn("rcpts", key: "recipients"), ReportColumn("bytes", key: "bytes", shown: [.json, .html]),
+            ReportColumn("local", key: "local_deliveries"), ReportColumn("delivered", key: "delivered"),
+            ReportColumn("deferred", key: "deferred"), ReportColumn("bounced", key: "bounced"),
+            ReportColumn("rejected", key: "rejected"), ReportColumn("failed logins", key: "failed_logins"),
+        ], rows: rows.map { name, c in
+            [name, .count(c.messages), .count(c.inbound), .count(c.authenticated), .count(c.relayed), .count(c.recipients),
+             .bytes(c.bytes), .count(c.localDeliveries), .count(c.delivered), .count(c.deferred), .count(c.bounced),
+             .count(c.rejected), .count(c.failedLogins)]
+        })
     }
 
-    private func namedTable(_ what: String, _ rows: [Named]) -> String {
-        if rows.isEmpty { return "  (none)\n" }
-        var table = TextTable([(what, .left), ("messages", .right)])
-        for r in rows { table.add([r.name.terminalSafe, "\(r.count)"]) }
-        return table.rendered()
+    private func namedTable(_ what: String, _ key: String, _ rows: [Named]) -> ReportTable {
+        ReportTable(key: key, columns: [ReportColumn(what, key: "address"), ReportColumn("messages", key: "messages")],
+                    rows: rows.map { [.address($0.name), .count($0.count)] })
     }
 
-    // MARK: JSON
-
-    public func json() -> JSON {
-        func counts(_ c: TrafficCounts) -> [(String, JSON)] {
-            [("accepted", .int(c.messages)), ("inbound", .int(c.inbound)), ("authenticated", .int(c.authenticated)),
-             ("relayed", .int(c.relayed)), ("recipients", .int(c.recipients)), ("bytes", .int(c.bytes)),
-             ("local_deliveries", .int(c.localDeliveries)), ("delivered", .int(c.delivered)),
-             ("deferred", .int(c.deferred)), ("bounced", .int(c.bounced)), ("rejected", .int(c.rejected)),
-             ("failed_logins", .int(c.failedLogins))]
+    /// CSV's blocks: counts per period (total, each day, each hour, each host), then domains,
+    /// mailboxes, senders, recipients, and the dialect's own totals.
+    private var csvTables: [ReportNode] {
+        func csv(_ header: [String], _ rows: [[ReportValue]]) -> ReportNode {
+            .table(ReportTable(key: nil, columns: header.map { ReportColumn($0, key: $0) }, rows: rows, shown: .csv))
         }
-        func named(_ key: String, _ rows: [Named]) -> JSON {
-            .array(rows.map { .object([(key, .string($0.name)), ("messages", .int($0.count))]) })
+        func row(_ key: String, _ c: TrafficCounts) -> [ReportValue] {
+            [.text(key)] + [c.messages, c.inbound, c.authenticated, c.relayed, c.recipients, c.bytes, c.localDeliveries,
+                            c.delivered, c.deferred, c.bounced, c.rejected, c.failedLogins].map(ReportValue.count)
         }
-        return .object([
-            ("server", .string(server)),
-            ("period", period.json),
-            ("totals", .object(counts(totals) + [
-                ("remote_outcomes", .object(outcomes.map { ($0.name, .int($0.count)) })),
-                ("failed_logins_by_protocol", .object(failedLogins.map { ($0.name, .int($0.count)) })),
-            ])),
-        ] + (hosts.isEmpty ? [] : [
-            ("hosts", .array(hosts.map { .object([("host", .string($0.host))] + counts($0.counts)) })),
-        ]) + (serverTotals.map { st in
-            [("server_totals", .object(st.counts.map { ($0.name, .int($0.value)) } + [
-                ("per_hour", .array(st.hours.enumerated().map { h, row in
-                    .object([("hour", .int(h))] + zip(st.hourColumns, row).map { ($0.0, .int($0.1)) })
-                })),
-                ("deliveries_by_domain", .array(st.deliveryDomains.map { d in
-                    .object([("domain", .string(d.domain)), ("sent", .int(d.sent)), ("bytes", .int(d.bytes)),
-                             ("deferrals", .int(d.deferrals)), ("average_delay_seconds", .double(d.averageDelay)),
-                             ("max_delay_seconds", .double(d.maxDelay))])
-                })),
-                ("received_by_domain", .array(st.receivedDomains.map { d in
-                    .object([("domain", .string(d.domain)), ("messages", .int(d.messages)), ("bytes", .int(d.bytes))])
-                })),
-            ]))]
-        } ?? []) + [
-            ("days", .array(days.map { .object([("date", .string($0.date))] + counts($0.counts)) })),
-            ("hours", .array(hours.enumerated().map { .object([("hour", .int($0.offset))] + counts($0.element)) })),
-            ("domains", .array(domains.map { d in
-                let x = d.traffic
-                return .object([("domain", .string(d.domain)), ("in_messages", .int(x.inMessages)),
-                                ("in_recipients", .int(x.inRecipients)), ("in_bytes", .int(x.inBytes)),
-                                ("out_messages", .int(x.outMessages)), ("out_recipients", .int(x.outRecipients)),
-                                ("out_bytes", .int(x.outBytes))])
-            })),
-            ("mailbox_count", .int(mailboxCount)),
-            ("mailboxes", .array(mailboxes.map { m in
-                .object([("mailbox", .string(m.mailbox)), ("sent", .int(m.sent)),
-                         ("sent_recipients", .int(m.sentRecipients)), ("recipient_domains", .int(m.recipientDomains)),
-                         ("sent_bytes", .int(m.sentBytes)), ("received", .int(m.received)),
-                         ("received_bytes", .int(m.receivedBytes))])
-            })),
-            ("top_senders", named("address", topSenders)),
-            ("top_recipients", named("address", topRecipients)),
-        ])
-    }
-
-    // MARK: CSV
-
-    /// Blocks separated by an empty line, each with its own header row: counts per period
-    /// (total, each day, each hour), then domains, mailboxes, senders, recipients.
-    public func csv() -> String {
-        let countHeader = ["period", "accepted", "inbound", "authenticated", "relayed", "recipients", "bytes",
-                           "local_deliveries", "delivered", "deferred", "bounced", "rejected", "failed_logins"]
-        func row(_ key: String, _ c: TrafficCounts) -> [String] {
-            [key] + [c.messages, c.inbound, c.authenticated, c.relayed, c.recipients, c.bytes, c.localDeliveries,
-                     c.delivered, c.deferred, c.bounced, c.rejected, c.failedLogins].map(String.init)
-        }
-        var blocks: [String] = []
-        blocks.append(CSV.render(header: countHeader, rows: [row("total", totals)] + days.map { row($0.date, $0.counts) }
-            + hours.enumerated().map { row("hour \(pad($0.offset))", $0.element) } + hosts.map { row("host \($0.host)", $0.counts) }))
-        blocks.append(CSV.render(
-            header: ["domain", "in_messages", "in_recipients", "in_bytes", "out_messages", "out_recipients", "out_bytes"],
-            rows: domains.map { d in
-                let x = d.traffic
-                return [d.domain] + [x.inMessages, x.inRecipients, x.inBytes, x.outMessages, x.outRecipients, x.outBytes].map(String.init)
-            }))
-        blocks.append(CSV.render(
-            header: ["mailbox", "sent", "sent_recipients", "recipient_domains", "sent_bytes", "received", "received_bytes"],
-            rows: mailboxes.map { m in
-                [m.mailbox] + [m.sent, m.sentRecipients, m.recipientDomains, m.sentBytes, m.received, m.receivedBytes].map(String.init)
-            }))
-        blocks.append(CSV.render(header: ["sender", "messages"], rows: topSenders.map { [$0.name, "\($0.count)"] }))
-        blocks.append(CSV.render(header: ["recipient", "messages"], rows: topRecipients.map { [$0.name, "\($0.count)"] }))
+        var out = [
+            csv(["period", "accepted", "inbound", "authenticated", "relayed", "recipients", "bytes", "local_deliveries",
+                 "delivered", "deferred", "bounced", "rejected", "failed_logins"],
+                [row("total", totals)] + days.map { row($0.date, $0.counts) } + hours.enumerated().map { row("hour \(pad($0.offset))", $0.element) }
+                    + hosts.map { row("host \($0.host)", $0.counts) }),
+            csv(["domain", "in_messages", "in_recipients", "in_bytes", "out_messages", "out_recipients", "out_bytes"],
+                domains.map { d in
+                    let x = d.traffic
+                    return [.text(d.domain)] + [x.inMessages, x.inRecipients, x.inBytes, x.outMessages, x.outRecipients, x.outBytes].map(ReportValue.count)
+                }),
+            csv(["mailbox", "sent", "sent_recipients", "recipient_domains", "sent_bytes", "received", "received_bytes"],
+                mailboxes.map { m in
+                    [.text(m.mailbox)] + [m.sent, m.sentRecipients, m.recipientDomains, m.sentBytes, m.received, m.receivedBytes].map(ReportValue.count)
+                }),
+            csv(["sender", "messages"], topSenders.map { [.text($0.name), .count($0.count)] }),
+            csv(["recipient", "messages"], topRecipients.map { [.text($0.name), .count($0.count)] }),
+        ]
         if let st = serverTotals {
-            blocks.append(CSV.render(header: ["server_total", "value"], rows: st.counts.map { [$0.name, String($0.value)] }))
-            blocks.append(CSV.render(header: ["server_hour"] + st.hourColumns,
-                                     rows: st.hours.enumerated().map { h, row in ["hour \(pad(h))"] + row.map(String.init) }))
+            out.append(csv(["server_total", "value"], st.counts.map { [.text($0.name), .count($0.value)] }))
+            out.append(csv(["server_hour"] + st.hourColumns, st.hours.enumerated().map { h, row in [.hour(h)] + row.map(ReportValue.count) }))
             if !st.deliveryDomains.isEmpty {
-                blocks.append(CSV.render(
-                    header: ["server_delivery_domain", "sent", "bytes", "deferrals", "average_delay_seconds", "max_delay_seconds"],
-                    rows: st.deliveryDomains.map { d in
-                        [d.domain, String(d.sent), String(d.bytes), String(d.deferrals), String(d.averageDelay), String(d.maxDelay)]
-                    }))
+                out.append(csv(["server_delivery_domain", "sent", "bytes", "deferrals", "average_delay_seconds", "max_delay_seconds"],
+                               st.deliveryDomains.map { d in
+                                   [.text(d.domain), .count(d.sent), .count(d.bytes), .count(d.deferrals), .delay(d.averageDelay), .delay(d.maxDelay)]
+                               }))
             }
             if !st.receivedDomains.isEmpty {
-                blocks.append(CSV.render(header: ["server_received_domain", "messages", "bytes"],
-                                         rows: st.receivedDomains.map { [$0.domain, String($0.messages), String($0.bytes)] }))
+                out.append(csv(["server_received_domain", "messages", "bytes"],
+                               st.receivedDomains.map { [.text($0.domain), .count($0.messages), .count($0.bytes)] }))
             }
         }
-        return blocks.joined(separator: "\n")
+        return out
     }
 }
 

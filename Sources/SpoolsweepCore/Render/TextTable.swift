@@ -16,8 +16,9 @@ public struct TextTable: Sendable {
         rows.append(row)
     }
 
-    /// The table, each line indented by `indent` spaces and ended by a newline.
-    public func rendered(indent: Int = 2, header: Bool = true) -> String {
+    /// The table, each line indented by `indent` spaces and ended by a newline, its columns
+    /// `gap` spaces apart.
+    public func rendered(indent: Int = 2, header: Bool = true, gap: Int = 2) -> String {
         var widths = headers.map(\.displayWidth)
         for row in rows {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.displayWidth) }
@@ -26,10 +27,10 @@ public struct TextTable: Sendable {
         for row in header ? [headers] + rows : rows {
             var line = String(repeating: " ", count: indent)
             for (i, cell) in row.enumerated() {
-                let gap = String(repeating: " ", count: widths[i] - cell.displayWidth)
+                let pad = String(repeating: " ", count: widths[i] - cell.displayWidth)
                 let last = i == row.count - 1
-                if alignments[i] == .right { line += gap + cell } else { line += last ? cell : cell + gap }
-                if !last { line += "  " }
+                if alignments[i] == .right { line += pad + cell } else { line += last ? cell : cell + pad }
+                if !last { line += String(repeating: " ", count: gap) }
             }
             while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"

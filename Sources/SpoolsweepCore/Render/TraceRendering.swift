@@ -1,6 +1,14 @@
 /// `trace` output: each message's story (an id or a Message-ID), or a brief list of an
 /// address's messages; JSON the same data for scripts; CSV one row per message.
-extension TraceReport: Report {
+extension TraceReport {
+    public func rendered(_ format: OutputFormat) -> String {
+        switch format {
+        case .json, .jsonl: return json().rendered()
+        case .csv: return csv()
+        case .text, .html: return text()
+        }
+    }
+
     /// Whether the report lists messages briefly (an address names many).
     var isList: Bool { if case .address = query { return true } else { return false } }
 

@@ -60,8 +60,8 @@ extension WatchNotice {
     public func mail(to address: String, host: String) -> String {
         let subject = "[spoolsweep] \(event == .alert ? "ALERT" : "REMINDER") on \(host): \(suspect.name) (score \(suspect.score), over "
             + suspect.reasons.filter(\.crosses).map(\.code).joined(separator: ", ") + ")"
-        return "To: \(Self.headerSafe(address))\n"
-            + "Subject: \(Self.encodedHeader(subject))\n"
+        return "To: \(MailText.headerSafe(address))\n"
+            + "Subject: \(MailText.encodedHeader(subject))\n"
             + "Auto-Submitted: auto-generated\n"
             + "MIME-Version: 1.0\n"
             + "Content-Type: text/plain; charset=utf-8\n"
@@ -69,44 +69,5 @@ extension WatchNotice {
             + "\n"
             + text()
             + "\nThe JSON of this notice:\n" + json().compact() + "\n"
-    }
-
-    /// `text` without line breaks or other control characters.
-    static func headerSafe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
-    }
-
-    /// A header value: as it is when printable ASCII, else one RFC 2047 `=?utf-8?B?...?=` word
-    /// per 45 bytes (folded), so no byte of it can end the header.
-    static func encodedHeader(_ text: String) -> String {
-        let safe = headerSafe(text)
-        if safe.unicodeScalars.allSatisfy({ $0.isASCII }) { return safe }
-        let bytes = Array(safe.utf8)
-        var words: [String] = [], start = 0
-        while start < bytes.count {
-            var end = min(bytes.count, start + 45)
-            while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end -= 1 } // whole characters in each word
-            words.append("=?utf-8?B?\(base64(bytes[start..<end]))?=")
-            start = end
-        }
-        return words.joined(separator: "\n ")
-    }
-
-    static func base64(_ bytes: ArraySlice<UInt8>) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var out: [UInt8] = []
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let n = min(3, bytes.endIndex - i)
-            var v = UInt32(bytes[i]) << 16
-            if n > 1 { v |= UInt32(bytes[i + 1]) << 8 }
-            if n > 2 { v |= UInt32(bytes[i + 2]) }
-            out.append(alphabet[Int(v >> 18 & 63)])
-            out.append(alphabet[Int(v >> 12 & 63)])
-            out.append(n > 1 ? alphabet[Int(v >> 6 & 63)] : 0x3D)
-            out.append(n > 2 ? alphabet[Int(v & 63)] : 0x3D)
-            i += n
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -87,23 +87,9 @@ public struct WatchState: Equatable, Sendable {
 
     /// Writes the state to `path` atomically: a temporary file beside it, fsynced, renamed over it.
     public func save(_ path: String) throws(SpoolsweepError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .cannotWrite("\(path): the watch state cannot be written: \(FileSystem.errorText(errno))") }
-        let text = Array(json().rendered().utf8)
-        let failed = text.withUnsafeBytes { FileSystem.writeAll(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
-        close(fd)
-        if let failed {
-            unlink(temporary)
-            throw .cannotWrite("\(path): the watch state cannot be written: \(FileSystem.errorText(failed))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let e = errno
-            unlink(temporary)
+        if let e = FileSystem.replaceFile(path, with: Array(json().rendered().utf8), mode: 0o600) {
             throw .cannotWrite("\(path): the watch state cannot be written: \(FileSystem.errorText(e))")
         }
-        let dir = open(FileSystem.folderName(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
     }
 
     /// The file `watch --release` appends a sender to, read and emptied by the running watch.
@@ -116,7 +102,7 @@ public struct WatchState: Equatable, Sendable {
         guard fd >= 0 else { throw .cannotWrite("\(path): \(FileSystem.errorText(errno))") }
         defer { close(fd) }
         flock(fd, LOCK_EX)
-        let line = Array((WatchNotice.headerSafe(sender) + "\n").utf8)
+        let line = Array((MailText.headerSafe(sender) + "\n").utf8)
         if let e = line.withUnsafeBytes({ FileSystem.writeAll(fd, $0) }) ?? (fsync(fd) == 0 ? nil : errno) {
             throw .cannotWrite("\(path): \(FileSystem.errorText(e))")
         }

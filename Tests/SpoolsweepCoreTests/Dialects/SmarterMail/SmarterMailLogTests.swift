@@ -747,7 +747,7 @@ private extension String {
         #expect(!all.diagnostics.isPartial)
         #expect((all.diagnostics.filesRead, all.diagnostics.filesSkipped) == (3, 1))
         #expect(all.ledger.totals.localDeliveries == 2)
-        #expect(all.summary.text().hasPrefix("Traffic summary (smartermail): all logs read, 2026-11-27 10:00:00 to 2026-11-28 11:00:00\n"))
+        #expect(all.summary.rendered(.text).hasPrefix("Traffic summary (smartermail): all logs read, 2026-11-27 10:00:00 to 2026-11-28 11:00:00\n"))
         #expect(all.summary.json().rendered() == (try read(plain)).summary.json().rendered())
         let day = try read(dir, range: TimeRange(day: LocalTime(year: 2026, month: 11, day: 27)))
         #expect(day.diagnostics.filesRead == 1)
@@ -792,9 +792,9 @@ private extension String {
         #expect(all.ledger.totals.localDeliveries == 1)
         var summary = all.summary
         summary.coverage.unreadable = all.diagnostics.logsUnreadable
-        #expect(summary.text().hasPrefix("Traffic summary (smartermail): logs read but 2 unreadable (see the warnings), 2026-11-28 10:00:00 to 2026-11-28 10:00:00\n"))
+        #expect(summary.rendered(.text).hasPrefix("Traffic summary (smartermail): logs read but 2 unreadable (see the warnings), 2026-11-28 10:00:00 to 2026-11-28 10:00:00\n"))
         let (reported, _) = try Spoolsweep.summary(InputSelection(paths: [dir.path]), range: nil, top: 0)
-        #expect(reported.text() == summary.text())
+        #expect(reported.rendered(.text) == summary.rendered(.text))
         // Outside the period asked for, the damaged days are not read.
         let day = try read(dir, range: TimeRange(day: LocalTime(year: 2026, month: 11, day: 28)))
         #expect(day.diagnostics.warnings.isEmpty)

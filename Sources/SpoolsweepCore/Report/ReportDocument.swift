@@ -1,0 +1,254 @@
+/// A report as one document: built once by each report, turned into text, JSON, CSV or HTML by
+/// the generic renderers (`ReportDocument.rendered(_:)`, one file per format).
+///
+/// A document is a title, a few lines under it, and nodes: fields (a label and a typed value),
+/// tables (typed columns), sections (a title over nodes; in JSON an object, or merged into the
+/// one around it), lists of sections (in JSON an array of objects) and charts. Each node says
+/// which formats show it: what a person reads and what a script parses are not always the same
+/// figure (the text's "remote delivery attempts" is the JSON's delivered + deferred + bounced).
+public struct ReportDocument: Sendable {
+    /// The first line of the text, the HTML page's heading and title.
+    public var title: String
+    /// Lines under the title (text and HTML).
+    public var lines: [String]
+    public var nodes: [ReportNode]
+
+    public init(title: String, lines: [String] = [], nodes: [ReportNode] = []) {
+        self.title = title
+        self.lines = lines
+        self.nodes = nodes
+    }
+
+    /// The document in `format`: `.jsonl` is refused before a report is built, except by `spool
+    /// list`, which streams its own lines; here it is the JSON.
+    public func rendered(_ format: OutputFormat) -> String {
+        switch format {
+        case .text: return TextRenderer.render(self)
+        case .json, .jsonl: return json().rendered()
+        case .csv: return CSVRenderer.render(self)
+        case .html: return HTMLRenderer.render(self)
+        }
+    }
+
+    public func json() -> JSON { JSONRenderer.render(self) }
+}
+
+/// The formats a node appears in.
+public struct ReportFormats: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    public static let text = ReportFormats(rawValue: 1)
+    public static let json = ReportFormats(rawValue: 2)
+    public static let csv = ReportFormats(rawValue: 4)
+    public static let html = ReportFormats(rawValue: 8)
+    public static let all: ReportFormats = [.text, .json, .csv, .html]
+    /// What a person reads: text and HTML.
+    public static let read: ReportFormats = [.text, .html]
+}
+
+public indirect enum ReportNode: Sendable {
+    case field(ReportField)
+    case table(ReportTable)
+    case section(ReportSection)
+    /// Sections of one shape, one after the other: in JSON an array of their objects under `key`.
+    case list(key: String, [ReportSection], shown: ReportFormats = .all)
+    /// A line of prose (text and HTML), indented in text by the section's indent.
+    case line(String)
+    /// A command to run: a line in text; in HTML code with a copy button (when scripts run).
+    case command(String)
+    /// A picture of a table's figures: HTML only.
+    case chart(ReportChart)
+
+    /// A field shown everywhere.
+    public static func value(_ key: String?, _ label: String?, _ value: ReportValue, note: String? = nil,
+                             shown: ReportFormats = .all) -> ReportNode {
+        .field(ReportField(key: key, label: label, value: value, note: note, shown: shown))
+    }
+
+    /// A value only JSON prints (a member of the object the node is in).
+    public static func json(_ key: String, _ value: JSON) -> ReportNode {
+        .field(ReportField(key: key, label: nil, value: .json(value), shown: .json))
+    }
+}
+
+/// A typed value: each renderer writes it its own way (a size is `12.4 MiB` in text and a
+/// number of bytes in JSON and CSV).
+public enum ReportValue: Sendable {
+    case count(Int)
+    /// A size in bytes: in text and HTML `12.4 MiB`, in JSON and CSV the number.
+    case bytes(Int)
+    /// Seconds: in text and HTML pflogsumm's `11.7 m`, in JSON and CSV the number.
+    case delay(Double)
+    case time(LocalTime?)
+    /// An hour of the day: `07:00` to a person, `7` in JSON.
+    case hour(Int)
+    case percent(Int)
+    case flag(Bool)
+    /// Attacker text (subjects, HELOs): made safe for a terminal, escaped in HTML.
+    case text(String)
+    /// An address, IP or host name: as text, in a fixed-width font in HTML.
+    case address(String)
+    /// In JSON an array of strings; in text joined by `, `, in CSV by spaces.
+    case list([String])
+    /// A structure only JSON shows as such (text and CSV show its compact JSON).
+    case json(JSON)
+    case none
+
+    public static func optional(_ s: String?) -> ReportValue { s.map(ReportValue.text) ?? .none }
+}
+
+public struct ReportField: Sendable {
+    /// The JSON member's name; nil: not in JSON.
+    public var key: String?
+    /// The label a person reads; nil: not in text or HTML.
+    public var label: String?
+    public var value: ReportValue
+    /// Words after the value (text and HTML): `(delivered 12, deferred 3)`.
+    public var note: String?
+    public var shown: ReportFormats
+    /// In text on a line of its own, `label: value`, not in the aligned block of fields.
+    public var inline = false
+
+    public init(key: String?, label: String?, value: ReportValue, note: String? = nil, shown: ReportFormats = .all,
+                inline: Bool = false) {
+        self.key = key
+        self.label = label
+        self.value = value
+        self.note = note
+        self.shown = shown
+        self.inline = inline
+    }
+}
+
+public struct ReportColumn: Sendable {
+    /// The header a person reads.
+    public var title: String
+    /// The JSON member and CSV header; nil: text and HTML only.
+    public var key: String?
+    /// The CSV header, when it is not `key`.
+    public var csvKey: String?
+    public var shown: ReportFormats
+    /// Right-aligned in text (numbers); by default from the values.
+    public var alignRight: Bool?
+
+    public init(_ title: String, key: String?, csv: String? = nil, shown: ReportFormats = .all, right: Bool? = nil) {
+        self.title = title
+        self.key = key
+        csvKey = csv
+        self.shown = shown
+        alignRight = right
+    }
+}
+
+/// A table: in text aligned columns, in JSON an array of objects under `key` (or nothing without
+/// one), in HTML a table sortable by clicking its headers. CSV has the tables made for it (a
+/// spreadsheet's blocks), each with its header row: by default a table is not in it.
+public struct ReportTable: Sendable {
+    public var key: String?
+    public var columns: [ReportColumn]
+    public var rows: [[ReportValue]]
+    public var shown: ReportFormats
+    /// Text: the header row is printed; the text written when there is no row (`(none)`; nil:
+    /// the header alone).
+    public var header = true
+    public var empty: String? = "(none)"
+    /// Text: the gap between columns.
+    public var gap = 2
+
+    public init(key: String?, columns: [ReportColumn], rows: [[ReportValue]] = [], shown: ReportFormats = [.text, .json, .html]) {
+        self.key = key
+        self.columns = columns
+        self.rows = rows
+        self.shown = shown
+    }
+
+    public mutating func add(_ row: [ReportValue]) {
+        precondition(row.count == columns.count, "row width")
+        rows.append(row)
+    }
+}
+
+/// A titled group of nodes. In JSON an object under `key`, or without one its members merged into
+/// the object around it.
+public struct ReportSection: Sendable {
+    public var title: String?
+    public var key: String?
+    public var nodes: [ReportNode]
+    public var shown: ReportFormats
+    /// Text: the indent of its tables, lines and fields.
+    public var indent = 2
+    /// Text: where its blank line goes.
+    public var spacing = Spacing.before
+
+    public enum Spacing: Sendable {
+        /// Before the title: the usual section.
+        case before
+        /// After its last line: a list's items.
+        case after
+        /// None: a line that follows a list.
+        case none
+    }
+
+    public init(_ title: String?, key: String? = nil, shown: ReportFormats = .all, _ nodes: [ReportNode]) {
+        self.title = title
+        self.key = key
+        self.nodes = nodes
+        self.shown = shown
+    }
+}
+
+/// A chart of some figures (HTML, as inline SVG).
+public struct ReportChart: Sendable {
+    public enum Kind: Sendable {
+        /// Vertical bars, one per label, each stacking its series.
+        case stackedBars
+        /// One line per series over the labels.
+        case lines
+        /// Horizontal bars of one series, longest first: a ranking.
+        case ranking
+    }
+
+    public struct Series: Sendable {
+        public var name: String
+        public var values: [Int]
+        /// Its colour: by default the next of the palette; delivered, deferred and bounced say
+        /// good, warning and bad.
+        public var tone: Tone
+
+        public init(_ name: String, _ values: [Int], tone: Tone = .palette) {
+            self.name = name
+            self.values = values
+            self.tone = tone
+        }
+    }
+
+    public enum Tone: Sendable { case palette, good, warning, bad }
+
+    /// A moment marked on the chart: an index of `labels` and what happened then.
+    public struct Mark: Sendable {
+        public var index: Int
+        public var text: String
+        public init(at index: Int, _ text: String) {
+            self.index = index
+            self.text = text
+        }
+    }
+
+    public var title: String
+    public var kind: Kind
+    public var labels: [String]
+    public var series: [Series]
+    /// A horizontal line (a threshold), with its label.
+    public var threshold: (value: Int, label: String)?
+    public var marks: [Mark]
+
+    public init(_ title: String, _ kind: Kind, labels: [String], series: [Series],
+                threshold: (value: Int, label: String)? = nil, marks: [Mark] = []) {
+        self.title = title
+        self.kind = kind
+        self.labels = labels
+        self.series = series
+        self.threshold = threshold
+        self.marks = marks
+    }
+}
