@@ -48,6 +48,12 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Output format: text, json or csv; html for summary, suspects and spool shape (one self-contained page with charts); spool list also jsonl (one JSON object per message a line).")
     var format: OutputFormat = .text
 
+    @Option(help: ArgumentHelp("Colour the text report (crossing reasons, totals, titles) and the warnings: auto (on a terminal, unless NO_COLOR is set), always or never.", valueName: "when"))
+    var color: ColorChoice = .auto
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress line on standard error while the logs are read (it is shown only on a terminal, after a second).")
+    var quiet = false
+
     @Option(name: [.customShort("o"), .customLong("output")],
             help: ArgumentHelp("Write the report to this file (replaced whole, never half-written) instead of standard output.", valueName: "file"))
     var output: String?
@@ -107,19 +113,23 @@ struct PeriodOptions: ParsableArguments {
 
 /// Prints a report and the input warnings, and leaves with the status the run deserves.
 func finish(_ text: String, json: JSON?, format: OutputFormat, diagnostics: Diagnostics, output: String? = nil,
-            suspect: Bool = false) throws -> Never {
+            color: ColorChoice = .never, suspect: Bool = false) throws -> Never {
+    ProgressLine.stop()
     let report = format == .json ? json.map { $0.appending("input", diagnostics.json()).rendered() } ?? text : text
     try write(report, to: output)
-    printWarnings(diagnostics)
+    printWarnings(diagnostics, color: color.colors(2))
     throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial, suspect: suspect).code)
 }
 
-/// Prints a report built as a document (what was read its last section), and leaves as `finish`.
-func finish(_ document: ReportDocument, format: OutputFormat, diagnostics: Diagnostics, output: String?,
-            suspect: Bool = false) throws -> Never {
+/// Prints a report built as a document (what was read its last section), coloured as `--color`
+/// says when it is text on standard output, and leaves as `finish`.
+func finish(_ document: ReportDocument, input: InputOptions, diagnostics: Diagnostics, suspect: Bool = false) throws -> Never {
+    ProgressLine.stop()
     var d = document
     d.nodes.append(diagnostics.reportSection)
-    try finish(d.rendered(format), json: nil, format: format, diagnostics: diagnostics, output: output, suspect: suspect)
+    let colored = input.format == .text && input.output == nil && input.color.colors(1)
+    try finish(d.rendered(input.format, color: colored), json: nil, format: input.format, diagnostics: diagnostics,
+               output: input.output, color: input.color, suspect: suspect)
 }
 
 /// `text` on standard output, or into the file `path` (a temporary file beside it, renamed).
@@ -175,15 +185,18 @@ struct StreamedOutput {
     }
 }
 
-func printWarnings(_ diagnostics: Diagnostics) {
+/// The findings and warnings on standard error; with `color`, the word `finding` cyan and
+/// `warning` yellow.
+func printWarnings(_ diagnostics: Diagnostics, color: Bool = false) {
+    func word(_ w: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(w)\u{1B}[0m" : w }
     for f in diagnostics.findings {
-        printError("spoolsweep: finding: \(f.path): \(f.reason)")
+        printError("spoolsweep: \(word("finding", "36")): \(f.path): \(f.reason)")
     }
     for w in diagnostics.warnings {
-        printError("spoolsweep: warning: \(w.path): \(w.reason)")
+        printError("spoolsweep: \(word("warning", "1;33")): \(w.path): \(w.reason)")
     }
     if diagnostics.isPartial {
-        printError("spoolsweep: \(diagnostics.warnings.count) warning(s): the results cover only what could be read")
+        printError("spoolsweep: \(word("\(diagnostics.warnings.count) warning(s)", "1;33")): the results cover only what could be read")
     }
 }
 
@@ -199,11 +212,15 @@ struct StandardError: TextOutputStream {
     }
 }
 
-/// Runs `body`, turning a `SpoolsweepError` into `error: ...` and its exit status.
-func running(_ body: () throws -> Void) throws {
+/// Runs `body`, turning a `SpoolsweepError` into `error: ...` and its exit status; with
+/// `progress`, the progress line runs meanwhile (on a terminal).
+func running(progress: Bool = false, _ body: () throws -> Void) throws {
+    ProgressLine.start(enabled: progress)
+    defer { ProgressLine.stop() }
     do {
         try body()
     } catch let error as SpoolsweepError {
+        ProgressLine.stop()
         printError("error: \(error)")
         throw ExitCode(ExitStatus.of(error).code)
     }

@@ -128,7 +128,7 @@ struct SpoolListCommand: ParsableCommand {
                 let diagnostics = try Spoolsweep.streamSpool(selection, filter: filter, now: now, wantsSubject: false) { _ in n += 1 }
                 let text = format == .csv ? CSV.render(header: ["count"], rows: [["\(n)"]]) : "\(n)\n"
                 try finish(text, json: .object([("count", .int(n))]), format: format == .jsonl ? .json : format,
-                           diagnostics: diagnostics, output: input.output)
+                           diagnostics: diagnostics, output: input.output, color: input.color)
             }
             if idsOnly || !history && (format == .csv || format == .jsonl) {
                 // Printed as selected, in the spool's order: one id a line, a JSON array of them,
@@ -163,7 +163,7 @@ struct SpoolListCommand: ParsableCommand {
             let (selected, diagnostics) = try Spoolsweep.selectSpool(selection, filter: filter, now: now, wantsSubject: true,
                                                                      history: history)
             try finish(format == .json ? "" : SpoolListing.rendered(selected, format: format), json: SpoolListing.json(selected),
-                       format: format, diagnostics: diagnostics, output: input.output)
+                       format: format, diagnostics: diagnostics, output: input.output, color: input.color)
         }
     }
 }
@@ -189,7 +189,7 @@ struct SpoolShapeCommand: ParsableCommand {
     func run() throws {
         try running {
             let (shape, diagnostics) = try Spoolsweep.shape(input.reportSelection, now: try input.clock(), top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
-            try finish(shape.document, format: input.format, diagnostics: diagnostics, output: input.output)
+            try finish(shape.document, input: input, diagnostics: diagnostics)
         }
     }
 }

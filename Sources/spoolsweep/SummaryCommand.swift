@@ -50,7 +50,7 @@ struct SummaryCommand: ParsableCommand {
     var sendmail: String?
 
     func run() throws {
-        try running {
+        try running(progress: !input.quiet) {
             let range = try period.range(now: try input.clock())
             if let mailTo {
                 guard !mailTo.isEmpty, !mailTo.contains(where: { $0.isWhitespace || $0 == "," }) else {
@@ -66,7 +66,7 @@ struct SummaryCommand: ParsableCommand {
                 throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial).code)
             }
             let (summary, diagnostics) = try Spoolsweep.summary(input.reportSelection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
-            try finish(summary.document, format: input.format, diagnostics: diagnostics, output: input.output)
+            try finish(summary.document, input: input, diagnostics: diagnostics)
         }
     }
 }

@@ -37,14 +37,13 @@ struct SuspectsCommand: ParsableCommand {
     var failOnSuspect = false
 
     func run() throws {
-        try running {
+        try running(progress: !input.quiet) {
             let thresholds = try limits.thresholds()
             let range = try period.range(now: try input.clock())
             let (report, diagnostics) = try Spoolsweep.suspects(
                 input.reportSelection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
                 pathsText: input.pathsText)
-            try finish(report.document, format: input.format, diagnostics: diagnostics, output: input.output,
-                       suspect: failOnSuspect && !report.suspects.isEmpty)
+            try finish(report.document, input: input, diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)
         }
     }
 }

@@ -44,13 +44,13 @@ struct TraceCommand: ParsableCommand {
     var limit = 100
 
     func run() throws {
-        try running {
+        try running(progress: !input.quiet) {
             var (report, diagnostics) = try Spoolsweep.trace(input.selection, query: try TraceQuery(query), limit: limit,
                                                              quarantineRoot: quarantine.to)
             report.pathsText = input.pathsText
             if report.stories.isEmpty, input.format == .text { printError(report.text(), terminator: "") }
             try finish(report.stories.isEmpty && input.format == .text ? "" : report.rendered(input.format),
-                       json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output,
+                       json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output, color: input.color,
                        suspect: report.stories.isEmpty)
         }
     }

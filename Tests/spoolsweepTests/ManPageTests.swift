@@ -46,3 +46,25 @@ struct ManPageTests {
         #expect(r.status == 0)
     }
 }
+
+/// `make install` installs the completions the binary generates (ArgumentParser): each shell's
+/// script generates, names every command and option, and bash's parses.
+struct CompletionTests {
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScriptGenerates(_ shell: String) throws {
+        let r = try CLI.run(["--generate-completion-script", shell])
+        #expect(r.status == 0)
+        #expect(r.stderr == "")
+        for word in ["summary", "suspects", "watch", "quarantine", "quarantined", "restore", "mail-to", "format", "min-age"] {
+            #expect(r.stdout.contains(word), "\(shell): \(word)")
+        }
+        if shell == "bash" {
+            let script = try CLI.freshFolder("completion").appendingPathComponent("spoolsweep.bash")
+            try r.stdout.write(to: script, atomically: true, encoding: .utf8)
+            let check = try CLI.run(URL(fileURLWithPath: "/bin/bash"), ["-n", script.path], in: script.deletingLastPathComponent())
+            #expect(check.status == 0, "\(check.stderr)")
+        }
+        let makefile = try String(contentsOf: CLI.root.appendingPathComponent("Makefile"), encoding: .utf8)
+        #expect(makefile.contains("$(RELEASE_BIN) --generate-completion-script \(shell) > "), "make install installs the \(shell) completion")
+    }
+}

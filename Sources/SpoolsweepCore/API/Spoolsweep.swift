@@ -157,6 +157,7 @@ public enum Spoolsweep {
         let threads = Parallel.threads(input.threads)
         let hasTotals = dialect.keepsServerTotals
         let parts = max(1, hasTotals && threads > 1 ? threads - 1 : threads)
+        ReadProgress.shared.begin(paths: layout.logFiles, passes: parts + (hasTotals ? 1 : 0))
         let facts = { @Sendable () in
             LogReading.ledger(parts: parts, template: template) { share, ledger, diagnostics in
                 dialect.readFacts(layout, range: range, share: share, into: &ledger, diagnostics: &diagnostics)

@@ -81,30 +81,43 @@ public final class LineReader {
         if let map = source.mappedBytes {
             return splitMapped(map, body)
         }
-        return try splitBuffered({ (b) throws(FileReadError) in try source.read(into: b) }, body)
+        let counts = countsProgress
+        return try splitBuffered({ (b) throws(FileReadError) in
+            let n = try source.read(into: b)
+            if counts { ReadProgress.shared.add(bytes: n) }
+            return n
+        }, body)
     }
 
     /// Opens `path` and calls `body` with every line; a `.gz` file, or the one log of a `.zip`
-    /// archive, is decompressed as it is read.
+    /// archive, is decompressed as it is read. The bytes and the file count in `ReadProgress`.
     public func forEachLine(path: String, _ body: (Line) -> Void) throws(FileReadError) -> LineStats {
-        switch Compression(path: path) {
-        case .gzip:
-            let source = try ByteSource(path: path, allowMapping: false)
-            let gzip = GzipReader()
-            return try splitBuffered({ (b) throws(FileReadError) in try gzip.read(from: source, into: b) }, body)
-        case .zstd:
-            let source = try ByteSource(path: path, allowMapping: false)
-            let zstd = ZstdReader()
-            return try splitBuffered({ (b) throws(FileReadError) in try zstd.read(from: source, into: b) }, body)
-        case .zip:
-            let zip = try ZipReader(ByteSource(path: path, allowMapping: false))
-            return try splitBuffered({ (b) throws(FileReadError) in try zip.read(into: b) }, body)
-        case nil:
-            break
+        defer { ReadProgress.shared.fileDone() }
+        if let compression = Compression(path: path) {
+            // A compressed file counts its size on disk once read.
+            defer { ReadProgress.shared.add(bytes: FileSystem.status(path)?.size ?? 0) }
+            switch compression {
+            case .gzip:
+                let source = try ByteSource(path: path, allowMapping: false)
+                let gzip = GzipReader()
+                return try splitBuffered({ (b) throws(FileReadError) in try gzip.read(from: source, into: b) }, body)
+            case .zstd:
+                let source = try ByteSource(path: path, allowMapping: false)
+                let zstd = ZstdReader()
+                return try splitBuffered({ (b) throws(FileReadError) in try zstd.read(from: source, into: b) }, body)
+            case .zip:
+                let zip = try ZipReader(ByteSource(path: path, allowMapping: false))
+                return try splitBuffered({ (b) throws(FileReadError) in try zip.read(into: b) }, body)
+            }
         }
         let source = try ByteSource(path: path)
+        countsProgress = true
+        defer { countsProgress = false }
         return try forEachLine(in: source, body)
     }
+
+    /// Whether the file being split counts its bytes in `ReadProgress` as they are split.
+    private var countsProgress = false
 
     // MARK: - Splitting
 
@@ -132,9 +145,11 @@ public final class LineReader {
                 // the page cache), so memory stays flat however large the file.
                 let upTo = start & ~(LineReader.releaseStep - 1)
                 madvise(UnsafeMutableRawPointer(mutating: base + released), upTo - released, MADV_DONTNEED)
+                if countsProgress { ReadProgress.shared.add(bytes: upTo - released) }
                 released = upTo
             }
         }
+        if countsProgress { ReadProgress.shared.add(bytes: end - released) }
         return stats
     }
 

@@ -74,6 +74,7 @@ extension Suspect {
         reasons.header = false
         reasons.empty = nil
         reasons.gap = 1
+        reasons.tones = s.reasons.map { $0.crosses ? .bad : .plain }
         var nodes: [ReportNode] = [
             .json("kind", .string(s.kind.rawValue)),
             .json("name", .string(s.name)),

@@ -33,7 +33,7 @@ enum HTMLRenderer {
             guard !fields.isEmpty else { return }
             out += "<table class=\"fields\">\n"
             for f in fields {
-                out += "<tr><th scope=\"row\">\(escape(f.label!.trimmingLeadingSpace))</th>\(cell(f.value))<td>\(escape(f.note ?? ""))</td></tr>\n"
+                out += "<tr\(toneClass(f.tone))><th scope=\"row\">\(escape(f.label!.trimmingLeadingSpace))</th>\(cell(f.value))<td>\(escape(f.note ?? ""))</td></tr>\n"
             }
             out += "</table>\n"
             fields = []
@@ -93,7 +93,9 @@ enum HTMLRenderer {
             out += "<thead><tr>" + columns.map { "<th scope=\"col\">\(escape(t.columns[$0].title))</th>" }.joined() + "</tr></thead>\n"
         }
         out += "<tbody>\n"
-        for row in t.rows { out += "<tr>" + columns.map { cell(row[$0]) }.joined() + "</tr>\n" }
+        for (i, row) in t.rows.enumerated() {
+            out += "<tr\(toneClass(i < t.tones.count ? t.tones[i] : .plain))>" + columns.map { cell(row[$0]) }.joined() + "</tr>\n"
+        }
         out += "</tbody>\n</table>\n"
     }
 
@@ -110,6 +112,17 @@ enum HTMLRenderer {
             return "<td class=\"addr\">\(shown)</td>"
         default:
             return "<td>\(shown)</td>"
+        }
+    }
+
+    /// A row's class for its tone (nothing when plain).
+    private static func toneClass(_ tone: ReportTone) -> String {
+        switch tone {
+        case .plain: return ""
+        case .strong: return " class=\"strong\""
+        case .good: return " class=\"good\""
+        case .warning: return " class=\"warning\""
+        case .bad: return " class=\"bad\""
         }
     }
 
@@ -156,7 +169,8 @@ enum HTMLRenderer {
         table.sortable thead th{cursor:pointer}
         td.num{text-align:right}td.addr,code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.9em;word-break:break-all}
         table.fields th{font-weight:normal;color:var(--muted)}
-        .none{color:var(--muted)}
+        .none{color:var(--muted)}tr.strong td{font-weight:600}tr.bad td{color:var(--s4);font-weight:600}
+        tr.warning td{color:var(--s1)}tr.good td{color:var(--s3)}
         section.item{border:1px solid var(--line);border-radius:6px;padding:.2rem 1rem;margin:1rem 0}
         p.command code{background:var(--head);padding:.15rem .35rem;border-radius:4px}
         .label{color:var(--muted)}

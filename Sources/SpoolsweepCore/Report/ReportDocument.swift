@@ -20,10 +20,11 @@ public struct ReportDocument: Sendable {
     }
 
     /// The document in `format`: `.jsonl` is refused before a report is built, except by `spool
-    /// list`, which streams its own lines; here it is the JSON.
-    public func rendered(_ format: OutputFormat) -> String {
+    /// list`, which streams its own lines; here it is the JSON. `color`: text with ANSI colours
+    /// (titles bold, tones coloured), for a terminal.
+    public func rendered(_ format: OutputFormat, color: Bool = false) -> String {
         switch format {
-        case .text: return TextRenderer.render(self)
+        case .text: return TextRenderer.render(self, color: color)
         case .json, .jsonl: return json().rendered()
         case .csv: return CSVRenderer.render(self)
         case .html: return HTMLRenderer.render(self)
@@ -31,6 +32,12 @@ public struct ReportDocument: Sendable {
     }
 
     public func json() -> JSON { JSONRenderer.render(self) }
+}
+
+/// How a person's eye should be drawn to a field, a row or a series: in text by ANSI colours on
+/// a terminal, in HTML by colour.
+public enum ReportTone: Sendable {
+    case plain, strong, good, warning, bad
 }
 
 /// The formats a node appears in.
@@ -61,8 +68,10 @@ public indirect enum ReportNode: Sendable {
 
     /// A field shown everywhere.
     public static func value(_ key: String?, _ label: String?, _ value: ReportValue, note: String? = nil,
-                             shown: ReportFormats = .all) -> ReportNode {
-        .field(ReportField(key: key, label: label, value: value, note: note, shown: shown))
+                             shown: ReportFormats = .all, tone: ReportTone = .plain) -> ReportNode {
+        var f = ReportField(key: key, label: label, value: value, note: note, shown: shown)
+        f.tone = tone
+        return .field(f)
     }
 
     /// A value only JSON prints (a member of the object the node is in).
@@ -108,6 +117,7 @@ public struct ReportField: Sendable {
     public var shown: ReportFormats
     /// In text on a line of its own, `label: value`, not in the aligned block of fields.
     public var inline = false
+    public var tone = ReportTone.plain
 
     public init(key: String?, label: String?, value: ReportValue, note: String? = nil, shown: ReportFormats = .all,
                 inline: Bool = false) {
@@ -154,6 +164,8 @@ public struct ReportTable: Sendable {
     public var empty: String? = "(none)"
     /// Text: the gap between columns.
     public var gap = 2
+    /// Each row's tone (empty: all plain).
+    public var tones: [ReportTone] = []
 
     public init(key: String?, columns: [ReportColumn], rows: [[ReportValue]] = [], shown: ReportFormats = [.text, .json, .html]) {
         self.key = key
@@ -211,18 +223,17 @@ public struct ReportChart: Sendable {
     public struct Series: Sendable {
         public var name: String
         public var values: [Int]
-        /// Its colour: by default the next of the palette; delivered, deferred and bounced say
-        /// good, warning and bad.
-        public var tone: Tone
+        /// Its colour: by default (plain) the next of the palette; delivered, deferred and
+        /// bounced say good, warning and bad.
+        public var tone: ReportTone
 
-        public init(_ name: String, _ values: [Int], tone: Tone = .palette) {
+        public init(_ name: String, _ values: [Int], tone: ReportTone = .plain) {
             self.name = name
             self.values = values
             self.tone = tone
         }
     }
 
-    public enum Tone: Sendable { case palette, good, warning, bad }
 
     /// A moment marked on the chart: an index of `labels` and what happened then.
     public struct Mark: Sendable {

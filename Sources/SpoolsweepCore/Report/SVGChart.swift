@@ -25,7 +25,7 @@ enum SVGChart {
     /// A series' colour class.
     static func tone(_ s: ReportChart.Series, _ i: Int) -> String {
         switch s.tone {
-        case .palette: return "s\(i % 4)"
+        case .plain, .strong: return "s\(i % 4)"
         case .good: return "s3"
         case .warning: return "s1"
         case .bad: return "s4"

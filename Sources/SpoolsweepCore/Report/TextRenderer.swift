@@ -1,19 +1,50 @@
 /// A document as plain text: the title and its lines, then each section after a blank line, its
-/// fields aligned in two columns, its tables as `TextTable`s. Charts are not drawn.
-enum TextRenderer {
-    static func render(_ d: ReportDocument) -> String {
-        var out = d.title + "\n"
-        for line in d.lines { out += line + "\n" }
-        write(d.nodes, indent: 2, into: &out)
+/// fields aligned in two columns, its tables as `TextTable`s. Charts are not drawn. With
+/// `color`, titles are bold and toned fields and rows coloured (ANSI), for a terminal.
+struct TextRenderer {
+    let color: Bool
+
+    static func render(_ d: ReportDocument, color: Bool = false) -> String {
+        let r = TextRenderer(color: color)
+        var out = r.paint(d.title.terminalSafe, .strong) + "\n"
+        for line in d.lines { out += line.terminalSafe + "\n" }
+        r.write(d.nodes, indent: 2, into: &out)
         return out
     }
 
-    private static func write(_ nodes: [ReportNode], indent: Int, into out: inout String) {
+    /// `text` in the tone's colour (nothing added without colour, or for plain).
+    func paint(_ text: String, _ tone: ReportTone) -> String {
+        guard color, tone != .plain, !text.isEmpty else { return text }
+        let code: String
+        switch tone {
+        case .plain: return text
+        case .strong: code = "1"
+        case .good: code = "32"
+        case .warning: code = "33"
+        case .bad: code = "1;31"
+        }
+        return "\u{1B}[\(code)m" + text + "\u{1B}[0m"
+    }
+
+    /// The lines of `rendered` (each ended by a newline), the `i`th painted in `tones[i]`.
+    func paint(lines rendered: String, _ tones: [ReportTone]) -> String {
+        guard color, tones.contains(where: { $0 != .plain }) else { return rendered }
+        var out = "", i = 0
+        for line in rendered.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            out += paint(String(line), i < tones.count ? tones[i] : .plain) + "\n"
+            i += 1
+        }
+        return out
+    }
+
+    private func write(_ nodes: [ReportNode], indent: Int, into out: inout String) {
         var fields = TextTable([("", .left), ("", .right), ("", .left)])
+        var tones: [ReportTone] = []
         func flush() {
             guard !fields.rows.isEmpty else { return }
-            out += fields.rendered(indent: indent, header: false)
+            out += paint(lines: fields.rendered(indent: indent, header: false), tones)
             fields = TextTable([("", .left), ("", .right), ("", .left)])
+            tones = []
         }
         for node in nodes {
             switch node {
@@ -21,9 +52,10 @@ enum TextRenderer {
                 guard f.shown.contains(.text), let label = f.label else { continue }
                 if f.inline {
                     flush()
-                    out += String(repeating: " ", count: indent) + label + ": " + text(f.value) + "\n"
+                    out += String(repeating: " ", count: indent) + paint(label + ": " + Self.text(f.value), f.tone) + "\n"
                 } else {
-                    fields.add([label, text(f.value), f.note?.terminalSafe ?? ""])
+                    fields.add([label, Self.text(f.value), f.note?.terminalSafe ?? ""])
+                    tones.append(f.tone)
                 }
             case .table(let t):
                 flush()
@@ -44,22 +76,22 @@ enum TextRenderer {
         flush()
     }
 
-    private static func section(_ s: ReportSection, into out: inout String) {
+    private func section(_ s: ReportSection, into out: inout String) {
         if s.spacing == .before { out += "\n" }
-        if let title = s.title { out += title.terminalSafe + "\n" }
+        if let title = s.title { out += paint(title.terminalSafe, .strong) + "\n" }
         write(s.nodes, indent: s.indent, into: &out)
         if s.spacing == .after { out += "\n" }
     }
 
-    static func table(_ t: ReportTable, indent: Int) -> String {
+    func table(_ t: ReportTable, indent: Int) -> String {
         let columns = t.columns.indices.filter { t.columns[$0].shown.contains(.text) }
         if t.rows.isEmpty, let empty = t.empty { return String(repeating: " ", count: indent) + empty + "\n" }
         var table = TextTable(columns.map { i in
             let c = t.columns[i]
-            return (c.title, c.alignRight ?? isNumeric(t.rows.first?[i]) ? .right : .left)
+            return (c.title, c.alignRight ?? Self.isNumeric(t.rows.first?[i]) ? .right : .left)
         })
-        for row in t.rows { table.add(columns.map { text(row[$0]) }) }
-        return table.rendered(indent: indent, header: t.header, gap: t.gap)
+        for row in t.rows { table.add(columns.map { Self.text(row[$0]) }) }
+        return paint(lines: table.rendered(indent: indent, header: t.header, gap: t.gap), (t.header ? [.strong] : []) + t.tones)
     }
 
     private static func isNumeric(_ v: ReportValue?) -> Bool {
