@@ -125,7 +125,7 @@ struct SpoolPurgeCommand: ParsableCommand {
             var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
             options.minAge = 0
             let (report, diagnostics) = try Spoolsweep.purge(input.selection, batch: batch, options: options, confirm: confirm)
-            try finish(report.rendered(input.format, restoreArguments: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output, color: input.color)
+            try finish(report.document(restoreArguments: input.pathsText), input: input, diagnostics: diagnostics)
         }
     }
 }
@@ -164,7 +164,7 @@ struct SpoolRestoreCommand: ParsableCommand {
             var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
             options.minAge = 0
             let (report, diagnostics) = try Spoolsweep.restore(input.selection, batch: batch, options: options)
-            try finish(report.rendered(input.format, restoreArguments: input.pathsText), json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output, color: input.color)
+            try finish(report.document(restoreArguments: input.pathsText), input: input, diagnostics: diagnostics)
         }
     }
 }
@@ -200,17 +200,18 @@ struct SpoolQuarantinedCommand: ParsableCommand {
                 options.tools = tools.settings
                 let (reports, diagnostics) = try Spoolsweep.expire(input.selection, olderThan: Int(age), options: options,
                                                                   confirm: try purgeConfirmation(yes: yes, dryRun: dryRun))
+                // One report per batch: CSV one header over every batch's rows, JSON the batches' reports.
+                let documents = reports.map { $0.document(restoreArguments: input.pathsText) }
                 let text = input.format == .csv
-                    ? (reports.isEmpty ? "" : CSV.render(header: MoveReport.csvHeader, rows: reports.flatMap(\.csvRows))) // one header, every batch's rows
+                    ? (reports.isEmpty ? "" : ReportDocument(title: "", nodes: [.table(MoveReport.csvTable(reports))]).rendered(.csv))
                     : reports.isEmpty ? "No quarantine batch older than \(olderThan!).\n"
-                    : reports.map { "Batch \($0.batch): " + $0.rendered(.text, restoreArguments: input.pathsText) }.joined(separator: "\n")
-                let json = JSON.object([("older_than_seconds", .int(Int(age))), ("batches", .array(reports.map { $0.json() }))])
+                    : zip(reports, documents).map { "Batch \($0.batch): " + $1.rendered(.text) }.joined(separator: "\n")
+                let json = JSON.object([("older_than_seconds", .int(Int(age))), ("batches", .array(documents.map { $0.json() }))])
                 try finish(text, json: json, format: input.format, diagnostics: diagnostics, output: input.output, color: input.color)
             }
             var listing = try Spoolsweep.quarantined(input.selection, quarantineRoot: quarantine.to)
             if let age { listing.keepBatches(olderThan: age, now: try input.clock(), text: olderThan!) }
-            try finish(listing.rendered(input.format, purgedOnly: purged), json: listing.json(purgedOnly: purged),
-                       format: input.format, diagnostics: listing.diagnostics, output: input.output, color: input.color)
+            try finish(listing.document(purgedOnly: purged), input: input, diagnostics: listing.diagnostics)
         }
     }
 }
@@ -230,7 +231,7 @@ struct SpoolRecoverCommand: ParsableCommand {
             let report = try Spoolsweep.recover(input.selection, quarantineRoot: quarantine.to, tools: tools.settings)
             var diagnostics = Diagnostics()
             for p in report.problems { diagnostics.warn("recovery", p) }
-            try finish(report.rendered(input.format), json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output, color: input.color)
+            try finish(report.document, input: input, diagnostics: diagnostics)
         }
     }
 }
@@ -243,7 +244,8 @@ private func clean(
     var options = try change.cleanup(try filters.filter(paths: input.paths), input: input, quarantine: quarantine)
     options.all = all
     let (report, diagnostics) = try Spoolsweep.clean(operation, input.selection, options: options, confirm: confirm)
-    try finish(report.rendered(input.format, restoreArguments: restoreArguments(input: input, quarantine: quarantine, change: change)), json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output, color: input.color)
+    try finish(report.document(restoreArguments: restoreArguments(input: input, quarantine: quarantine, change: change)), input: input,
+               diagnostics: diagnostics)
 }
 
 /// The options a `spool restore` of this run's batch needs to find it and act as this run did

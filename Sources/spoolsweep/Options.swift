@@ -45,7 +45,7 @@ struct SourceOptions: ParsableArguments {
 struct InputOptions: ParsableArguments {
     @OptionGroup var source: SourceOptions
 
-    @Option(help: "Output format: text, json or csv; html for summary, suspects and spool shape (one self-contained page with charts); spool list also jsonl (one JSON object per message a line).")
+    @Option(help: "Output format: text, json, csv or html (one self-contained page, with charts for summary, suspects and spool shape; trace prints no HTML); spool list also jsonl (one JSON object per message a line).")
     var format: OutputFormat = .text
 
     @Option(help: ArgumentHelp("Colour the text report (crossing reasons, totals, titles) and the warnings: auto (on a terminal, unless NO_COLOR is set), always or never.", valueName: "when"))
@@ -58,19 +58,8 @@ struct InputOptions: ParsableArguments {
             help: ArgumentHelp("Write the report to this file (replaced whole, never half-written) instead of standard output.", valueName: "file"))
     var output: String?
 
-    /// What to read, for the commands that print neither JSON Lines nor HTML.
+    /// What to read, for every command but `spool list`: they print no JSON Lines.
     var selection: InputSelection {
-        get throws(SpoolsweepError) {
-            guard format != .html else {
-                throw .badValue("--format html: only summary, suspects and spool shape print HTML; use --format text, json or csv")
-            }
-            return try reportSelection
-        }
-    }
-
-    /// What to read, for the reports built as documents (summary, suspects, spool shape): HTML
-    /// allowed, JSON Lines not.
-    var reportSelection: InputSelection {
         get throws(SpoolsweepError) {
             guard format != .jsonl else {
                 throw .badValue("--format jsonl: only spool list prints JSON Lines (one message a line); use --format json")
@@ -79,15 +68,8 @@ struct InputOptions: ParsableArguments {
         }
     }
 
-    /// What to read for `spool list`: JSON Lines allowed, HTML not.
-    var listSelection: InputSelection {
-        get throws(SpoolsweepError) {
-            guard format != .html else {
-                throw .badValue("--format html: spool list prints text, json, csv or jsonl; spool shape draws the queue in HTML")
-            }
-            return try source.selection
-        }
-    }
+    /// What to read for `spool list`: every format.
+    var listSelection: InputSelection { get throws(SpoolsweepError) { try source.selection } }
 
     var paths: [String] { source.paths }
     var server: String? { source.server }

@@ -162,8 +162,7 @@ struct SpoolListCommand: ParsableCommand {
             // print is kept (only the messages selected).
             let (selected, diagnostics) = try Spoolsweep.selectSpool(selection, filter: filter, now: now, wantsSubject: true,
                                                                      history: history)
-            try finish(format == .json ? "" : SpoolListing.rendered(selected, format: format), json: SpoolListing.json(selected),
-                       format: format, diagnostics: diagnostics, output: input.output, color: input.color)
+            try finish(SpoolListing.document(selected), input: input, diagnostics: diagnostics)
         }
     }
 }
@@ -188,7 +187,7 @@ struct SpoolShapeCommand: ParsableCommand {
 
     func run() throws {
         try running {
-            let (shape, diagnostics) = try Spoolsweep.shape(input.reportSelection, now: try input.clock(), top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
+            let (shape, diagnostics) = try Spoolsweep.shape(input.selection, now: try input.clock(), top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
             try finish(shape.document, input: input, diagnostics: diagnostics)
         }
     }

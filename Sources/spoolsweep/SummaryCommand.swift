@@ -58,14 +58,14 @@ struct SummaryCommand: ParsableCommand {
                 }
                 let program = try Spoolsweep.sendmail(sendmail)
                 let (mail, diagnostics) = try Spoolsweep.dailyMail(
-                    input.reportSelection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
+                    input.selection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
                     thresholds: SuspectThresholds(), pathsText: input.pathsText, host: Spoolsweep.hostName())
                 try Spoolsweep.send(mail.message(to: mailTo, read: diagnostics), sendmail: program)
                 if isatty(1) != 0 { print("Mailed \(mail.subject) to \(mailTo) through \(program).") }
                 printWarnings(diagnostics)
                 throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial).code)
             }
-            let (summary, diagnostics) = try Spoolsweep.summary(input.reportSelection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
+            let (summary, diagnostics) = try Spoolsweep.summary(input.selection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
             try finish(summary.document, input: input, diagnostics: diagnostics)
         }
     }

@@ -41,7 +41,7 @@ struct SuspectsCommand: ParsableCommand {
             let thresholds = try limits.thresholds()
             let range = try period.range(now: try input.clock())
             let (report, diagnostics) = try Spoolsweep.suspects(
-                input.reportSelection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
+                input.selection, range: range, thresholds: thresholds, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
                 pathsText: input.pathsText)
             try finish(report.document, input: input, diagnostics: diagnostics, suspect: failOnSuspect && !report.suspects.isEmpty)
         }

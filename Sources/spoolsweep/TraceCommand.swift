@@ -48,10 +48,12 @@ struct TraceCommand: ParsableCommand {
             var (report, diagnostics) = try Spoolsweep.trace(input.selection, query: try TraceQuery(query), limit: limit,
                                                              quarantineRoot: quarantine.to)
             report.pathsText = input.pathsText
-            if report.stories.isEmpty, input.format == .text { printError(report.text(), terminator: "") }
-            try finish(report.stories.isEmpty && input.format == .text ? "" : report.rendered(input.format),
-                       json: report.json(), format: input.format, diagnostics: diagnostics, output: input.output, color: input.color,
-                       suspect: report.stories.isEmpty)
+            if report.stories.isEmpty, input.format == .text {
+                // Nothing found: said on standard error, nothing on standard output.
+                printError(report.rendered(.text), terminator: "")
+                try finish("", json: nil, format: .text, diagnostics: diagnostics, output: input.output, color: input.color, suspect: true)
+            }
+            try finish(report.document, input: input, diagnostics: diagnostics, suspect: report.stories.isEmpty)
         }
     }
 }

@@ -210,14 +210,25 @@ import Testing
         #expect(!(try String(contentsOf: summary, encoding: .utf8)).contains("<svg onload"))
     }
 
-    /// `--format html` where no HTML is drawn, and `-o` into a folder that does not exist.
+    /// Every report is a document, so every command that prints one prints it as a page too:
+    /// its tables and lines, clean in the browser.
+    @Test(arguments: [
+        ("list", ["spool", "list", "--auth", "^jane@"] + GoldenTests.now + ["smartermail"], "151105393288\tSubSpool1\tWritten\t14h57m\t3.4 KiB\tjane@northwind.test"),
+        ("quarantine-dry-run", ["spool", "quarantine", "--dry-run", "--auth", "^lucas@"] + GoldenTests.now + ["smartermail"], "Would quarantine"),
+        ("trace", ["trace", "244912742955", "smartermail"], "received from 203.0.113.77 in SMTP session 65379135"),
+        ("quarantined", ["spool", "quarantined", "smartermail"], "Quarantine is empty"),
+    ])
+    func everyReportIsAPage(_ name: String, _ args: [String], _ shown: String) throws {
+        let out = try CLI.freshFolder("page-\(name)").appendingPathComponent("\(name).html")
+        let r = try CLI.run(args + ["--format", "html", "-o", out.path])
+        #expect(r.status == 0, "\(name): \(r.stderr)")
+        let page = try Self.load(out, screenshot: out.deletingPathExtension().appendingPathExtension("png"))
+        Self.expectClean(page, name)
+        #expect(page.text.contains(shown), "\(name)")
+    }
+
+    /// `-o` into a folder that does not exist.
     @Test func refusals() throws {
-        let list = try CLI.run(["spool", "list", "--format", "html", "smartermail"])
-        #expect(list.stderr == "error: --format html: spool list prints text, json, csv or jsonl; spool shape draws the queue in HTML\n")
-        #expect(list.status == 64)
-        let trace = try CLI.run(["trace", "--format", "html", "x@y", "smartermail"])
-        #expect(trace.stderr == "error: --format html: only summary, suspects and spool shape print HTML; use --format text, json or csv\n")
-        #expect(trace.status == 64)
         let missing = try CLI.run(["summary", "-o", "/nonexistent/folder/report.txt", "smartermail/Logs"])
         #expect(missing.stderr == "error: -o /nonexistent/folder/report.txt: cannot be written: No such file or directory\n")
         #expect(missing.status == 73)

@@ -1,80 +1,74 @@
-/// `spool list` output: one line (text, CSV, JSON Lines) or object (JSON) per selected message.
+/// `spool list` output: one table of the messages selected (text and HTML a row each with the
+/// count and bytes after it, JSON the `messages` array after its `count`), whose rows CSV and
+/// JSON Lines also write one at a time as the spool is read.
 public enum SpoolListing {
-    public static func rendered(_ selected: [SelectedMessage], format: OutputFormat) -> String {
-        switch format {
-        case .text, .html: return text(selected) // (html is refused before)
-        case .json: return json(selected).rendered()
-        case .csv: return CSV.line(csvHeader) + selected.map(csvLine).joined()
-        case .jsonl: return selected.map(jsonLine).joined()
-        }
+    /// The columns, for listings with or without each message's `--history`.
+    static func columns(history: Bool) -> [ReportColumn] {
+        let withHistory: ReportFormats = history ? .read : []
+        return [
+            ReportColumn("id", key: "id"), ReportColumn("queue", key: "queue"), ReportColumn("state", key: "state"),
+            ReportColumn("created", key: "created", shown: .json),
+            ReportColumn("age", key: "age_seconds", right: true, blank: "?"),
+            ReportColumn("size", key: "size"),
+            ReportColumn("sender", key: "sender", blank: "<>", clip: 40),
+            ReportColumn("auth", key: "auth", blank: "-", clip: 40),
+            ReportColumn("client ip", key: "client_ip", blank: "-"),
+            ReportColumn("helo", key: "helo", shown: .json), ReportColumn("session", key: "session_id", shown: .json),
+            ReportColumn("attempts", key: "attempts", shown: .json), ReportColumn("next attempt", key: "next_attempt", shown: .json),
+            ReportColumn("recipients", key: "recipients", shown: .json),
+            ReportColumn("rcpts", key: "recipients", shown: [.text, .csv, .html]),
+            ReportColumn("tries", key: nil, shown: withHistory, right: true),
+            ReportColumn("last outcome", key: nil, shown: withHistory, blank: "-", clip: 40),
+            ReportColumn("subject", key: "subject", clip: 60),
+            ReportColumn("envelope", key: "envelope_path", shown: .json), ReportColumn("content", key: "content_path", shown: .json),
+            ReportColumn("history", key: "history", shown: .json),
+        ]
     }
 
-    /// The CSV header, and one message's CSV line (newline included).
-    public static let csvHeader = ["id", "queue", "state", "age_seconds", "size", "sender", "auth", "client_ip", "recipients", "subject"]
-    public static func csvLine(_ s: SelectedMessage) -> String {
+    /// One message's row of `columns`.
+    static func row(_ s: SelectedMessage) -> [ReportValue] {
         let m = s.message
-        return CSV.line([m.id, m.queue, m.state, s.age.map(String.init) ?? "", "\(m.size)", m.sender,
-                         m.account ?? "", m.clientIP ?? "", "\(m.recipients.count)", s.subject])
+        return [
+            .text(m.id), .text(m.queue), .text(m.state), .time(m.created), s.age.map { .age($0) } ?? .none, .bytes(m.size),
+            .address(m.sender), .optional(m.account), m.clientIP.map(ReportValue.address) ?? .none,
+            .optional(m.helo), .optional(m.sessionID), m.attempts.map(ReportValue.count) ?? .none, .time(m.nextAttempt),
+            .list(m.recipients), .count(m.recipients.count),
+            s.history.map { .count($0.attempts) } ?? .omitted, s.history.map { .optional($0.lastOutcome) } ?? .omitted,
+            .text(s.subject), .optional(m.envelopePath), .optional(m.contentPath),
+            s.history.map { h in
+                .json(.object([
+                    ("session_id", .optional(h.sessionID)), ("client_ip", .optional(h.clientIP)),
+                    ("login", .optional(h.login)), ("received", .optional(h.received?.description)),
+                    ("attempts", .int(h.attempts)), ("last_attempt", .optional(h.lastAttempt?.description)),
+                    ("last_outcome", .optional(h.lastOutcome)),
+                ]))
+            } ?? .omitted,
+        ]
+    }
+
+    public static func document(_ selected: [SelectedMessage]) -> ReportDocument {
+        let bytes = selected.reduce(0) { $0 + $1.message.size }
+        let total = "\(counted(selected.count, "message")), \(formatBytes(bytes))"
+        var table = ReportTable(key: "messages", columns: columns(history: selected.first?.history != nil), rows: selected.map(row))
+        table.lines = true
+        var listed = ReportSection(nil, [.table(table), .section(ReportSection(total, shown: .text, []).spaced(.none))])
+        listed.indent = 0
+        listed.spacing = .none
+        var d = ReportDocument(title: selected.isEmpty ? "No queued message matches." : "Queued messages: \(total)",
+                               nodes: [.json("count", .int(selected.count))] + (selected.isEmpty ? [.json("messages", .array([]))] : [.section(listed)]))
+        d.titleInText = selected.isEmpty
+        return d
+    }
+
+    /// The CSV header, and one message's CSV line (newline included): the rows CSV streams.
+    public static let csvHeader: [String] = CSVRenderer.header(ReportTable(key: nil, columns: columns(history: false)))
+    public static func csvLine(_ s: SelectedMessage) -> String {
+        CSVRenderer.line(ReportTable(key: nil, columns: columns(history: false)), row(s))
     }
 
     /// One message's JSON Lines line: the object of the JSON `messages` array, on one line.
     public static func jsonLine(_ s: SelectedMessage) -> String {
-        object(s).compact() + "\n"
-    }
-
-    static func text(_ selected: [SelectedMessage]) -> String {
-        if selected.isEmpty { return "No queued message matches.\n" }
-        let withHistory = selected.first?.history != nil
-        var columns: [(String, TextTable.Alignment)] = [
-            ("id", .left), ("queue", .left), ("state", .left), ("age", .right), ("size", .right), ("sender", .left),
-            ("auth", .left), ("client ip", .left), ("rcpts", .right)]
-        if withHistory { columns += [("tries", .right), ("last outcome", .left)] }
-        var table = TextTable(columns + [("subject", .left)])
-        var bytes = 0
-        for s in selected {
-            let m = s.message
-            bytes += m.size
-            var row = [m.id.terminalSafe, m.queue.terminalSafe, m.state.terminalSafe, s.age.map(formatAge) ?? "?",
-                       formatBytes(m.size), (m.sender.isEmpty ? "<>" : m.sender).terminalSafe.clipped(40),
-                       (m.account ?? "-").terminalSafe.clipped(40), (m.clientIP ?? "-").terminalSafe,
-                       "\(m.recipients.count)"]
-            if let h = s.history {
-                row += ["\(h.attempts)", (h.lastOutcome ?? "-").terminalSafe.clipped(40)]
-            }
-            table.add(row + [s.subject.terminalSafe.clipped(60)])
-        }
-        return table.rendered(indent: 0)
-            + "\(selected.count) message\(selected.count == 1 ? "" : "s"), \(formatBytes(bytes))\n"
-    }
-
-    public static func json(_ selected: [SelectedMessage]) -> JSON {
-        .object([
-            ("count", .int(selected.count)),
-            ("messages", .array(selected.map(object))),
-        ])
-    }
-
-    /// One element of the JSON `messages` array.
-    public static func object(_ s: SelectedMessage) -> JSON {
-        let m = s.message
-        return .object([
-            ("id", .string(m.id)), ("queue", .string(m.queue)), ("state", .string(m.state)),
-            ("created", .optional(m.created?.description)),
-            ("age_seconds", s.age.map { .int(Int($0)) } ?? .null),
-            ("size", .int(m.size)), ("sender", .string(m.sender)), ("auth", .optional(m.account)),
-            ("client_ip", .optional(m.clientIP)), ("helo", .optional(m.helo)),
-            ("session_id", .optional(m.sessionID)), ("attempts", m.attempts.map { .int($0) } ?? .null),
-            ("next_attempt", .optional(m.nextAttempt?.description)),
-            ("recipients", .strings(m.recipients)), ("subject", .string(s.subject)),
-            ("envelope_path", .optional(m.envelopePath)), ("content_path", .optional(m.contentPath)),
-        ] + (s.history.map { h in
-            [("history", JSON.object([
-                ("session_id", .optional(h.sessionID)), ("client_ip", .optional(h.clientIP)),
-                ("login", .optional(h.login)), ("received", .optional(h.received?.description)),
-                ("attempts", .int(h.attempts)), ("last_attempt", .optional(h.lastAttempt?.description)),
-                ("last_outcome", .optional(h.lastOutcome)),
-            ]))]
-        } ?? []))
+        JSONRenderer.object(columns(history: s.history != nil), row(s)).compact() + "\n"
     }
 }
 

@@ -1,26 +1,47 @@
 /// `trace` output: each message's story (an id or a Message-ID), or a brief list of an
 /// address's messages; JSON the same data for scripts; CSV one row per message.
-extension TraceReport {
-    public func rendered(_ format: OutputFormat) -> String {
-        switch format {
-        case .json, .jsonl: return json().rendered()
-        case .csv: return csv()
-        case .text, .html: return text()
-        }
-    }
-
+extension TraceReport: Report {
     /// Whether the report lists messages briefly (an address names many).
     var isList: Bool { if case .address = query { return true } else { return false } }
 
-    public func text() -> String {
+    /// Each message's story (an id or a Message-ID) in lines, or a brief table of an address's
+    /// messages; JSON the same data for scripts; CSV one row per message.
+    public var document: ReportDocument {
+        var nodes: [ReportNode] = [
+            .json("server", .string(server)),
+            .json("query", .object([("text", .string(query.text)), ("kind", .string(query.kind))])),
+            .json("found", .int(found)), .json("shown", .int(stories.count)), .json("limit", .int(limit)),
+        ]
+        let title = stories.isEmpty ? "No message matches \(query.text) in the \(server) logs, spool or quarantine read."
+            : isList ? "Messages from or to \(query.text) (\(server)):" : "Trace of \(query.text) (\(server))"
         if stories.isEmpty {
-            return "No message matches \(query.text.terminalSafe) in the \(server) logs, spool or quarantine read.\n"
+            nodes.append(.json("messages", .array([])))
+        } else if isList {
+            nodes.append(.json("messages", .array(stories.map(Self.json))))
+            let footer = "\(counted(stories.count, "message")). The whole story of one: spoolsweep trace ID\(pathsText.isEmpty ? "" : " " + pathsText)"
+            nodes.append(.section(ReportSection(nil, shown: .read, [
+                .table(ReportTable(key: nil, columns: ["received", "id", "sender", "auth", "client ip", "rcpts", "tries", "last outcome", "now"]
+                    .map { ReportColumn($0, key: nil, right: $0 == "rcpts" || $0 == "tries" ? true : nil, clip: 40) },
+                                   rows: stories.map { row($0).map(ReportValue.text) })),
+                .section(ReportSection(footer, shown: .text, []).spaced(.none)),
+            ]).indented(0).spaced(.none)))
+        } else {
+            nodes.append(.list(key: "messages", stories.enumerated().map { i, story in
+                var lines = self.story(story).split(separator: "\n").map(String.init)
+                let heading = lines.removeFirst()
+                guard case .object(let members) = Self.json(story) else { return ReportSection(heading, []) }
+                return ReportSection(heading, members.map { .json($0.0, $0.1) } + lines.map { .line($0) })
+                    .indented(0).spaced(i == 0 ? .none : .before)
+            }))
         }
-        var out = isList ? list() : stories.map(story).joined(separator: "\n")
         if found > stories.count {
-            out += "\nShowing \(stories.count) of \(found) messages (--limit \(limit)).\n"
+            nodes.append(.section(ReportSection("Showing \(stories.count) of \(found) messages (--limit \(limit)).", shown: .read, [])))
         }
-        return out
+        nodes.append(.table(ReportTable(key: nil, columns: ["received", "id", "sender", "auth", "client_ip", "recipients", "attempts", "last_outcome", "now"]
+            .map { ReportColumn($0, key: $0) }, rows: stories.map { row($0, missing: "").map(ReportValue.text) }, shown: .csv)))
+        var d = ReportDocument(title: title, nodes: nodes)
+        d.titleInText = stories.isEmpty || isList
+        return d
     }
 
     // MARK: - One message
@@ -94,16 +115,6 @@ extension TraceReport {
 
     // MARK: - An address's messages
 
-    private func list() -> String {
-        var table = TextTable([("received", .left), ("id", .left), ("sender", .left), ("auth", .left), ("client ip", .left),
-                               ("rcpts", .right), ("tries", .right), ("last outcome", .left), ("now", .left)])
-        for s in stories {
-            table.add(row(s).map { $0.terminalSafe.clipped(40) })
-        }
-        return "Messages from or to \(query.text.terminalSafe) (\(server)):\n" + table.rendered(indent: 0)
-            + "\(stories.count) message\(stories.count == 1 ? "" : "s"). The whole story of one: spoolsweep trace ID\(pathsText.isEmpty ? "" : " " + pathsText)\n"
-    }
-
     /// The brief row of a message: the text list's and the CSV's.
     /// `missing` stands for what is not known (text `-`, CSV empty).
     private func row(_ s: MessageStory, missing: String = "-") -> [String] {
@@ -115,23 +126,7 @@ extension TraceReport {
                 "\(r?.recipients.count ?? s.queued?.recipients.count ?? 0)", "\(s.deliveries.last?.attempt ?? 0)", last, s.whereNow]
     }
 
-    public func csv() -> String {
-        CSV.render(header: ["received", "id", "sender", "auth", "client_ip", "recipients", "attempts", "last_outcome", "now"],
-                   rows: stories.map { row($0, missing: "") })
-    }
-
     // MARK: - JSON
-
-    public func json() -> JSON {
-        .object([
-            ("server", .string(server)),
-            ("query", .object([("text", .string(query.text)), ("kind", .string(query.kind))])),
-            ("found", .int(found)),
-            ("shown", .int(stories.count)),
-            ("limit", .int(limit)),
-            ("messages", .array(stories.map(Self.json))),
-        ])
-    }
 
     static func json(_ s: MessageStory) -> JSON {
         .object([

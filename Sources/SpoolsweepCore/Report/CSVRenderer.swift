@@ -17,9 +17,17 @@ enum CSVRenderer {
     }
 
     private static func block(_ t: ReportTable) -> String {
-        let columns = t.columns.indices.filter { t.columns[$0].shown.contains(.csv) }
-        return CSV.render(header: columns.map { t.columns[$0].csvKey ?? t.columns[$0].key ?? t.columns[$0].title },
-                          rows: t.rows.map { row in columns.map { text(row[$0]) } })
+        CSV.line(header(t)) + t.rows.map { line(t, $0) }.joined()
+    }
+
+    /// A table's CSV header row.
+    static func header(_ t: ReportTable) -> [String] {
+        t.columns.filter { $0.shown.contains(.csv) }.map { $0.csvKey ?? $0.key ?? $0.title }
+    }
+
+    /// One row of `t` as a CSV line (newline included).
+    static func line(_ t: ReportTable, _ row: [ReportValue]) -> String {
+        CSV.line(t.columns.indices.filter { t.columns[$0].shown.contains(.csv) }.map { text(row[$0]) })
     }
 
     static func text(_ v: ReportValue) -> String {
@@ -28,11 +36,12 @@ enum CSVRenderer {
         case .delay(let s): return String(s)
         case .time(let t): return t?.description ?? ""
         case .hour(let h): return "hour " + pad(h)
+        case .age(let s): return String(s)
         case .flag(let b): return b ? "true" : "false"
         case .text(let s), .address(let s): return s
         case .list(let items): return items.joined(separator: " ")
         case .json(let j): return j.compact()
-        case .none: return ""
+        case .none, .omitted: return ""
         }
     }
 }

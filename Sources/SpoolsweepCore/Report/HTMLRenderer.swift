@@ -94,7 +94,11 @@ enum HTMLRenderer {
         }
         out += "<tbody>\n"
         for (i, row) in t.rows.enumerated() {
-            out += "<tr\(toneClass(i < t.tones.count ? t.tones[i] : .plain))>" + columns.map { cell(row[$0]) }.joined() + "</tr>\n"
+            let cells = columns.map { c -> String in
+                if let blank = t.columns[c].blank, row[c].isBlank { return "<td>\(escape(blank))</td>" }
+                return cell(row[c])
+            }
+            out += "<tr\(toneClass(i < t.tones.count ? t.tones[i] : .plain))>" + cells.joined() + "</tr>\n"
         }
         out += "</tbody>\n</table>\n"
     }
@@ -106,6 +110,8 @@ enum HTMLRenderer {
         switch v {
         case .count(let n), .bytes(let n), .percent(let n), .hour(let n):
             return "<td class=\"num\" data-v=\"\(n)\">\(shown)</td>"
+        case .age(let s):
+            return "<td class=\"num\" data-v=\"\(s)\">\(shown)</td>"
         case .delay(let s):
             return "<td class=\"num\" data-v=\"\(s.isFinite ? String(s) : "0")\">\(shown)</td>"
         case .address:

@@ -9,6 +9,8 @@
 public struct ReportDocument: Sendable {
     /// The first line of the text, the HTML page's heading and title.
     public var title: String
+    /// Whether the text starts with the title (a listing shows its table alone).
+    public var titleInText = true
     /// Lines under the title (text and HTML).
     public var lines: [String]
     public var nodes: [ReportNode]
@@ -19,19 +21,27 @@ public struct ReportDocument: Sendable {
         self.nodes = nodes
     }
 
-    /// The document in `format`: `.jsonl` is refused before a report is built, except by `spool
-    /// list`, which streams its own lines; here it is the JSON. `color`: text with ANSI colours
-    /// (titles bold, tones coloured), for a terminal.
+    /// The document in `format`. JSON Lines: each row of its tables marked `lines`, an object a
+    /// line (a report without one is refused JSON Lines before it is built). `color`: text with
+    /// ANSI colours (titles bold, tones coloured), for a terminal.
     public func rendered(_ format: OutputFormat, color: Bool = false) -> String {
         switch format {
         case .text: return TextRenderer.render(self, color: color)
-        case .json, .jsonl: return json().rendered()
+        case .json: return json().rendered()
+        case .jsonl: return JSONRenderer.lines(self)
         case .csv: return CSVRenderer.render(self)
         case .html: return HTMLRenderer.render(self)
         }
     }
 
     public func json() -> JSON { JSONRenderer.render(self) }
+
+    /// This document with its title in HTML only (its text starts with its first section).
+    public func hidingTitle() -> ReportDocument {
+        var d = self
+        d.titleInText = false
+        return d
+    }
 }
 
 /// How a person's eye should be drawn to a field, a row or a series: in text by ANSI colours on
@@ -91,6 +101,8 @@ public enum ReportValue: Sendable {
     case time(LocalTime?)
     /// An hour of the day: `07:00` to a person, `7` in JSON.
     case hour(Int)
+    /// An age in seconds: `3h05m` to a person, the seconds in JSON and CSV.
+    case age(Int64)
     case percent(Int)
     case flag(Bool)
     /// Attacker text (subjects, HELOs): made safe for a terminal, escaped in HTML.
@@ -101,7 +113,10 @@ public enum ReportValue: Sendable {
     case list([String])
     /// A structure only JSON shows as such (text and CSV show its compact JSON).
     case json(JSON)
+    /// No value: `null` in JSON, `-` (or the column's `blank`) in text, empty in CSV.
     case none
+    /// No member at all in JSON (an optional one); blank elsewhere.
+    case omitted
 
     public static func optional(_ s: String?) -> ReportValue { s.map(ReportValue.text) ?? .none }
 }
@@ -140,13 +155,20 @@ public struct ReportColumn: Sendable {
     public var shown: ReportFormats
     /// Right-aligned in text (numbers); by default from the values.
     public var alignRight: Bool?
+    /// Text and HTML: what stands for no value or an empty one (`<>` for the null sender).
+    public var blank: String?
+    /// Text: cut to this many characters with an ellipsis (subjects, long addresses).
+    public var clip: Int?
 
-    public init(_ title: String, key: String?, csv: String? = nil, shown: ReportFormats = .all, right: Bool? = nil) {
+    public init(_ title: String, key: String?, csv: String? = nil, shown: ReportFormats = .all, right: Bool? = nil,
+                blank: String? = nil, clip: Int? = nil) {
         self.title = title
         self.key = key
         csvKey = csv
         self.shown = shown
         alignRight = right
+        self.blank = blank
+        self.clip = clip
     }
 }
 
@@ -166,6 +188,8 @@ public struct ReportTable: Sendable {
     public var gap = 2
     /// Each row's tone (empty: all plain).
     public var tones: [ReportTone] = []
+    /// JSON Lines writes its rows (the messages of a listing).
+    public var lines = false
 
     public init(key: String?, columns: [ReportColumn], rows: [[ReportValue]] = [], shown: ReportFormats = [.text, .json, .html]) {
         self.key = key
@@ -206,6 +230,20 @@ public struct ReportSection: Sendable {
         self.key = key
         self.nodes = nodes
         self.shown = shown
+    }
+
+    /// This section with its text indented by `indent`.
+    public func indented(_ indent: Int) -> ReportSection {
+        var s = self
+        s.indent = indent
+        return s
+    }
+
+    /// This section with its blank line at `spacing`.
+    public func spaced(_ spacing: Spacing) -> ReportSection {
+        var s = self
+        s.spacing = spacing
+        return s
     }
 }
 

@@ -6,7 +6,7 @@ struct TextRenderer {
 
     static func render(_ d: ReportDocument, color: Bool = false) -> String {
         let r = TextRenderer(color: color)
-        var out = r.paint(d.title.terminalSafe, .strong) + "\n"
+        var out = d.titleInText ? r.paint(d.title.terminalSafe, .strong) + "\n" : ""
         for line in d.lines { out += line.terminalSafe + "\n" }
         r.write(d.nodes, indent: 2, into: &out)
         return out
@@ -90,15 +90,22 @@ struct TextRenderer {
             let c = t.columns[i]
             return (c.title, c.alignRight ?? Self.isNumeric(t.rows.first?[i]) ? .right : .left)
         })
-        for row in t.rows { table.add(columns.map { Self.text(row[$0]) }) }
+        for row in t.rows { table.add(columns.map { Self.cell(row[$0], t.columns[$0]) }) }
         return paint(lines: table.rendered(indent: indent, header: t.header, gap: t.gap), (t.header ? [.strong] : []) + t.tones)
     }
 
     private static func isNumeric(_ v: ReportValue?) -> Bool {
         switch v {
-        case .count, .bytes, .delay, .percent: return true
+        case .count, .bytes, .delay, .percent, .age: return true
         default: return false
         }
+    }
+
+    /// A table cell: the column's blank for no value or an empty one, clipped to its width.
+    static func cell(_ v: ReportValue, _ c: ReportColumn) -> String {
+        if let blank = c.blank, v.isBlank { return blank }
+        let s = text(v)
+        return c.clip.map { s.clipped($0) } ?? s
     }
 
     /// A value as text prints it (safe for a terminal).
@@ -109,12 +116,14 @@ struct TextRenderer {
         case .delay(let s): return formatDelay(s)
         case .time(let t): return t?.description ?? "-"
         case .hour(let h): return pad(h) + ":00"
+        case .age(let s): return formatAge(seconds: s)
         case .percent(let p): return "\(p)%"
         case .flag(let b): return b ? "yes" : "no"
         case .text(let s), .address(let s): return s.terminalSafe
         case .list(let items): return items.joined(separator: ", ").terminalSafe
         case .json(let j): return j.compact().terminalSafe
         case .none: return "-"
+        case .omitted: return ""
         }
     }
 }

@@ -143,6 +143,6 @@ private let settledSmarterMail: Void = { _ = settledSmarterMailFixture }()
     @Test func nothingFoundIsAnEmptyReport() throws {
         let (report, _) = try trace("1zzzzz-000000-00", ["exim/log", "exim/spool"])
         #expect(report.stories.isEmpty && report.found == 0)
-        #expect(report.text() == "No message matches 1zzzzz-000000-00 in the exim logs, spool or quarantine read.\n")
+        #expect(report.rendered(.text) == "No message matches 1zzzzz-000000-00 in the exim logs, spool or quarantine read.\n")
     }
 }
