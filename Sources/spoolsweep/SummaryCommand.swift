@@ -43,6 +43,9 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "How many rows of each table to list: mailboxes, senders, recipients, and for Postfix pflogsumm's per-domain tables (0: all).")
     var top = 20
 
+    @Option(help: ArgumentHelp("Add pflogsumm's detail sections, this many rows each: senders and recipients by messages and by size, deferrals and bounces by domain and reason (the reply normalised: addresses <address>, digits N), logins per account with failures, clients by rejections (0: none).", valueName: "n"))
+    var detail = 0
+
     @Option(name: .customLong("mail-to"), help: ArgumentHelp("Mail the report to this address (text and HTML) instead of printing it.", valueName: "address"))
     var mailTo: String?
 
@@ -65,7 +68,8 @@ struct SummaryCommand: ParsableCommand {
                 printWarnings(diagnostics)
                 throw ExitCode(ExitStatus.of(partial: diagnostics.isPartial).code)
             }
-            let (summary, diagnostics) = try Spoolsweep.summary(input.selection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000))
+            let (summary, diagnostics) = try Spoolsweep.summary(input.selection, range: range, top: try SpoolsweepError.checked(top, "--top", 0...1_000_000),
+                                                                detail: try SpoolsweepError.checked(detail, "--detail", 0...1_000_000))
             try finish(summary.document, input: input, diagnostics: diagnostics)
         }
     }

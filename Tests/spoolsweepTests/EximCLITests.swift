@@ -9,6 +9,7 @@ import Testing
 
     static let cases: [(String, [String])] = [
         ("exim-summary.txt", ["summary", "--top", "5", "exim/log"]),
+        ("exim-summary-detail.txt", ["summary", "--top", "3", "--detail", "4", "exim/log"]),
         ("exim-suspects.txt", ["suspects"] + now + ["exim/log", "exim/spool"]),
         ("exim-spool-history.txt", ["spool", "list", "--history", "--sender", "^(olivia|liam)@"] + now + ["exim/log", "exim/spool"]),
     ]

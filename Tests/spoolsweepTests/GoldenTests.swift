@@ -19,6 +19,7 @@ import Testing
         ("summary.csv", ["summary", "--format", "csv", "smartermail/Logs"], 0, false),
         ("summary-2026-11-28.txt", ["summary", "--date", "2026-11-28", "--top", "5", "smartermail"], 0, false),
         ("summary-yesterday.txt", ["summary", "--date", "yesterday", "--top", "3"] + now + ["smartermail/Logs"], 0, false),
+        ("summary-detail.txt", ["summary", "--date", "2026-11-28", "--top", "3", "--detail", "5", "smartermail/Logs"], 0, false),
         ("suspects.txt", ["suspects"] + now + ["smartermail"], 0, true),
         ("suspects.json", ["suspects", "--format", "json"] + now + ["smartermail"], 0, true),
         ("suspects.csv", ["suspects", "--format", "csv"] + now + ["smartermail"], 0, true),
@@ -57,6 +58,18 @@ import Testing
         try CLI.expectGolden(summary.stdout, "summary.json")
         #expect(summary.stderr == "")
         #expect(summary.status == 0)
+    }
+
+    /// The detail sections are merged from every thread's share exactly: the same on 1, 2 and 3.
+    @Test(arguments: ["2", "3"])
+    func detailDoesNotDependOnTheThreads(_ threads: String) throws {
+        for (folder, path) in [(CLI.sampleCopy, "smartermail/Logs"), (CLI.root.appendingPathComponent("fixtures"), "exim/log"),
+                               (CLI.root.appendingPathComponent("fixtures"), "postfix/maillog")] {
+            let one = try CLI.run(["summary", "--format", "json", "--detail", "50", "--threads", "1", path], in: folder)
+            let many = try CLI.run(["summary", "--format", "json", "--detail", "50", "--threads", threads, path], in: folder)
+            #expect(one.status == 0 && one.stdout.contains("\"details\": {"))
+            #expect(many.stdout == one.stdout, "\(path) on \(threads) threads")
+        }
     }
 
     @Test func failOnSuspectSetsTheExitStatus() throws {

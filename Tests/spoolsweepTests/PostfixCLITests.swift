@@ -19,6 +19,7 @@ import Testing
 
     static let cases: [(String, [String])] = [
         ("postfix-summary.txt", ["summary", "--top", "5", "postfix/maillog"]),
+        ("postfix-summary-detail.json", ["summary", "--format", "json", "--top", "3", "--detail", "4", "postfix/maillog"]),
         ("postfix-suspects.txt", ["suspects"] + now + ["postfix/maillog", "postfix/queue"]),
         ("postfix-spool-shape.txt", ["spool", "shape", "--top", "8"] + now + ["postfix/queue"]),
         ("postfix-spool-hold.txt", ["spool", "list", "--state", "hold"] + now + ["postfix/queue"]),

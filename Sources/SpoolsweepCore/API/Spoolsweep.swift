@@ -139,19 +139,21 @@ public enum Period {
 public enum Spoolsweep {
     /// Reads the logs under `input` into a ledger for `range`.
     public static func readLogs(
-        _ input: InputSelection, range: TimeRange?, rateWindow: Int64 = 600
+        _ input: InputSelection, range: TimeRange?, rateWindow: Int64 = 600, details: Bool = false
     ) throws(SpoolsweepError) -> (ledger: MailLedger, server: String, diagnostics: Diagnostics, layout: ServerLayout, dialect: any MailServerDialect) {
         let (dialect, layout) = try input.locate()
-        let (ledger, diagnostics) = readLogs(dialect, layout, input: input, range: range, rateWindow: rateWindow)
+        let (ledger, diagnostics) = readLogs(dialect, layout, input: input, range: range, rateWindow: rateWindow, details: details)
         return (ledger, dialect.name, diagnostics, layout, dialect)
     }
 
     /// The ledger of the logs: read in one part per thread (the dialect's own totals, if it
     /// keeps any, on a thread of their own), merged, finished.
     static func readLogs(
-        _ dialect: any MailServerDialect, _ layout: ServerLayout, input: InputSelection, range: TimeRange?, rateWindow: Int64
+        _ dialect: any MailServerDialect, _ layout: ServerLayout, input: InputSelection, range: TimeRange?, rateWindow: Int64,
+        details: Bool = false
     ) -> (MailLedger, Diagnostics) {
         var seeded = MailLedger(range: range, rateWindow: rateWindow)
+        seeded.keepsDetails = details
         for d in input.localDomains { seeded.noteLocal(domain: d) }
         let template = seeded
         let threads = Parallel.threads(input.threads)
@@ -350,9 +352,12 @@ public enum Spoolsweep {
     }
 
     /// The traffic summary.
-    public static func summary(_ input: InputSelection, range: TimeRange?, top: Int) throws(SpoolsweepError) -> (TrafficSummary, Diagnostics) {
-        let run = try readLogs(input, range: range)
-        return (TrafficSummary(ledger: run.ledger, server: run.server, top: top), run.diagnostics)
+    /// The traffic summary; with `detail` > 0 its detail sections, `detail` rows each.
+    public static func summary(_ input: InputSelection, range: TimeRange?, top: Int, detail: Int = 0) throws(SpoolsweepError) -> (TrafficSummary, Diagnostics) {
+        let run = try readLogs(input, range: range, details: detail > 0)
+        var summary = TrafficSummary(ledger: run.ledger, server: run.server, top: top)
+        if detail > 0 { summary.details = SummaryDetails(run.ledger, limit: detail) }
+        return (summary, run.diagnostics)
     }
 }
 

@@ -61,6 +61,8 @@ public struct TrafficSummary: Sendable {
     public let top: Int
     /// The dialect's totals counted its reference tool's way (nil: none).
     public let serverTotals: ServerTotals?
+    /// pflogsumm's detail sections from the facts (`--detail N`; nil: not asked for).
+    public var details: SummaryDetails?
 
     /// Builds the summary of `ledger`; `top` limits the mailbox, sender and recipient lists (0: all).
     public init(ledger: MailLedger, server: String, top: Int) {

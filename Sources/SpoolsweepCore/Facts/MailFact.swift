@@ -154,6 +154,8 @@ public struct DeliveryAttempt {
     public var detail: FactBytes
     /// The attempt number the log gives (SmarterMail's `-N`; 0 when none).
     public var attempt: Int
+    /// The message's size, when the reader knows it at the delivery (Postfix: its `size=`).
+    public var size: Int? = nil
 }
 
 public struct LoginAttempt {

@@ -77,6 +77,9 @@ extension MailLedger {
             noteSuccess(account, ipID, Success(failedBefore: s.failedBefore &+ Int32(clamping: logins[ipID]?.failures ?? 0), at: s.at))
         }
         for (i, l) in later.logins { logins[ip[Int(i)], default: LoginFacts()].add(l) }
+        keepsDetails = keepsDetails || later.keepsDetails
+        details.add(later.details, address: address, domain: domain, ip: ip)
+        later.details = MailDetails()
         blockList += later.blockList.map { SecurityBlock(at: $0.at, ip: ip[Int($0.ip)], rule: $0.rule) }
         if serverTotals == nil { serverTotals = later.serverTotals }
         if later.firstFact < firstFact { firstFact = later.firstFact }
@@ -86,7 +89,7 @@ extension MailLedger {
     }
 
     /// The id in `target` of each id of `source`.
-    private static func map(_ source: ByteInterner, into target: inout ByteInterner) -> [Int32] {
+    static func map(_ source: ByteInterner, into target: inout ByteInterner) -> [Int32] {
         (0..<source.count).map { i in source.withBytes(Int32(i)) { target.id($0) } }
     }
 }

@@ -60,6 +60,9 @@ public struct MailLedger: MailFactSink, Sendable {
     private var seenDomains: [Int32] = []
     /// The dialect's own totals, when it keeps any (nil: none).
     public var serverTotals: ServerTotals?
+    /// Whether the facts' detail is kept (`summary --detail N`), in `details`.
+    public var keepsDetails = false
+    public internal(set) var details = MailDetails()
     /// Earliest and latest fact time, for the report header.
     public internal(set) var firstFact = LocalTime(milliseconds: .max), lastFact = LocalTime(milliseconds: .min)
     /// Earliest and latest fact time read, in the range or not: the time the logs cover.
@@ -138,9 +141,15 @@ public struct MailLedger: MailFactSink, Sendable {
         switch fact {
         case .accepted(let m): accepted(m)
         case .recipientRejected(let r):
-            if r.code >= 500 { perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 } }
+            if r.code >= 500 {
+                perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
+                if keepsDetails { details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1 }
+            }
         case .rejection(let r):
-            if r.isPermanent { perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 } }
+            if r.isPermanent {
+                perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
+                if keepsDetails { details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1 }
+            }
         case .delivery(let d): delivery(d)
         case .login(let l): login(l)
         case .securityBlock(let b):
@@ -170,6 +179,10 @@ public struct MailLedger: MailFactSink, Sendable {
         }
         // An unknown sender is no envelope sender (nor the null sender).
         if m.senderKnown { MailLedger.add(&envelopeSenderCounts, sender, 1) }
+        if keepsDetails {
+            if m.senderKnown { MailLedger.add(&details.senderBytes, sender, size) }
+            details.clients[ip(m.clientIP), default: MailDetails.ClientTally()].messages += 1
+        }
         // The mailbox that sent it: the account when authenticated, else the envelope sender.
         let mailbox = account ?? sender
         let h = Int(host)
@@ -206,6 +219,16 @@ public struct MailLedger: MailFactSink, Sendable {
     }
 
     private mutating func delivery(_ d: DeliveryAttempt) {
+        if keepsDetails {
+            if d.isLocal || d.outcome == .delivered {
+                let r = normalisedAddress(EnvelopeAddress.normalised(d.recipient))
+                MailLedger.add(&details.deliveredTo, r, 1)
+                MailLedger.add(&details.deliveredBytes, r, d.size ?? 0)
+            } else {
+                details.problem(bounced: d.outcome == .bounced, domain: domains.id(EnvelopeAddress.domain(EnvelopeAddress.normalised(d.recipient))),
+                                detail: d.detail)
+            }
+        }
         if d.isLocal {
             let local = domains.id(EnvelopeAddress.domain(d.recipient))
             perHost[Int(host)].localDomains.insert(local)
@@ -234,6 +257,11 @@ public struct MailLedger: MailFactSink, Sendable {
 
     private mutating func login(_ l: LoginAttempt) {
         let ipID = ip(l.ip)
+        if keepsDetails, let raw = l.account, !raw.isEmpty {
+            let account = normalisedAddress(EnvelopeAddress.normalised(raw))
+            if l.success { details.accountLogins[account, default: MailDetails.LoginTally()].successes += 1 }
+            else { details.accountLogins[account, default: MailDetails.LoginTally()].failures += 1 }
+        }
         let failures = logins[ipID, default: LoginFacts()].record(success: l.success, at: l.time) // in place: one lookup
         if l.success {
             guard let raw = l.account, !raw.isEmpty else { return }

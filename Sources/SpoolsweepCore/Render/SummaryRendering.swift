@@ -145,8 +145,56 @@ extension TrafficSummary: Report {
             .table(namedTable("sender", "top_senders", topSenders)),
         ])))
         nodes.append(.section(ReportSection("Top recipients", [.table(namedTable("recipient", "top_recipients", topRecipients))])))
+        if let details { nodes.append(.section(detailSection(details))) }
         nodes += csvTables
         return ReportDocument(title: "Traffic summary (\(server)): \(period.text)", nodes: nodes)
+    }
+
+    /// pflogsumm's detail sections, from the facts of any server: senders and recipients by
+    /// messages and by size, deferrals and bounces by domain and reason, logins per account,
+    /// clients by rejections. In JSON `details`.
+    private func detailSection(_ d: SummaryDetails) -> ReportSection {
+        func people(_ title: String, _ key: String, _ who: String, _ rows: [SummaryDetails.Row], bytesKnown: Bool = true) -> ReportNode {
+            .section(ReportSection(title, [
+                .table(ReportTable(key: key, columns: [
+                    ReportColumn(who, key: "address"), ReportColumn("messages", key: "messages"),
+                    ReportColumn("bytes", key: "bytes"),
+                ], rows: rows.map { [.address($0.name), .count($0.count), bytesKnown ? .bytes($0.bytes) : .none] })),
+            ]))
+        }
+        func problems(_ title: String, _ key: String, _ total: Int, _ rows: [SummaryDetails.Problem]) -> ReportNode {
+            .section(ReportSection("\(title) (total: \(total))", [
+                .json(key + "_total", .int(total)),
+                .table(ReportTable(key: key, columns: [
+                    ReportColumn("count", key: "count"), ReportColumn("domain", key: "domain"), ReportColumn("reason", key: "reason"),
+                ], rows: rows.map { [.count($0.count), .address($0.domain), .text($0.reason)] })),
+            ]))
+        }
+        // Recipients' bytes are the delivered messages' sizes where the log gives them (Postfix).
+        let sized = d.recipientsBySize.contains { $0.bytes > 0 }
+        return ReportSection("Detail (the first \(d.limit) rows of each list; --detail N)", key: "details", [
+            .json("limit", .int(d.limit)),
+            people("Senders by message count", "senders_by_count", "sender", d.sendersByCount),
+            people("Senders by message size", "senders_by_size", "sender", d.sendersBySize),
+            people("Recipients by message count (delivered)", "recipients_by_count", "recipient", d.recipientsByCount, bytesKnown: sized),
+            sized ? people("Recipients by message size (delivered)", "recipients_by_size", "recipient", d.recipientsBySize)
+                : .section(ReportSection("Recipients by message size (delivered)", [
+                    .line("(this server's logs give no message size at delivery)"), .json("recipients_by_size", .array([])),
+                ])),
+            problems("Message deferral detail", "deferrals", d.deferralTotal, d.deferrals),
+            problems("Message bounce detail", "bounces", d.bounceTotal, d.bounces),
+            .section(ReportSection("Logins per account", [
+                .table(ReportTable(key: "logins", columns: [
+                    ReportColumn("account", key: "account"), ReportColumn("logins", key: "successes"), ReportColumn("failed", key: "failures"),
+                ], rows: d.logins.map { [.address($0.account), .count($0.successes), .count($0.failures)] },
+                   tones: d.logins.map { $0.failures > 0 ? .warning : .plain })),
+            ])),
+            .section(ReportSection("Clients by rejections", [
+                .table(ReportTable(key: "clients", columns: [
+                    ReportColumn("client ip", key: "ip"), ReportColumn("messages", key: "messages"), ReportColumn("rejected", key: "rejected"),
+                ], rows: d.clients.map { [.address($0.ip), .count($0.messages), .count($0.rejected)] })),
+            ])),
+        ])
     }
 
     /// The dialect's own totals: the named counts, any notes, the per-hour table, then the

@@ -191,11 +191,13 @@ public struct ReportTable: Sendable {
     /// JSON Lines writes its rows (the messages of a listing).
     public var lines = false
 
-    public init(key: String?, columns: [ReportColumn], rows: [[ReportValue]] = [], shown: ReportFormats = [.text, .json, .html]) {
+    public init(key: String?, columns: [ReportColumn], rows: [[ReportValue]] = [], shown: ReportFormats = [.text, .json, .html],
+                tones: [ReportTone] = []) {
         self.key = key
         self.columns = columns
         self.rows = rows
         self.shown = shown
+        self.tones = tones
     }
 
     public mutating func add(_ row: [ReportValue]) {

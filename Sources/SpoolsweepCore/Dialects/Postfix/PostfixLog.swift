@@ -122,6 +122,9 @@ struct PostfixLogReader {
     }
 
     private var messages = KeyTable<UnsafeRawBufferPointer.QueueID, Message>()
+    /// The `size=` of messages not received in the log (bounces the server made, messages
+    /// received before the log began), for their deliveries; dropped at `removed`.
+    private var sizesOnly = KeyTable<UnsafeRawBufferPointer.QueueID, Int>()
     /// This share's `size=` fields out of range (read as absent), for the warning.
     private(set) var badSizes = 0
 
@@ -192,7 +195,14 @@ struct PostfixLogReader {
             if let f = rest.index(of: Self.from) { m.sent(by: Self.angled(rest.dropFirst(f + Self.from.count - 1)), size: nil) }
             messages[qid] = m
         } else if rest.matches(Self.from) {
-            guard messages[qid] != nil else { return } // received before the log began
+            guard messages[qid] != nil else {
+                // Not received in the log (a bounce, or received before the log began): only its size.
+                if rest.index(of: Self.status) == nil, let s = rest.index(of: Self.size),
+                   let (n, _) = LogFields.messageSize(rest, at: s + Self.size.count), let n, n > 0 {
+                    sizesOnly[qid] = n
+                }
+                return
+            }
             if let st = rest.index(of: Self.status) {
                 // "from=<...>, status=expired, returned to sender": a bounce of the whole message.
                 var word = rest.dropFirst(st + Self.status.count)
@@ -218,10 +228,11 @@ struct PostfixLogReader {
             while end < detail.count, isLetter(detail[end]) { end += 1 }
             let word = detail.slice(0..<end)
             let local = rest.index(of: Self.relayLocal) != nil || e.daemon.matches(Self.localDaemon) || e.daemon.matches(Self.virtual)
+            let size = messages[qid].map { $0.size > 0 ? $0.size : nil } ?? sizesOnly[qid]
             let fact = { (sender: UnsafeRawBufferPointer?) in
                 DeliveryAttempt(time: e.time, key: qidBytes, sender: sender, recipient: recipient,
                                 isLocal: local && word.matches(Self.sent), outcome: DeliveryClass.of(outcome: word),
-                                word: word, detail: detail, attempt: 0)
+                                word: word, detail: detail, attempt: 0, size: size)
             }
             if messages[qid] == nil {
                 sink.take(.delivery(fact(nil)))
@@ -235,6 +246,7 @@ struct PostfixLogReader {
             messages[qid]!.messageID.removeAll(keepingCapacity: true)
             messages[qid]!.messageID.append(contentsOf: LogFields.bareMessageID(rest.dropFirst(Self.messageIDField.count)))
         } else if rest.matches(Self.removed) {
+            _ = sizesOnly.removeValue(forKey: qid)
             flush(qid, into: &sink)
             sink.take(.removed(MessageRemoved(time: e.time, key: qidBytes)))
         } else if rest.matches(Self.reject) {

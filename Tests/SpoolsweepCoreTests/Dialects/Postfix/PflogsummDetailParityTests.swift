@@ -1,0 +1,95 @@
+import Glibc
+import Testing
+@testable import SpoolsweepCore
+
+/// `summary --detail N` against the real pflogsumm's detail sections on the Postfix corpus log,
+/// for the sections both have. Rows are compared by address (pflogsumm leaves ties in Perl's
+/// hash order): every sender's and recipient's message count, and their bytes as pflogsumm
+/// prints them (`adj_int_units`). The deferral, bounce and reject details group their rows
+/// differently (pflogsumm by service or relay, then its own trimming of the reply text;
+/// spoolsweep by recipient domain, then the reply normalised: addresses `<address>`, digits `N`),
+/// so their totals are compared.
+struct PflogsummDetailParityTests {
+    /// pflogsumm's sections, each a list of (value, name) rows, and the `(total: N)` of each group.
+    struct Sections {
+        var rows: [String: [(String, String)]] = [:]
+        var totals: [String: [Int]] = [:]
+
+        init(_ text: String) {
+            var section = "", dashes = false
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+                if line.isEmpty { section = ""; continue }
+                if !line.hasPrefix(" ") {
+                    if line.allSatisfy({ $0 == "-" }) { dashes = true; continue }
+                    section = line
+                    dashes = false
+                    continue
+                }
+                guard !section.isEmpty, dashes else { continue }
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                if let t = line.range(of: "(total: ") {
+                    let n = line[t.upperBound...].prefix { $0.isNumber }
+                    totals[section, default: []].append(Int(n) ?? -1)
+                } else if fields.count == 2 {
+                    rows[section, default: []].append((fields[0], fields[1]))
+                }
+            }
+        }
+    }
+
+    @Test func corpusDetailMatchesPflogsumm() throws {
+        try #require(access(pflogsummPath, X_OK) == 0,
+                     "pflogsumm not found: the detail sections are compared with it; install it with `apt-get install pflogsumm` (make test does)")
+        let path = repositoryRoot + "/fixtures/postfix/maillog"
+        let (summary, _) = try Spoolsweep.summary(InputSelection(paths: [path]), range: nil, top: 0, detail: 1000)
+        let d = try #require(summary.details)
+        let output = try #require(shellOutput(pflogsummPath + " '" + path + "'"), "pflogsumm failed")
+        let pfl = Sections(output)
+
+        func counts(_ rows: [SummaryDetails.Row]) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: rows.map { ($0.name, String($0.count)) })
+        }
+        func sizes(_ rows: [SummaryDetails.Row]) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: rows.map { ($0.name, pflogsummUnits($0.bytes)) })
+        }
+        func theirs(_ title: String) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: (pfl.rows[title] ?? []).map { ($0.1, $0.0) })
+        }
+        for (title, ours) in [("Senders by message count", counts(d.sendersByCount)), ("Senders by message size", sizes(d.sendersBySize)),
+                              ("Recipients by message count", counts(d.recipientsByCount)),
+                              ("Recipients by message size", sizes(d.recipientsBySize))] {
+            let expected = theirs(title)
+            #expect(!expected.isEmpty, "pflogsumm's \(title) not found")
+            #expect(ours == expected, "\(title)")
+        }
+        // The order: most first (ties in any order).
+        #expect(d.sendersByCount.map(\.count) == d.sendersByCount.map(\.count).sorted(by: >))
+        #expect(d.recipientsBySize.map(\.bytes) == d.recipientsBySize.map(\.bytes).sorted(by: >))
+        #expect(d.sendersByCount.count == 17 && d.recipientsByCount.count == 6)
+
+        // The problems, by their totals.
+        #expect(d.deferralTotal == (pfl.totals["message deferral detail"] ?? []).reduce(0, +))
+        #expect(d.deferralTotal == 1034)
+        #expect(d.bounceTotal == (pfl.totals["message bounce detail (by relay)"] ?? []).reduce(0, +))
+        #expect(d.bounceTotal == 2)
+        #expect(d.bounces == [SummaryDetails.Problem(domain: "acme-corp.test", reason: "unknown user: \"hiring\"", count: 2)])
+        #expect(d.clients.reduce(0) { $0 + $1.rejected } == (pfl.totals["message reject detail"] ?? []).reduce(0, +))
+        #expect(d.clients.first == SummaryDetails.Client(ip: "127.0.0.99", messages: 0, rejected: 4))
+    }
+
+    /// The rule that makes a reply a reason shared by many messages.
+    @Test func reasonsAreNormalised() {
+        func normalised(_ s: String) -> String {
+            var out: [UInt8] = []
+            var s = s
+            s.withUTF8 { MailDetails.normalise(UnsafeRawBufferPointer($0), into: &out) }
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(normalised("deferred (connect to 127.0.0.1[127.0.0.1]:2599: Connection refused)") == "connect to N.N.N.N[N.N.N.N]:N: Connection refused")
+        #expect(normalised("bounced (host mx.example.com[192.0.2.1] said: 550 5.1.1 <jdoe@example.com>: Recipient address rejected: User unknown (in reply to RCPT TO command))")
+                == "host mx.example.com[N.N.N.N] said: N N.N.N <address>: Recipient address rejected: User unknown (in reply to RCPT TO comm",
+                "cut at 120 characters")
+        #expect(normalised("Deferred:  451   Try again later, id=abc123 for bob@x.test") == "Deferred: N Try again later, id=abcN for <address>")
+        #expect(normalised(String(repeating: "x", count: 300)).count == 120)
+    }
+}
