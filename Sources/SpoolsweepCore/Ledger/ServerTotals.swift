@@ -18,6 +18,27 @@ public struct ServerTotals: Sendable, Equatable {
     public var deliveryDomains: [DeliveryDomain] = []
     /// Messages received per sending host/domain, most first (empty: the tool keeps none).
     public var receivedDomains: [ReceivedDomain] = []
+    /// The tool's problem sections (pflogsumm's reject, reject warning, hold and discard detail,
+    /// warnings, fatal errors, panics), each by group, each group's reasons most first.
+    public var problems: [ProblemSection] = []
+    /// Rejects per DNS blocklist named in the reply, and greylisting replies.
+    public var blocklists: [Count] = []
+    public var greylisted = 0
+
+    public struct ProblemSection: Sendable, Equatable {
+        public let title: String
+        public let groups: [ProblemGroup]
+        public var total: Int { groups.reduce(0) { $0 + $1.total } }
+    }
+
+    public struct ProblemGroup: Sendable, Equatable {
+        public let name: String
+        public let rows: [(reason: String, count: Int)]
+        public var total: Int { rows.reduce(0) { $0 + $1.count } }
+        public static func == (a: ProblemGroup, b: ProblemGroup) -> Bool {
+            a.name == b.name && a.rows.map(\.reason) == b.rows.map(\.reason) && a.rows.map(\.count) == b.rows.map(\.count)
+        }
+    }
 
     /// One recipient host/domain: messages delivered to it, their bytes, deferral lines, and the
     /// delays (seconds) the server logged: the sum over deliveries, the most over deliveries and

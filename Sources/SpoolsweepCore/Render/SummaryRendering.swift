@@ -229,7 +229,40 @@ extension TrafficSummary: Report {
                 .table(ReportTable(key: nil, columns: receivedColumns, rows: cut(received))),
             ])))
         }
+        if let limit = details?.limit, !st.problems.isEmpty { nodes += problemSections(st, limit: limit) }
         return ReportSection(st.title, key: "server_totals", nodes)
+    }
+
+    /// With `--detail N`: the dialect's problem sections as its tool prints them (pflogsumm's
+    /// reject, reject warning, hold and discard detail, warnings, fatal errors, panics), each
+    /// group's first N reasons, and the rejects per DNS blocklist and greylisting. JSON
+    /// `problems` and `blocklists`.
+    private func problemSections(_ st: ServerTotals, limit: Int) -> [ReportNode] {
+        var nodes: [ReportNode] = []
+        var json: [JSON] = []
+        for p in st.problems {
+            var rows: [[ReportValue]] = []
+            for g in p.groups {
+                for r in g.rows.prefix(limit) { rows.append([.text(g.name), .count(g.total), .count(r.count), .text(r.reason)]) }
+            }
+            json.append(.object([("title", .string(p.title)), ("total", .int(p.total)), ("groups", .array(p.groups.map { g in
+                .object([("name", .string(g.name)), ("total", .int(g.total)),
+                         ("reasons", .array(g.rows.prefix(limit).map { .object([("count", .int($0.count)), ("reason", .string($0.reason))]) }))])
+            }))]))
+            nodes.append(.section(ReportSection(p.groups.isEmpty ? "\(p.title): none" : "\(p.title) (total: \(p.total))", shown: .read,
+                                                p.groups.isEmpty ? [] : [
+                .table(ReportTable(key: nil, columns: [
+                    ReportColumn("group", key: nil), ReportColumn("total", key: nil), ReportColumn("count", key: nil), ReportColumn("reason", key: nil),
+                ], rows: rows)),
+            ])))
+        }
+        nodes.append(.json("problems", .array(json)))
+        nodes.append(.section(ReportSection("Rejects by DNS blocklist", [
+            .table(ReportTable(key: "blocklists", columns: [ReportColumn("blocklist", key: "name"), ReportColumn("rejects", key: "rejects")],
+                               rows: st.blocklists.prefix(limit).map { [.address($0.name), .count($0.value)] })),
+            .value("greylisted", "greylisting replies", .count(st.greylisted)),
+        ])))
+        return nodes
     }
 
     /// A table of counts, one row per host, day or hour: the message bytes in JSON and HTML only.

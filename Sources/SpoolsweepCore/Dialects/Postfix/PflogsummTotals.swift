@@ -102,6 +102,27 @@ struct PflogsummTotals {
 
     private var scratch: [UInt8] = []
 
+    /// pflogsumm's problem sections, line by line: rejects, reject warnings, holds, discards (by
+    /// the word after `reject:`: RCPT, MAIL, CONNECT, header...), warnings, fatal errors and panics
+    /// (by process); each row a reason (`MailDetails.normalise`).
+    private var problems: [ProblemKey: Int] = [:]
+    private var problemNames = ByteInterner(foldCase: false)
+    /// Rejects naming the DNS blocklist that listed the client (`blocked using zen.spamhaus.org`),
+    /// and greylisting replies (`Greylisted`, `greylist`).
+    private var blocklists: [Int32: Int] = [:]
+    private(set) var greylisted = 0
+    private var reasonScratch: [UInt8] = []
+
+    /// A row of a problem section: the section, its group (a reject's word or a process), the reason.
+    struct ProblemKey: Hashable, Sendable {
+        var section: Int8
+        var group: Int32
+        var reason: Int32
+    }
+    /// The sections, in pflogsumm's order, with its titles.
+    static let problemSections = ["message reject detail", "message reject warning detail", "message hold detail",
+                                  "message discard detail", "Warnings", "Fatal Errors", "Panics"]
+
     init() { scratch.reserveCapacity(512) }
 
     private static let client: StaticString = "client=", fromSize: StaticString = "from=<", sizeMark: StaticString = ">, size="
@@ -143,15 +164,26 @@ struct PflogsummTotals {
         guard qidEnd > 0 else { return }
         let qidWord = text.slice(0..<qidEnd)
 
-        if Self.equal(cmd, Self.cleanup), let kind = Self.cleanupAction(text) {
+        if Self.equal(cmd, Self.cleanup), let (kind, at) = Self.cleanupAction(text) {
             countReject(kind, hour: hour)
+            noteProblem(kind, text.dropFirst(at))
             return
         }
-        if Self.equal(qidWord, Self.rejectWord) { countReject(0, hour: hour); return }
-        if Self.equal(qidWord, Self.rejectWarningWord) { countReject(1, hour: hour); return }
-        if Self.equal(qidWord, Self.holdWord) { countReject(2, hour: hour); return }
-        if Self.equal(qidWord, Self.discardWord) { countReject(3, hour: hour); return }
+        for (word, kind) in [(Self.rejectWord, 0), (Self.rejectWarningWord, 1), (Self.holdWord, 2), (Self.discardWord, 3)]
+        where Self.equal(qidWord, word) {
+            countReject(kind, hour: hour)
+            noteProblem(kind, text.dropFirst(min(text.count, qidEnd + 2)))
+            return
+        }
 
+        for (word, section) in [(Self.warningWord, 4), (Self.fatalWord, 5), (Self.panicWord, 6)] where Self.equal(qidWord, word) {
+            // "warning: MESSAGE", by process (pflogsumm's $cmd).
+            let group = problemNames.id(cmd)
+            MailDetails.normalise(text.dropFirst(min(text.count, qidEnd + 2)), into: &reasonScratch)
+            let reason = reasonScratch.withUnsafeBytes { problemNames.id($0) }
+            problems[ProblemKey(section: Int8(section), group: group, reason: reason), default: 0] += 1
+            return
+        }
         if Self.equal(cmd, Self.smtpd) || Self.equal(cmd, Self.postscreen) {
             // "QID: client=...", "NOQUEUE: reject: ...", "QID: hold: ..."
             guard Self.isWord(qidWord), qidEnd + 2 < text.count, text[qidEnd] == 0x3A, text[qidEnd + 1] == 0x20 else { return }
@@ -171,12 +203,12 @@ struct PflogsummTotals {
             }
             for (word, kind) in Self.smtpdKinds where rest.matches(word) {
                 countReject(kind, hour: hour)
+                noteProblem(kind, rest.dropFirst(word.count))
                 return
             }
             return
         }
-        if Self.equal(cmd, Self.master) || Self.equal(qidWord, Self.warningWord)
-            || Self.equal(qidWord, Self.fatalWord) || Self.equal(qidWord, Self.panicWord) { return }
+        if Self.equal(cmd, Self.master) { return }
 
         let qid = UnsafeRawBufferPointer.QueueID(qidWord)
         if let (address, size) = Self.sizeLine(text) {
@@ -370,18 +402,53 @@ struct PflogsummTotals {
     /// 0 reject, 1 warning, 2 hold, 3 discard. pflogsumm's `.*?\b(...)` takes the leftmost match
     /// at a word boundary; each word ends in its only colon, so that is the match ending at the
     /// first colon that ends one.
-    private static func cleanupAction(_ text: UnsafeRawBufferPointer) -> Int? {
+    private static func cleanupAction(_ text: UnsafeRawBufferPointer) -> (Int, Int)? {
         var from = 0
         while let colon = text.index(of: 0x3A, from: from) {
             from = colon + 1
             guard cleanupParts.contains(where: { text.matches($0, at: colon + 2) }), text.matches(colonSpace, at: colon) else { continue }
             for (word, kind) in cleanupKinds {
                 let start = colon + 2 - word.count
-                if start >= 0, start == 0 || !isWordByte(text[start - 1]), text.matches(word, at: start) { return kind }
+                if start >= 0, start == 0 || !isWordByte(text[start - 1]), text.matches(word, at: start) { return (kind, colon + 2) }
             }
         }
         return nil
     }
+
+    /// A reject (0), reject warning (1), hold (2) or discard (3): `what` is the text after its
+    /// word (`RCPT from host[ip]: 554 5.7.1 <a@b>: Relay access denied; from=<...> ...`, or for
+    /// cleanup `header Subject: ... from host[ip]; from=<...>: 5.7.1 reason`). Its group is the
+    /// first word (RCPT, MAIL, header, body...), its reason the reply after the client (for
+    /// cleanup after the envelope) up to its first `;`, normalised; blocklists and greylisting
+    /// are counted apart.
+    private mutating func noteProblem(_ kind: Int, _ what: UnsafeRawBufferPointer) {
+        var end = 0
+        while end < what.count, what[end] != 0x20, what[end] != 0x3A { end += 1 }
+        let group = problemNames.id(what.slice(0..<end))
+        var reply = what.dropFirst(end)
+        if let close = reply.index(of: 0x5D), let c = reply.index(of: ": ", from: close) {
+            reply = reply.dropFirst(c + 2) // smtpd's `host[ip]: `, postscreen's `[ip]:port: `
+        } else if let f = reply.index(of: "; from=<") {
+            // cleanup: `header Subject: ... from host[ip]; from=<a> to=<b> proto=P helo=<h>: REASON`
+            var last = f
+            while let c = reply.index(of: ">: ", from: last + 1) { last = c }
+            reply = last > f ? reply.dropFirst(last + 3) : reply.slice(0..<f)
+        }
+        let blocked = kind <= 1 ? reply.index(of: "blocked using ").map { reply.dropFirst($0 + 14) } : nil
+        if kind <= 1, reply.index(of: "reylist") != nil { greylisted += 1 }
+        if let semicolon = reply.index(of: 0x3B) { reply = reply.slice(0..<semicolon) }
+        MailDetails.normalise(reply, into: &reasonScratch)
+        let reason = reasonScratch.withUnsafeBytes { problemNames.id($0) }
+        problems[ProblemKey(section: Int8(kind), group: group, reason: reason), default: 0] += 1
+        if var name = blocked {
+            var n = 0
+            while n < name.count, name[n] != 0x3B, name[n] != 0x2C, name[n] != 0x20 { n += 1 }
+            name = name.slice(0..<n)
+            if name.count > 0 { blocklists[problemNames.id(name), default: 0] += 1 }
+        }
+    }
+
+
 
     /// `from=<A>, size=N` (the first such, as pflogsumm's unanchored match).
     private static func sizeLine(_ text: UnsafeRawBufferPointer) -> (UnsafeRawBufferPointer, Int)? {
@@ -592,6 +659,16 @@ struct PflogsummTotals {
         totals.receivedDomains = receivedRows.enumerated().filter { $0.element.messages > 0 }.map { id, r in
             ServerTotals.ReceivedDomain(domain: senderDomainNames.string(Int32(id)), messages: r.messages, bytes: r.bytes)
         }.sorted { ($1.messages, $1.bytes, $0.domain) < ($0.messages, $0.bytes, $1.domain) }
+        totals.problems = Self.problemSections.enumerated().map { section, title in
+            var groups: [Int32: [(reason: String, count: Int)]] = [:]
+            for (k, n) in problems where Int(k.section) == section { groups[k.group, default: []].append((problemNames.string(k.reason), n)) }
+            return ServerTotals.ProblemSection(title: title, groups: groups.map { g, rows in
+                ServerTotals.ProblemGroup(name: problemNames.string(g), rows: rows.sorted { ($1.count, $0.reason) < ($0.count, $1.reason) })
+            }.sorted { ($1.total, $0.name) < ($0.total, $1.name) })
+        }
+        totals.blocklists = blocklists.map { ServerTotals.Count(problemNames.string($0.key), $0.value) }
+            .sorted { ($1.value, $0.name) < ($0.value, $1.name) }
+        totals.greylisted = greylisted
         return totals
     }
 }

@@ -75,6 +75,48 @@ struct PflogsummDetailParityTests {
         #expect(d.bounces == [SummaryDetails.Problem(domain: "acme-corp.test", reason: "unknown user: \"hiring\"", count: 2)])
         #expect(d.clients.reduce(0) { $0 + $1.rejected } == (pfl.totals["message reject detail"] ?? []).reduce(0, +))
         #expect(d.clients.first == SummaryDetails.Client(ip: "127.0.0.99", messages: 0, rejected: 4))
+
+        // pflogsumm's problem sections, counted its way in the Postfix totals: each section's total
+        // (its reasons are trimmed differently), and the warnings' total per process.
+        let st = try #require(summary.serverTotals)
+        #expect(st.problems.map(\.title) == PflogsummTotals.problemSections)
+        for p in st.problems {
+            #expect(p.total == (pfl.totals[p.title] ?? []).reduce(0, +), "\(p.title)")
+        }
+        #expect(st.problems[0].total == 6 && st.problems[4].total == 11)
+        #expect(st.problems[4].groups.map(\.name) == ["smtpd"])
+        #expect(st.problems[0].groups.map { "\($0.name) \($0.total)" } == ["RCPT 6"])
+        #expect(st.problems[0].groups[0].rows.map { "\($0.count) \($0.reason)" }
+                == ["4 N N.N.N <address>: Relay access denied", "2 N N.N.N <address>: Recipient address rejected: User unknown in local recipient table"])
+        #expect(st.blocklists.isEmpty && st.greylisted == 0, "the corpus has neither")
+    }
+
+    /// Blocklist and greylisting replies are broken out of the rejects.
+    @Test func blocklistsAndGreylistingAreCounted() throws {
+        let dir = try TempFolder("pflogsumm-rbl")
+        let log = """
+            Nov 29 10:00:01 mx postfix/smtpd[10]: NOQUEUE: reject: RCPT from unknown[192.0.2.7]: 554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.7; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>
+            Nov 29 10:00:02 mx postfix/postscreen[11]: NOQUEUE: reject: RCPT from [192.0.2.8]:4000: 550 5.7.1 Service unavailable; client [192.0.2.8] blocked using bl.spamcop.net; from=<a@b.test>, to=<c@d.test>, proto=ESMTP, helo=<x>
+            Nov 29 10:00:03 mx postfix/smtpd[10]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>
+            Nov 29 10:00:04 mx postfix/smtpd[10]: NOQUEUE: reject: RCPT from unknown[192.0.2.10]: 450 4.2.0 <c@d.test>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/d.test.html; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>
+            Nov 29 10:00:05 mx postfix/cleanup[12]: 4ABC: hold: header Subject: invoice from unknown[192.0.2.11]; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>: Held for review
+            Nov 29 10:00:06 mx postfix/smtpd[10]: fatal: no SASL authentication mechanisms
+
+            """
+        let path = try dir.write("maillog", Array(log.utf8))
+        let (summary, _) = try Spoolsweep.summary(InputSelection(paths: [path], server: "postfix"), range: nil, top: 0, detail: 10)
+        let st = try #require(summary.serverTotals)
+        #expect(st.blocklists == [ServerTotals.Count("zen.spamhaus.org", 2), ServerTotals.Count("bl.spamcop.net", 1)])
+        #expect(st.greylisted == 1)
+        #expect(st.problems[0].total == 4 && st.problems[2].total == 1 && st.problems[5].total == 1)
+        #expect(st.problems[2].groups.map(\.name) == ["header"])
+        #expect(st.problems[5].groups[0].rows.map(\.reason) == ["no SASL authentication mechanisms"])
+        let text = summary.rendered(.text)
+        #expect(text.contains("\nRejects by DNS blocklist\n  blocklist         rejects\n  zen.spamhaus.org        2\n  bl.spamcop.net          1\n  greylisting replies  1\n"))
+        #expect(st.problems[0].groups[0].rows.map { "\($0.count) \($0.reason)" } == [
+            "3 N N.N.N Service unavailable", "1 N N.N.N <address>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/d.test.html",
+        ])
+        #expect(st.problems[2].groups[0].rows.map(\.reason) == ["Held for review"])
     }
 
     /// The rule that makes a reply a reason shared by many messages.
