@@ -1,19 +1,3 @@
-/// The output formats every report offers.
-public enum OutputFormat: String, CaseIterable, Sendable {
-    /// `jsonl` (JSON Lines, one object a line) only for `spool list`: the CLI refuses it elsewhere.
-    case text, json, csv, jsonl, html
-}
-
-/// A report: built once as a document, which the renderers turn into each format.
-public protocol Report {
-    var document: ReportDocument { get }
-}
-
-extension Report {
-    public func rendered(_ format: OutputFormat) -> String { document.rendered(format) }
-    public func json() -> JSON { document.json() }
-}
-
 /// The time a report covers: the period asked for, or else the first and last entry read.
 struct ReportPeriod {
     let range: TimeRange?

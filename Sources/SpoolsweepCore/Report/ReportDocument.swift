@@ -303,3 +303,19 @@ public struct ReportChart: Sendable {
         self.marks = marks
     }
 }
+
+/// The output formats: every report offers text, JSON, CSV and HTML; `spool list` also JSON Lines.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    /// `jsonl` (JSON Lines, one object a line) only for `spool list`: the CLI refuses it elsewhere.
+    case text, json, csv, jsonl, html
+}
+
+/// A report: built once as a document, which the renderers turn into each format.
+public protocol Report {
+    var document: ReportDocument { get }
+}
+
+extension Report {
+    public func rendered(_ format: OutputFormat) -> String { document.rendered(format) }
+    public func json() -> JSON { document.json() }
+}
