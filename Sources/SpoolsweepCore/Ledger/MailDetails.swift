@@ -41,15 +41,16 @@ public struct MailDetails: Sendable {
     }
 
     /// A server's reply made a reason shared by many messages (the rule `--detail` names): the
-    /// text between its first `(` and a `)` that ends it, when it has them (Postfix's
-    /// `deferred (connect to ...: Connection refused)`); every address (a word holding `@`)
+    /// text between its first `(` and a `)` that ends it, when at most one word comes before
+    /// (Postfix's `deferred (connect to ...: Connection refused)`); every address (a word holding `@`)
     /// becomes `<address>`; every run of digits `N` (ids, IPs, ports, queue numbers, times);
     /// runs of blanks one space; at most 120 characters.
     static func normalise(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         var s = text
-        if s.count >= 2, s[s.count - 1] == 0x29, let open = s.index(of: 0x28), open + 1 < s.count - 1 {
-            s = s.slice((open + 1)..<(s.count - 1))
+        if s.count >= 2, s[s.count - 1] == 0x29, let open = s.index(of: 0x28), open + 1 < s.count - 1,
+           s.slice(0..<max(0, open - 1)).index(of: 0x20) == nil {
+            s = s.slice((open + 1)..<(s.count - 1)) // one word at most before it: `deferred (...)`
         }
         var i = 0
         while i < s.count, out.count < 120 {

@@ -24,6 +24,8 @@ public struct ServerTotals: Sendable, Equatable {
     /// Rejects per DNS blocklist named in the reply, and greylisting replies.
     public var blocklists: [Count] = []
     public var greylisted = 0
+    /// SMTP connections per client host/domain (pflogsumm's `--smtpd-stats`).
+    public var connections: [Count] = []
 
     public struct ProblemSection: Sendable, Equatable {
         public let title: String

@@ -246,6 +246,10 @@ extension TrafficSummary: Report {
                                rows: st.blocklists.prefix(limit).map { [.address($0.name), .count($0.value)] })),
             .value("greylisted", "greylisting replies", .count(st.greylisted)),
         ])))
+        nodes.append(.section(ReportSection("Host/Domain Summary: SMTPD Connections" + (st.connections.count > limit ? " (top \(limit) of \(st.connections.count))" : ""), [
+            .table(ReportTable(key: "connections", columns: [ReportColumn("host/domain", key: "host"), ReportColumn("connections", key: "connections")],
+                               rows: st.connections.prefix(limit).map { [.address($0.name), .count($0.value)] })),
+        ])))
         return nodes
     }
 

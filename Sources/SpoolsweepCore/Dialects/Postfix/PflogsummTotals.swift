@@ -121,7 +121,12 @@ struct PflogsummTotals {
     }
     /// The sections, in pflogsumm's order, with its titles.
     static let problemSections = ["message reject detail", "message reject warning detail", "message hold detail",
-                                  "message discard detail", "Warnings", "Fatal Errors", "Panics"]
+                                  "message discard detail", "Warnings", "Fatal Errors", "Panics", "smtp delivery failures"]
+    /// smtpd connections per client host/domain (`gimme_domain`), counted at `disconnect from`
+    /// as pflogsumm's `--smtpd-stats` counts them.
+    private var connections: [Int32: Int] = [:]
+    private static let disconnectFrom: StaticString = "disconnect from ", connectTo: StaticString = "connect to "
+    private static let smtp: StaticString = "smtp"
 
     init() { scratch.reserveCapacity(512) }
 
@@ -182,6 +187,23 @@ struct PflogsummTotals {
             MailDetails.normalise(text.dropFirst(min(text.count, qidEnd + 2)), into: &reasonScratch)
             let reason = reasonScratch.withUnsafeBytes { problemNames.id($0) }
             problems[ProblemKey(section: Int8(section), group: group, reason: reason), default: 0] += 1
+            return
+        }
+        if Self.equal(cmd, Self.smtpd), text.matches(Self.disconnectFrom) {
+            var value = text.dropFirst(Self.disconnectFrom.count)
+            value = value.slice(0..<(value.index(of: 0x20) ?? value.count))
+            let domain = clientDomain(value)
+            if domain >= 0 { connections[domain, default: 0] += 1 }
+            return
+        }
+        if Self.equal(cmd, Self.smtp), let c = text.index(of: Self.connectTo),
+           text.index(of: "; address ", from: c) != nil || (text.last == 0x29 && text.index(of: " (port ", from: c) != nil) {
+            // pflogsumm's smtp delivery failures: the two older forms of a failed connection,
+            // "connect to HOST: REASON; address A port P" and "connect to HOST[IP]: REASON (port P)"
+            // (today's "connect to host[ip]:25: reason" is in the deferral that follows).
+            MailDetails.normalise(text.dropFirst(c + Self.connectTo.count), into: &reasonScratch)
+            let reason = reasonScratch.withUnsafeBytes { problemNames.id($0) }
+            problems[ProblemKey(section: 7, group: problemNames.id(cmd), reason: reason), default: 0] += 1
             return
         }
         if Self.equal(cmd, Self.smtpd) || Self.equal(cmd, Self.postscreen) {
@@ -669,6 +691,8 @@ struct PflogsummTotals {
         totals.blocklists = blocklists.map { ServerTotals.Count(problemNames.string($0.key), $0.value) }
             .sorted { ($1.value, $0.name) < ($0.value, $1.name) }
         totals.greylisted = greylisted
+        totals.connections = connections.map { ServerTotals.Count(whence.string($0.key), $0.value) }
+            .sorted { ($1.value, $0.name) < ($0.value, $1.name) }
         return totals
     }
 }

@@ -89,6 +89,20 @@ struct PflogsummDetailParityTests {
         #expect(st.problems[0].groups[0].rows.map { "\($0.count) \($0.reason)" }
                 == ["4 N N.N.N <address>: Relay access denied", "2 N N.N.N <address>: Recipient address rejected: User unknown in local recipient table"])
         #expect(st.blocklists.isEmpty && st.greylisted == 0, "the corpus has neither")
+
+        // Connections per client host/domain, against `pflogsumm --smtpd-stats`.
+        let stats = try #require(shellOutput(pflogsummPath + " --smtpd-stats '" + path + "'"), "pflogsumm failed")
+        var theirConnections: [String: Int] = [:]
+        var inTable = false
+        for line in stats.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("Host/Domain Summary: SMTPD Connections") { inTable = true; continue }
+            guard inTable else { continue }
+            if line.isEmpty { if !theirConnections.isEmpty { break } else { continue } }
+            let f = line.split(separator: " ")
+            if f.count == 5, let n = Int(f[0]) { theirConnections[String(f[4])] = n }
+        }
+        #expect(theirConnections.values.reduce(0, +) == 271, "pflogsumm's per-hour connection summary")
+        #expect(Dictionary(uniqueKeysWithValues: st.connections.map { ($0.name, $0.value) }) == theirConnections)
     }
 
     /// Blocklist and greylisting replies are broken out of the rejects.
@@ -101,6 +115,8 @@ struct PflogsummDetailParityTests {
             Nov 29 10:00:04 mx postfix/smtpd[10]: NOQUEUE: reject: RCPT from unknown[192.0.2.10]: 450 4.2.0 <c@d.test>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/d.test.html; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>
             Nov 29 10:00:05 mx postfix/cleanup[12]: 4ABC: hold: header Subject: invoice from unknown[192.0.2.11]; from=<a@b.test> to=<c@d.test> proto=ESMTP helo=<x>: Held for review
             Nov 29 10:00:06 mx postfix/smtpd[10]: fatal: no SASL authentication mechanisms
+            Nov 29 10:00:07 mx postfix/smtp[13]: connect to mx.far.test[192.0.2.50]: Connection timed out (port 25)
+            Nov 29 10:00:08 mx postfix/smtp[13]: connect to mx.far.test[192.0.2.50]:25: Connection timed out
 
             """
         let path = try dir.write("maillog", Array(log.utf8))
@@ -110,6 +126,8 @@ struct PflogsummDetailParityTests {
         #expect(st.greylisted == 1)
         #expect(st.problems[0].total == 4 && st.problems[2].total == 1 && st.problems[5].total == 1)
         #expect(st.problems[2].groups.map(\.name) == ["header"])
+        #expect(st.problems[7].total == 1, "pflogsumm's older form only")
+        #expect(st.problems[7].groups[0].rows.map(\.reason) == ["mx.far.test[N.N.N.N]: Connection timed out (port N)"])
         #expect(st.problems[5].groups[0].rows.map(\.reason) == ["no SASL authentication mechanisms"])
         let text = summary.rendered(.text)
         #expect(text.contains("\nRejects by DNS blocklist\n  blocklist         rejects\n  zen.spamhaus.org        2\n  bl.spamcop.net          1\n  greylisting replies  1\n"))
