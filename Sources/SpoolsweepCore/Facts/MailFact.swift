@@ -163,7 +163,8 @@ public struct LoginAttempt {
     public var ip: FactBytes
     /// `SMTP AUTH`, `Webmail`, `IMAP`, `POP`...
     public var protocolName: FactBytes
-    /// The account that logged in (successes; failures rarely name one reliably).
+    /// The account that logged in; for a failure the name tried, where the log gives it (Exim's
+    /// `set_id=`): not an account that exists.
     public var account: FactBytes?
     public var success: Bool
 }

@@ -121,6 +121,7 @@ struct EximLogReader {
     private var lastCwdLine = -1
     private var line = 0
 
+    private static let setID: StaticString = "(set_id="
     private static let arrival: StaticString = "<= ", completed: StaticString = "Completed"
     private static let hostField: StaticString = "H=", failedFor: StaticString = "authenticator failed for "
     private static let noMail: StaticString = "no MAIL in SMTP connection from ", syncError: StaticString = "SMTP protocol synchronization error"
@@ -183,12 +184,18 @@ struct EximLogReader {
             }
         } else if let f = text.index(of: Self.failedFor) {
             // "login authenticator failed for (helo) [ip]:port: 535 Incorrect authentication data (set_id=u)"
-            // (The set_id is the name tried, not an account that logged in.)
+            // (The set_id is the name tried, not an account that logged in: a failure's account.)
             var at = f + Self.failedFor.count
             if text.matches(Self.hostField, at: at) { at += 2 }
             guard let host = EximFields.host(text, at: at), share.owns(host.ip) else { return }
+            var tried: UnsafeRawBufferPointer?
+            if let s = text.index(of: Self.setID, from: at) {
+                let name = text.dropFirst(s + Self.setID.count)
+                tried = name.slice(0..<(name.index(of: 0x29) ?? name.count))
+            }
             Self.smtpAuth.withUTF8Buffer { proto in
-                sink.take(.login(LoginAttempt(time: e.time, ip: host.ip, protocolName: UnsafeRawBufferPointer(proto), account: nil, success: false)))
+                sink.take(.login(LoginAttempt(time: e.time, ip: host.ip, protocolName: UnsafeRawBufferPointer(proto),
+                                              account: tried.flatMap { $0.isEmpty ? nil : $0 }, success: false)))
             }
         } else if text.matches(Self.noMail) {
             // "no MAIL in SMTP connection from (helo) [ip]:port D=0.2s A=plain:user C=EHLO,AUTH,QUIT":

@@ -101,7 +101,7 @@ import Testing
             """)
         #expect(diagnostics.warnings.isEmpty)
         #expect(facts == [
-            .login(time: Self.at(27, 41, ms: 477), ip: "127.0.0.44", protocolName: "SMTP AUTH", account: nil, success: false),
+            .login(time: Self.at(27, 41, ms: 477), ip: "127.0.0.44", protocolName: "SMTP AUTH", account: "sam@acme-corp.test", success: false),
             .login(time: Self.at(27, 42), ip: "10.0.0.1", protocolName: "SMTP AUTH", account: nil, success: false),
             .login(time: Self.at(28, 19), ip: "127.0.0.44", protocolName: "SMTP AUTH", account: "sam@acme-corp.test", success: true),
             .recipientRejected(time: Self.at(24, 48, ms: 595), clientIP: "127.0.0.99", recipient: "bounce-check@remote-site.test", code: 550),
