@@ -126,6 +126,8 @@ public struct RecipientRejection {
     public var recipient: FactBytes
     /// The reply code; 5xx is permanent.
     public var code: Int
+    /// The server's reply or reason, when the log gives it.
+    public var reason: FactBytes? = nil
 }
 
 public struct Rejection {
@@ -133,6 +135,8 @@ public struct Rejection {
     public var clientIP: FactBytes
     /// The reply code when the log gives one (0: not given; the server refused for good).
     public var code: Int
+    /// The server's reply or reason, when the log gives it.
+    public var reason: FactBytes? = nil
     /// A refusal that stands (5xx, or no code given), as against a temporary 4xx one.
     public var isPermanent: Bool { code == 0 || code >= 500 }
 }

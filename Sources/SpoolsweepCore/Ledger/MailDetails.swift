@@ -12,6 +12,8 @@ public struct MailDetails: Sendable {
     var deliveredBytes: [Int] = []
     /// Remote deferrals and bounces by (bounced, recipient domain id, reason id).
     var problems: [Problem: Int] = [:]
+    /// Permanent rejections by reason id (the reply normalised; `-1`: the log gives none).
+    var rejections: [Int32: Int] = [:]
     var reasons = ByteInterner(foldCase: false)
     /// Logins per account id: successes, and failures where the log names the account.
     var accountLogins: [Int32: LoginTally] = [:]
@@ -32,6 +34,12 @@ public struct MailDetails: Sendable {
 
     public struct ClientTally: Sendable, Equatable {
         public var messages = 0, rejected = 0
+    }
+
+    mutating func rejection(_ reason: UnsafeRawBufferPointer?) {
+        guard let reason, reason.count > 0 else { rejections[-1, default: 0] += 1; return }
+        Self.normalise(reason, into: &scratch)
+        rejections[scratch.withUnsafeBytes { reasons.id($0) }, default: 0] += 1
     }
 
     mutating func problem(bounced: Bool, domain: Int32, detail: UnsafeRawBufferPointer) {
@@ -102,6 +110,7 @@ public struct MailDetails: Sendable {
         for (p, n) in later.problems {
             problems[Problem(bounced: p.bounced, domain: domain[Int(p.domain)], reason: reason[Int(p.reason)]), default: 0] += n
         }
+        for (r, n) in later.rejections { rejections[r < 0 ? -1 : reason[Int(r)], default: 0] += n }
         for (a, t) in later.accountLogins {
             accountLogins[address[Int(a)], default: LoginTally()].successes += t.successes
             accountLogins[address[Int(a)]]!.failures += t.failures
@@ -140,6 +149,9 @@ public struct SummaryDetails: Sendable {
     public let limit: Int
     public let sendersByCount, sendersBySize, recipientsByCount, recipientsBySize: [Row]
     public let deferrals, bounces: [Problem]
+    /// Permanent rejections by reason (the empty reason: the log gave none), most first.
+    public let rejections: [(reason: String, count: Int)]
+    public let rejectionTotal: Int
     public let deferralTotal, bounceTotal: Int
     public let logins: [Account]
     public let clients: [Client]
@@ -170,6 +182,10 @@ public struct SummaryDetails: Sendable {
                 .sorted { ($1.count, $0.domain, $0.reason) < ($0.count, $1.domain, $1.reason) }
             return (Array(list.prefix(limit)), list.reduce(0) { $0 + $1.count })
         }
+        let rejected = d.rejections.map { (reason: $0.key < 0 ? "" : d.reasons.string($0.key), count: $0.value) }
+            .sorted { ($1.count, $0.reason) < ($0.count, $1.reason) }
+        rejections = Array(rejected.prefix(limit))
+        rejectionTotal = rejected.reduce(0) { $0 + $1.count }
         (deferrals, deferralTotal) = problems(false)
         (bounces, bounceTotal) = problems(true)
         logins = d.accountLogins.map { Account(account: ledger.addresses.string($0.key), successes: $0.value.successes, failures: $0.value.failures) }

@@ -143,12 +143,18 @@ public struct MailLedger: MailFactSink, Sendable {
         case .recipientRejected(let r):
             if r.code >= 500 {
                 perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
-                if keepsDetails { details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1 }
+                if keepsDetails {
+                    details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1
+                    details.rejection(r.reason)
+                }
             }
         case .rejection(let r):
             if r.isPermanent {
                 perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
-                if keepsDetails { details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1 }
+                if keepsDetails {
+                    details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1
+                    details.rejection(r.reason)
+                }
             }
         case .delivery(let d): delivery(d)
         case .login(let l): login(l)

@@ -167,6 +167,11 @@ extension TrafficSummary: Report {
                 ])),
             problems("Message deferral detail", "deferrals", d.deferralTotal, d.deferrals),
             problems("Message bounce detail", "bounces", d.bounceTotal, d.bounces),
+            .section(ReportSection("Message reject detail (total: \(d.rejectionTotal))", [
+                .json("rejections_total", .int(d.rejectionTotal)),
+                .table(ReportTable(key: "rejections", columns: [ReportColumn("count", key: "count"), ReportColumn("reason", key: "reason", blank: "(no reason logged)")],
+                                   rows: d.rejections.map { [.count($0.count), .text($0.reason)] })),
+            ])),
             .section(ReportSection("Logins per account", [
                 .table(ReportTable(key: "logins", columns: [
                     ReportColumn("account", key: "account"), ReportColumn("logins", key: "successes"), ReportColumn("failed", key: "failures"),

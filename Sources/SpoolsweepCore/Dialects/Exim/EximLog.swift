@@ -176,11 +176,14 @@ struct EximLogReader {
             guard let r = rest.index(of: Self.rejected) else { return }
             let code = rest.index(of: Self.temporarily).map { $0 < r + 1 } == true ? 450 : 550
             let after = rest.dropFirst(r + Self.rejected.count)
+            // The reason: after the command's `: ` (`rejected RCPT <r>: relay not permitted`).
+            let reason = after.index(of: ": ").map { after.dropFirst($0 + 2) } ?? after
             if after.matches("RCPT ") {
                 sink.take(.recipientRejected(RecipientRejection(
-                    time: e.time, clientIP: host.ip, recipient: EnvelopeAddress.normalised(EximFields.token(after, at: 5)), code: code)))
+                    time: e.time, clientIP: host.ip, recipient: EnvelopeAddress.normalised(EximFields.token(after, at: 5)), code: code,
+                    reason: reason)))
             } else {
-                sink.take(.rejection(Rejection(time: e.time, clientIP: host.ip, code: code)))
+                sink.take(.rejection(Rejection(time: e.time, clientIP: host.ip, code: code, reason: reason)))
             }
         } else if let f = text.index(of: Self.failedFor) {
             // "login authenticator failed for (helo) [ip]:port: 535 Incorrect authentication data (set_id=u)"

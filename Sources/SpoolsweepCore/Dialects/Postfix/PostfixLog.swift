@@ -146,11 +146,13 @@ struct PostfixLogReader {
             let ip = LogFields.firstBracketed(rest) ?? rest.slice(0..<0)
             guard share.owns(ip) else { return }
             // "NOQUEUE: reject: RCPT from host[ip]: 554 5.7.1 <x>: ...; from=<s> to=<r> proto=..."
+            let reason = Self.rejectReason(rest)
             if rest.dropFirst(Self.reject.count).matches(Self.rcptFrom), let r = rest.index(of: Self.to) {
                 sink.take(.recipientRejected(RecipientRejection(
-                    time: e.time, clientIP: ip, recipient: Self.angled(rest.dropFirst(r + Self.to.count - 1)), code: Self.replyCode(rest))))
+                    time: e.time, clientIP: ip, recipient: Self.angled(rest.dropFirst(r + Self.to.count - 1)), code: Self.replyCode(rest),
+                    reason: reason)))
             } else {
-                sink.take(.rejection(Rejection(time: e.time, clientIP: ip, code: Self.replyCode(rest))))
+                sink.take(.rejection(Rejection(time: e.time, clientIP: ip, code: Self.replyCode(rest), reason: reason)))
             }
             return
         }
@@ -251,7 +253,7 @@ struct PostfixLogReader {
             sink.take(.removed(MessageRemoved(time: e.time, key: qidBytes)))
         } else if rest.matches(Self.reject) {
             let ip = messages[qid].map { m in m.text.withUnsafeBytes { Array($0.slice(m.keyLength..<m.ipEnd)) } } ?? []
-            ip.withUnsafeBytes { ip in sink.take(.rejection(Rejection(time: e.time, clientIP: ip, code: Self.replyCode(rest)))) }
+            ip.withUnsafeBytes { ip in sink.take(.rejection(Rejection(time: e.time, clientIP: ip, code: Self.replyCode(rest), reason: Self.rejectReason(rest)))) }
         }
     }
 
@@ -277,6 +279,14 @@ struct PostfixLogReader {
     /// Messages still queued at the end of the input count too, oldest first.
     mutating func finish<Sink: MailFactSink>(into sink: inout Sink) {
         for (qid, _) in messages.entries.sorted(by: { $0.value.received < $1.value.received }) { flush(qid, into: &sink) }
+    }
+
+    /// A reject line's reason: the reply after the client's `]: `, up to the envelope's `; from=<`
+    /// (empty when there is no client).
+    static func rejectReason(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard let c = s.index(of: "]: ") else { return s.slice(0..<0) }
+        let reason = s.dropFirst(c + 3)
+        return reason.index(of: "; from=<").map { reason.slice(0..<$0) } ?? reason
     }
 
     /// The reply code after the first `]: ` of a reject line (0 when there is none).

@@ -306,7 +306,7 @@ struct SmarterMailSMTPReader {
             }
         } else if text.matches(Self.rsp) {
             guard let (code, _) = text.decimal(at: Self.rsp.count), code >= 200, code < 600 else { return }
-            reply(code, &session, at: t, into: &sink)
+            reply(code, text.dropFirst(Self.rsp.count), &session, at: t, into: &sink)
         } else if text.matches(Self.authenticatedAs) {
             let account = EnvelopeAddress.normalised(text.dropFirst(Self.authenticatedAs.count))
             session.setAccount(account)
@@ -386,7 +386,9 @@ struct SmarterMailSMTPReader {
         }
     }
 
-    private static func reply<Sink: MailFactSink>(_ code: Int, _ session: inout Session, at t: LocalTime, into sink: inout Sink) {
+    /// `text`: the reply as written (`550 5.7.1 ...`), a rejection's reason.
+    private static func reply<Sink: MailFactSink>(_ code: Int, _ text: UnsafeRawBufferPointer, _ session: inout Session, at t: LocalTime,
+                                                  into sink: inout Sink) {
         if session.authPending || session.lastCommand == .auth {
             if code == 235 { session.authPending = false }
             else if code >= 400 && !session.failureJustCounted { authFailed(&session, at: t, into: &sink) }
@@ -401,12 +403,13 @@ struct SmarterMailSMTPReader {
                 session.recipients.withUnsafeBytes { r in
                     session.text.withUnsafeBytes { ip in
                         sink.take(.recipientRejected(RecipientRejection(
-                            time: t, clientIP: ip.slice(0..<session.ipLength), recipient: r.slice(start..<Int(last)), code: code)))
+                            time: t, clientIP: ip.slice(0..<session.ipLength), recipient: r.slice(start..<Int(last)), code: code,
+                            reason: text)))
                     }
                 }
                 session.recipients.removeSubrange(start...)
             } else if permanent {
-                rejected(session, code, at: t, into: &sink)
+                rejected(session, code, text, at: t, into: &sink)
             }
             return
         case .mail where code >= 400:
@@ -417,12 +420,13 @@ struct SmarterMailSMTPReader {
             else if code >= 400 { session.accepted = false; session.dataStarted = false }
         default: break
         }
-        if permanent { rejected(session, code, at: t, into: &sink) }
+        if permanent { rejected(session, code, text, at: t, into: &sink) }
     }
 
-    private static func rejected<Sink: MailFactSink>(_ session: Session, _ code: Int, at t: LocalTime, into sink: inout Sink) {
+    private static func rejected<Sink: MailFactSink>(_ session: Session, _ code: Int, _ reason: UnsafeRawBufferPointer, at t: LocalTime,
+                                                     into sink: inout Sink) {
         session.text.withUnsafeBytes { ip in
-            sink.take(.rejection(Rejection(time: t, clientIP: ip.slice(0..<session.ipLength), code: code)))
+            sink.take(.rejection(Rejection(time: t, clientIP: ip.slice(0..<session.ipLength), code: code, reason: reason)))
         }
     }
 

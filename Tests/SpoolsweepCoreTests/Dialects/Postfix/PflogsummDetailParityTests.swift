@@ -74,6 +74,8 @@ struct PflogsummDetailParityTests {
         #expect(d.bounceTotal == 2)
         #expect(d.bounces == [SummaryDetails.Problem(domain: "acme-corp.test", reason: "unknown user: \"hiring\"", count: 2)])
         #expect(d.clients.reduce(0) { $0 + $1.rejected } == (pfl.totals["message reject detail"] ?? []).reduce(0, +))
+        #expect(d.rejectionTotal == 6 && d.rejections.map { "\($0.count) \($0.reason)" }
+                == ["4 N N.N.N <address>: Relay access denied", "2 N N.N.N <address>: Recipient address rejected: User unknown in local recipient table"])
         #expect(d.clients.first == SummaryDetails.Client(ip: "127.0.0.99", messages: 0, rejected: 4))
 
         // pflogsumm's problem sections, counted its way in the Postfix totals: each section's total
