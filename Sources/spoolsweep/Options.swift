@@ -124,23 +124,17 @@ func write(_ text: String, to path: String?) throws {
 }
 
 /// Standard output (or the `-o` file) written as it is produced, in blocks (a streamed listing:
-/// nothing is kept). The file is written under a temporary name and renamed when complete.
+/// nothing is kept). The file is written whole or not at all (`FileSystem.AtomicFile`).
 struct StreamedOutput {
     private var buffer: [UInt8] = []
     private static let block = 1 << 16
-    private let fd: Int32
-    private let path: String?, temporary: String
+    private var file: FileSystem.AtomicFile?
 
     init(to path: String?) throws {
-        self.path = path
-        temporary = (path ?? "") + ".tmp\(getpid())"
         buffer.reserveCapacity(Self.block + 4096)
-        guard let path else { fd = 1; return }
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            printError("error: -o \(path): cannot be written: \(FileSystem.errorText(errno))")
-            throw ExitCode(ExitStatus.cannotWrite.code)
-        }
+        guard let path else { return }
+        file = FileSystem.AtomicFile(path)
+        if let e = file?.failure { throw Self.failed(path, e) }
     }
 
     mutating func write(_ text: String) {
@@ -148,22 +142,26 @@ struct StreamedOutput {
         if buffer.count >= Self.block { flush() }
     }
 
-    /// On standard output an error is a closed pipe (`| head`): the rest has no reader.
+    /// On standard output an error is a closed pipe (`| head`): the rest has no reader. A file's
+    /// error is reported by `close`.
     mutating func flush() {
-        _ = buffer.withUnsafeBytes { FileSystem.writeAll(fd, $0) }
+        if file != nil {
+            buffer.withUnsafeBytes { file!.write($0) }
+        } else {
+            _ = buffer.withUnsafeBytes { FileSystem.writeAll(1, $0) }
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 
     /// Everything written: the file synced and put in place.
     mutating func close() throws {
         flush()
-        guard let path else { return }
-        let failed = fsync(fd) == 0 ? (Glibc.close(fd) == 0 ? nil : errno) : errno
-        if failed == nil, rename(temporary, path) == 0 { return }
-        let e = failed ?? errno
-        unlink(temporary)
+        if let path = file?.path, let e = file?.commit() { throw Self.failed(path, e) }
+    }
+
+    private static func failed(_ path: String, _ e: Int32) -> ExitCode {
         printError("error: -o \(path): cannot be written: \(FileSystem.errorText(e))")
-        throw ExitCode(ExitStatus.cannotWrite.code)
+        return ExitCode(ExitStatus.cannotWrite.code)
     }
 }
 

@@ -208,27 +208,50 @@ public enum FileSystem {
         return nil
     }
 
-    /// Replaces the file at `path` with `bytes`, never leaving it half-written: a temporary file
-    /// beside it (never through a link), fsynced, renamed over it, the folder fsynced. The errno
-    /// of the first step that fails, or nil.
+    /// Replaces the file at `path` with `bytes`, never leaving it half-written (`AtomicFile`).
+    /// The errno of the first step that fails, or nil.
     public static func replaceFile(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) -> Int32? {
-        let temporary = path + ".tmp\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { return errno }
-        let failed = bytes.withUnsafeBytes { writeAll(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
-        close(fd)
-        if let failed {
-            unlink(temporary)
-            return failed
+        var file = AtomicFile(path, mode: mode)
+        bytes.withUnsafeBytes { file.write($0) }
+        return file.commit()
+    }
+
+    /// A file written whole or not at all: into a temporary file beside it (never through a
+    /// link), which `commit` fsyncs and renames over `path`, then fsyncs the folder. After a
+    /// failure nothing more is written and `commit` removes the temporary file.
+    public struct AtomicFile {
+        public let path: String
+        private let temporary: String
+        private let fd: Int32
+        /// The errno of the first step that failed.
+        public private(set) var failure: Int32?
+
+        public init(_ path: String, mode: mode_t = 0o644) {
+            self.path = path
+            temporary = path + ".tmp\(getpid())"
+            fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
+            failure = fd >= 0 ? nil : errno
         }
-        guard rename(temporary, path) == 0 else {
-            let e = errno
-            unlink(temporary)
-            return e
+
+        public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+            guard failure == nil else { return }
+            failure = FileSystem.writeAll(fd, bytes)
         }
-        let dir = open(folderName(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 { fsync(dir); close(dir) }
-        return nil
+
+        /// Puts the file in place; the errno of the first step that failed, or nil. Once only.
+        public mutating func commit() -> Int32? {
+            guard fd >= 0 else { return failure }
+            if failure == nil, fsync(fd) != 0 { failure = errno }
+            if close(fd) != 0, failure == nil { failure = errno }
+            if failure == nil, rename(temporary, path) != 0 { failure = errno }
+            if let failure {
+                unlink(temporary)
+                return failure
+            }
+            let dir = open(FileSystem.folderName(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dir >= 0 { fsync(dir); close(dir) }
+            return nil
+        }
     }
 
     public static func join(_ folder: String, _ name: String) -> String {

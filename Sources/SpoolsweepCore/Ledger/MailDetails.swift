@@ -159,17 +159,12 @@ public struct SummaryDetails: Sendable {
     init(_ ledger: MailLedger, limit: Int) {
         self.limit = limit
         let d = ledger.details
+        // Only the rows shown are named.
         func rows(_ counts: [Int32], _ bytes: [Int], bySize: Bool) -> [Row] {
-            var all: [(Int32, Int, Int)] = []
-            for (i, n) in counts.enumerated() where n > 0 { all.append((Int32(i), Int(n), i < bytes.count ? bytes[i] : 0)) }
-            let named = all.map { (ledger.addresses.string($0.0), $0.1, $0.2) }
-            let sorted = named.sorted { a, b in
-                let (x, y) = bySize ? (a.2, b.2) : (a.1, b.1)
-                if x != y { return x > y }
-                let (u, v) = bySize ? (a.1, b.1) : (a.2, b.2)
-                return u != v ? u > v : a.0 < b.0
-            }
-            return sorted.prefix(limit).map { Row(name: $0.0, count: $0.1, bytes: $0.2) }
+            func size(_ id: Int32) -> Int { Int(id) < bytes.count ? bytes[Int(id)] : 0 }
+            let seen = counts.indices.lazy.filter { counts[$0] > 0 }.map { Int32($0) }
+            return ledger.topAddresses(seen, top: limit) { bySize ? (size($0), Int(counts[Int($0)])) : (Int(counts[Int($0)]), size($0)) }
+                .map { Row(name: ledger.addresses.string($0), count: Int(counts[Int($0)]), bytes: size($0)) }
         }
         // The senders' counts are the ledger's own (envelope senders known).
         sendersByCount = rows(ledger.envelopeSenderCounts, d.senderBytes, bySize: false)

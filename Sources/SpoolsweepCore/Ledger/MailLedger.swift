@@ -227,7 +227,7 @@ public struct MailLedger: MailFactSink, Sendable {
     private mutating func delivery(_ d: DeliveryAttempt) {
         if keepsDetails {
             if d.isLocal || d.outcome == .delivered {
-                let r = normalisedAddress(EnvelopeAddress.normalised(d.recipient))
+                let r = address(d.recipient)
                 MailLedger.add(&details.deliveredTo, r, 1)
                 MailLedger.add(&details.deliveredBytes, r, d.size ?? 0)
             } else {
@@ -264,7 +264,7 @@ public struct MailLedger: MailFactSink, Sendable {
     private mutating func login(_ l: LoginAttempt) {
         let ipID = ip(l.ip)
         if keepsDetails, let raw = l.account, !raw.isEmpty {
-            let account = normalisedAddress(EnvelopeAddress.normalised(raw))
+            let account = address(raw)
             if l.success { details.accountLogins[account, default: MailDetails.LoginTally()].successes += 1 }
             else { details.accountLogins[account, default: MailDetails.LoginTally()].failures += 1 }
         }

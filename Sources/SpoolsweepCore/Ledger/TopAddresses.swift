@@ -2,13 +2,19 @@ extension MailLedger {
     /// The `top` addresses with the highest counts (0: all), most first, ties in address order;
     /// only the winners are turned into strings.
     public func topAddresses(_ counts: [Int32], top: Int) -> [(address: Int32, count: Int)] {
-        let before = { (a: Int32, b: Int32) -> Bool in
-            let ca = counts[Int(a)], cb = counts[Int(b)]
-            if ca != cb { return ca > cb }
+        topAddresses(counts.indices.lazy.filter { counts[$0] > 0 }.map { Int32($0) }, top: top) { (Int(counts[Int($0)]), 0) }
+            .map { ($0, Int(counts[Int($0)])) }
+    }
+
+    /// The `top` of `seen` with the highest `key` (compared as a pair: first, then second; 0:
+    /// all), most first, ties in address order.
+    func topAddresses(_ seen: some Sequence<Int32>, top: Int, key: (Int32) -> (Int, Int)) -> [Int32] {
+        func before(_ a: Int32, _ b: Int32) -> Bool {
+            let ka = key(a), kb = key(b)
+            if ka != kb { return ka > kb }
             return addresses.withBytes(a) { x in addresses.withBytes(b) { y in x.lexicographicallyPrecedes(y) } }
         }
-        let seen = counts.indices.lazy.filter { counts[$0] > 0 }.map { Int32($0) }
-        guard top > 0 else { return seen.sorted(by: before).map { ($0, Int(counts[Int($0)])) } }
+        guard top > 0 else { return seen.sorted(by: before) }
         // Keep the best `top` in order; most candidates lose to the worst kept at once.
         var best: [Int32] = []
         for candidate in seen {
@@ -18,6 +24,6 @@ extension MailLedger {
             }
             best.insert(candidate, at: best.firstIndex { before(candidate, $0) } ?? best.count)
         }
-        return best.map { ($0, Int(counts[Int($0)])) }
+        return best
     }
 }

@@ -2,8 +2,12 @@
 /// count and bytes after it, JSON the `messages` array after its `count`), whose rows CSV and
 /// JSON Lines also write one at a time as the spool is read.
 public enum SpoolListing {
+    /// The columns of listings without and with each message's `--history`, built once.
+    static let plainColumns = columns(history: false), historyColumns = columns(history: true)
+    private static let csvTable = ReportTable(key: nil, columns: plainColumns)
+
     /// The columns, for listings with or without each message's `--history`.
-    static func columns(history: Bool) -> [ReportColumn] {
+    private static func columns(history: Bool) -> [ReportColumn] {
         let withHistory: ReportFormats = history ? .read : []
         return [
             ReportColumn("id", key: "id"), ReportColumn("queue", key: "queue"), ReportColumn("state", key: "state"),
@@ -49,7 +53,7 @@ public enum SpoolListing {
     public static func document(_ selected: [SelectedMessage]) -> ReportDocument {
         let bytes = selected.reduce(0) { $0 + $1.message.size }
         let total = "\(counted(selected.count, "message")), \(formatBytes(bytes))"
-        var table = ReportTable(key: "messages", columns: columns(history: selected.first?.history != nil), rows: selected.map(row))
+        var table = ReportTable(key: "messages", columns: selected.first?.history != nil ? historyColumns : plainColumns, rows: selected.map(row))
         table.lines = true
         var listed = ReportSection(nil, [.table(table), .section(ReportSection(total, shown: .text, []).spaced(.none))])
         listed.indent = 0
@@ -61,14 +65,12 @@ public enum SpoolListing {
     }
 
     /// The CSV header, and one message's CSV line (newline included): the rows CSV streams.
-    public static let csvHeader: [String] = CSVRenderer.header(ReportTable(key: nil, columns: columns(history: false)))
-    public static func csvLine(_ s: SelectedMessage) -> String {
-        CSVRenderer.line(ReportTable(key: nil, columns: columns(history: false)), row(s))
-    }
+    public static let csvHeader: [String] = CSVRenderer.header(csvTable)
+    public static func csvLine(_ s: SelectedMessage) -> String { CSVRenderer.line(csvTable, row(s)) }
 
     /// One message's JSON Lines line: the object of the JSON `messages` array, on one line.
     public static func jsonLine(_ s: SelectedMessage) -> String {
-        JSONRenderer.object(columns(history: s.history != nil), row(s)).compact() + "\n"
+        JSONRenderer.object(s.history != nil ? historyColumns : plainColumns, row(s)).compact() + "\n"
     }
 }
 
