@@ -43,7 +43,7 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "How many rows of each table to list: mailboxes, senders, recipients, and for Postfix pflogsumm's per-domain tables (0: all).")
     var top = 20
 
-    @Option(help: ArgumentHelp("Add pflogsumm's detail sections, this many rows each: senders and recipients by messages and by size, deferrals and bounces by domain and reason and rejections by reason (the reply normalised: addresses <address>, digits N), logins per account with the failures that name one (Exim's set_id), clients by rejections (0: none).", valueName: "n"))
+    @Option(help: ArgumentHelp("Add pflogsumm's detail sections, this many rows each: senders and recipients by messages and by size, deferrals and bounces by domain and reason and rejections by reason (the reply normalised: addresses <address>, digits N), logins per account with the failures that name one (Exim's set_id, SmarterMail's User [x] not found), refusals by DNS blocklist and greylisting replies, connections and rejections per client IP (0: none).", valueName: "n"))
     var detail = 0
 
     @Option(name: .customLong("mail-to"), help: ArgumentHelp("Mail the report to this address (text and HTML) instead of printing it.", valueName: "address"))

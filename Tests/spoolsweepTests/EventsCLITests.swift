@@ -74,7 +74,7 @@ import Testing
         let file = out.appendingPathComponent("mx1.ndjson.\(suffix)").path
         let r = try CLI.run(["events", "--host", "mx1", "-o", file, "smartermail/Logs"])
         #expect(r.stdout == "")
-        #expect(r.stderr == "spoolsweep: 2926 events of smartermail on mx1 written to \(file) (629 accepted, 1518 delivery, 238 login, 16 recipient_rejected, 524 removed, 1 security_block)\n")
+        #expect(r.stderr == "spoolsweep: 3304 events of smartermail on mx1 written to \(file) (629 accepted, 378 connection, 1518 delivery, 238 login, 16 recipient_rejected, 524 removed, 1 security_block)\n")
         #expect(r.status == 0)
         let decompressed = try CLI.run(URL(fileURLWithPath: tool), ["-dc", file], in: out)
         #expect(decompressed.status == 0)

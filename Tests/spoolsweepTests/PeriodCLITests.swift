@@ -46,7 +46,7 @@ struct PeriodCLITests {
         try FileManager.default.removeItem(at: smtp)
         try FileManager.default.createDirectory(at: smtp, withIntermediateDirectories: false) // a folder where a file is expected
         let r = try CLI.run(["summary", "Logs"], in: folder)
-        #expect(r.stdout.hasPrefix("Traffic summary (smartermail): logs read but 1 unreadable (see the warnings), 2026-11-27 00:00:07 to 2026-11-28 17:58:12\n"))
+        #expect(r.stdout.hasPrefix("Traffic summary (smartermail): logs read but 1 unreadable (see the warnings), 2026-11-27 00:00:07 to 2026-11-28 17:59:57\n"))
         #expect(r.stderr.hasPrefix("spoolsweep: warning: Logs/2026.11.27-smtpLog.log: "))
         #expect(r.status == 2)
         let whole = try CLI.run(["summary", "smartermail/Logs"])

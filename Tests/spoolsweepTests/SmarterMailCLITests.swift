@@ -86,7 +86,7 @@ import Testing
             spoolsweep: 2 warning(s): the results cover only what could be read
 
             """)
-        #expect(r.stdout.hasPrefix("Traffic summary (smartermail): logs read but 2 unreadable (see the warnings), 2026-11-27 00:00:07 to 2026-11-28 17:58:12\n"),
+        #expect(r.stdout.hasPrefix("Traffic summary (smartermail): logs read but 2 unreadable (see the warnings), 2026-11-27 00:00:07 to 2026-11-28 17:59:57\n"),
                 "\(r.stdout.prefix(120))")
         let json = try CLI.run(["summary", "--format", "json", "smartermail/Logs"], in: folder)
         #expect(json.status == 2)

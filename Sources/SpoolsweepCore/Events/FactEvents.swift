@@ -12,8 +12,10 @@ import Glibc
 /// - `accepted`: `key` (SMTP session id or queue id), `client_ip`, `account` (null when not
 ///   authenticated), `sender` ("" for `<>`), `sender_known`, `recipients` [...], `size`,
 ///   `protocol`, `spool_file`, `helo`, `message_id` (null when the log does not name them);
-/// - `recipient_rejected`: `client_ip`, `recipient`, `code`;
-/// - `rejected`: `client_ip`, `code` (0 when the log gives none);
+/// - `connection`: `client_ip` (a client opened an SMTP connection);
+/// - `recipient_rejected`: `client_ip`, `recipient`, `code`, `reason` (the server's reply, null
+///   when the log gives none);
+/// - `rejected`: `client_ip`, `code` (0 when the log gives none), `reason`;
 /// - `delivery`: `key`, `sender` (null when the line does not name it), `recipient`, `local`,
 ///   `outcome` (`delivered`, `deferred` or `bounced`), `word` (the server's), `detail`, `attempt`;
 /// - `login`: `ip`, `protocol`, `account` (null when not named), `success`;
@@ -29,7 +31,7 @@ public struct FactEventWriter: MailFactSink {
     /// The CSV columns: every field of every type, empty where a type has none.
     public static let csvHeader = ["v", "host", "server", "type", "time", "key", "client_ip", "account", "sender",
                                    "sender_known", "recipients", "size", "protocol", "spool_file", "helo", "message_id",
-                                   "recipient", "code", "local", "outcome", "word", "detail", "attempt", "ip", "success",
+                                   "recipient", "code", "reason", "local", "outcome", "word", "detail", "attempt", "ip", "success",
                                    "rule", "queue", "state", "session", "attempts", "next_attempt"]
 
     let format: Format
@@ -43,7 +45,7 @@ public struct FactEventWriter: MailFactSink {
     private var line: [UInt8] = []
     /// The event types; `tally` counts them in this order.
     static let typeNames: [StaticString] = ["accepted", "recipient_rejected", "rejected", "delivery", "login",
-                                            "security_block", "removed", "queued"]
+                                            "security_block", "removed", "connection", "queued"]
     private var tally = [Int](repeating: 0, count: typeNames.count)
     /// Events written, by type (those written at least once).
     public var counts: [String: Int] {
@@ -150,13 +152,17 @@ public struct FactEventWriter: MailFactSink {
             bytes("spool_file", m.spoolName)
             bytes("helo", m.helo)
             bytes("message_id", m.messageID)
+        case .connection(let c):
+            bytes("client_ip", c.clientIP)
         case .recipientRejected(let r):
             bytes("client_ip", r.clientIP)
             bytes("recipient", r.recipient, lowered: true)
             number("code", r.code)
+            bytes("reason", r.reason)
         case .rejection(let r):
             bytes("client_ip", r.clientIP)
             number("code", r.code)
+            bytes("reason", r.reason)
         case .delivery(let d):
             bytes("key", d.key)
             bytes("sender", d.sender, lowered: true)
@@ -269,10 +275,13 @@ public struct FactEventWriter: MailFactSink {
             set(&row, "recipients", recipients.map(\.asciiLowercased).joined(separator: " ")); set(&row, "size", String(size))
             set(&row, "protocol", protocolName); set(&row, "spool_file", spoolName); set(&row, "helo", helo)
             set(&row, "message_id", messageID)
-        case let .recipientRejected(_, clientIP, recipient, code):
+        case let .connection(_, clientIP):
+            set(&row, "client_ip", clientIP)
+        case let .recipientRejected(_, clientIP, recipient, code, reason):
             set(&row, "client_ip", clientIP); set(&row, "recipient", recipient.asciiLowercased); set(&row, "code", String(code))
-        case let .rejection(_, clientIP, code):
-            set(&row, "client_ip", clientIP); set(&row, "code", String(code))
+            set(&row, "reason", reason)
+        case let .rejection(_, clientIP, code, reason):
+            set(&row, "client_ip", clientIP); set(&row, "code", String(code)); set(&row, "reason", reason)
         case let .delivery(_, key, sender, recipient, isLocal, outcome, word, detail, attempt):
             set(&row, "key", key); set(&row, "sender", sender?.asciiLowercased); set(&row, "recipient", recipient.asciiLowercased)
             set(&row, "local", String(isLocal)); set(&row, "outcome", outcome.name); set(&row, "word", word)
@@ -302,6 +311,7 @@ extension MailFact {
         case .login: 4
         case .securityBlock: 5
         case .removed: 6
+        case .connection: 7
         }
     }
 }

@@ -10,6 +10,9 @@
 public enum MailFact {
     /// The server took responsibility for a message (past DATA, or queued by a local submission).
     case accepted(AcceptedMessage)
+    /// A client opened an SMTP connection (Postfix smtpd's `connect from`, Exim's `SMTP connection
+    /// from` with log_selector `+smtp_connection`, a SmarterMail SMTP session's first line).
+    case connection(ClientConnection)
     /// The server refused one recipient at RCPT TO.
     case recipientRejected(RecipientRejection)
     /// The server refused another command or connection (MAIL FROM, DATA, a policy check).
@@ -32,6 +35,7 @@ public enum MailFact {
         switch self {
         case .host: return LocalTime(milliseconds: .min)
         case .accepted(let f): return f.time
+        case .connection(let f): return f.time
         case .recipientRejected(let f): return f.time
         case .rejection(let f): return f.time
         case .delivery(let f): return f.time
@@ -118,6 +122,11 @@ struct RecipientBuffer {
     func withList<R>(_ body: (RecipientList) -> R) -> R {
         bytes.withUnsafeBytes { b in ends.withUnsafeBufferPointer { e in body(RecipientList(bytes: b, ends: e)) } }
     }
+}
+
+public struct ClientConnection {
+    public var time: LocalTime
+    public var clientIP: FactBytes
 }
 
 public struct RecipientRejection {

@@ -4,8 +4,9 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
     case accepted(time: LocalTime, key: String, clientIP: String, account: String?, sender: String,
                   recipients: [String], size: Int, protocolName: String, spoolName: String?,
                   helo: String? = nil, messageID: String? = nil, senderKnown: Bool = true)
-    case recipientRejected(time: LocalTime, clientIP: String, recipient: String, code: Int)
-    case rejection(time: LocalTime, clientIP: String, code: Int)
+    case connection(time: LocalTime, clientIP: String)
+    case recipientRejected(time: LocalTime, clientIP: String, recipient: String, code: Int, reason: String? = nil)
+    case rejection(time: LocalTime, clientIP: String, code: Int, reason: String? = nil)
     case delivery(time: LocalTime, key: String, sender: String?, recipient: String, isLocal: Bool,
                   outcome: DeliveryClass, word: String, detail: String, attempt: Int)
     case login(time: LocalTime, ip: String, protocolName: String, account: String?, success: Bool)
@@ -22,10 +23,13 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
                              sender: m.sender.printable, recipients: m.recipients.map(\.printable), size: m.size,
                              protocolName: m.protocolName.printable, spoolName: m.spoolName?.printable,
                              helo: m.helo?.printable, messageID: m.messageID?.printable, senderKnown: m.senderKnown)
+        case .connection(let c):
+            self = .connection(time: c.time, clientIP: c.clientIP.printable)
         case .recipientRejected(let r):
-            self = .recipientRejected(time: r.time, clientIP: r.clientIP.printable, recipient: r.recipient.printable, code: r.code)
+            self = .recipientRejected(time: r.time, clientIP: r.clientIP.printable, recipient: r.recipient.printable, code: r.code,
+                                      reason: r.reason?.printable)
         case .rejection(let r):
-            self = .rejection(time: r.time, clientIP: r.clientIP.printable, code: r.code)
+            self = .rejection(time: r.time, clientIP: r.clientIP.printable, code: r.code, reason: r.reason?.printable)
         case .delivery(let d):
             self = .delivery(time: d.time, key: d.key.printable, sender: d.sender?.printable, recipient: d.recipient.printable,
                              isLocal: d.isLocal, outcome: d.outcome, word: d.word.printable, detail: d.detail.printable,
@@ -65,12 +69,18 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
                     }
                 }
             }
-        case let .recipientRejected(time, clientIP, recipient, code):
+        case let .connection(time, clientIP):
+            withBytes(clientIP, "", "", "") { ip, _, _, _ in sink.take(.connection(ClientConnection(time: time, clientIP: ip))) }
+        case let .recipientRejected(time, clientIP, recipient, code, reason):
             withBytes(clientIP, recipient, "", "") { ip, r, _, _ in
-                sink.take(.recipientRejected(RecipientRejection(time: time, clientIP: ip, recipient: r, code: code)))
+                withOptionalBytes(reason) { reason in
+                    sink.take(.recipientRejected(RecipientRejection(time: time, clientIP: ip, recipient: r, code: code, reason: reason)))
+                }
             }
-        case let .rejection(time, clientIP, code):
-            withBytes(clientIP, "", "", "") { ip, _, _, _ in sink.take(.rejection(Rejection(time: time, clientIP: ip, code: code))) }
+        case let .rejection(time, clientIP, code, reason):
+            withBytes(clientIP, "", "", "") { ip, _, _, _ in
+                withOptionalBytes(reason) { reason in sink.take(.rejection(Rejection(time: time, clientIP: ip, code: code, reason: reason))) }
+            }
         case let .delivery(time, key, sender, recipient, isLocal, outcome, word, detail, attempt):
             withBytes(key, recipient, word, detail) { key, r, word, detail in
                 withOptionalBytes(sender) { sender in
@@ -95,7 +105,8 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
 
     public var time: LocalTime {
         switch self {
-        case .accepted(let t, _, _, _, _, _, _, _, _, _, _, _), .recipientRejected(let t, _, _, _), .rejection(let t, _, _),
+        case .accepted(let t, _, _, _, _, _, _, _, _, _, _, _), .connection(let t, _), .recipientRejected(let t, _, _, _, _),
+             .rejection(let t, _, _, _),
              .delivery(let t, _, _, _, _, _, _, _, _), .login(let t, _, _, _, _), .securityBlock(let t, _, _), .removed(let t, _):
             return t
         case .host: return LocalTime(milliseconds: .min)
@@ -107,8 +118,9 @@ public enum OwnedMailFact: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .accepted(t, key, ip, account, sender, recipients, size, proto, spool, helo, messageID, senderKnown):
             return "\(t) accepted \(key) from \(ip)\(account.map { " as \($0)" } ?? "") \(senderKnown ? "<\(sender)>" : "sender unknown") -> \(recipients.joined(separator: ",")) \(size) bytes \(proto)\(spool.map { " spool \($0)" } ?? "")\(helo.map { " helo \($0)" } ?? "")\(messageID.map { " id <\($0)>" } ?? "")"
-        case let .recipientRejected(t, ip, r, code): return "\(t) rcpt rejected \(ip) <\(r)> \(code)"
-        case let .rejection(t, ip, code): return "\(t) rejected \(ip) \(code)"
+        case let .connection(t, ip): return "\(t) connection \(ip)"
+        case let .recipientRejected(t, ip, r, code, reason): return "\(t) rcpt rejected \(ip) <\(r)> \(code)\(reason.map { " [\($0)]" } ?? "")"
+        case let .rejection(t, ip, code, reason): return "\(t) rejected \(ip) \(code)\(reason.map { " [\($0)]" } ?? "")"
         case let .delivery(t, key, sender, r, local, outcome, word, detail, attempt):
             return "\(t) delivery \(key)#\(attempt) <\(sender ?? "?")> -> <\(r)>\(local ? " local" : "") \(outcome.name) \(word) [\(detail)]"
         case let .login(t, ip, proto, account, ok): return "\(t) login \(proto) \(ip) \(account ?? "-") \(ok ? "ok" : "failed")"

@@ -17,8 +17,13 @@ public struct MailDetails: Sendable {
     var reasons = ByteInterner(foldCase: false)
     /// Logins per account id: successes, and failures where the log names the account.
     var accountLogins: [Int32: LoginTally] = [:]
-    /// Per client IP id: messages accepted, and commands rejected with a 5xx (or no) code.
+    /// Per client IP id: SMTP connections, messages accepted, and commands rejected with a 5xx (or
+    /// no) code.
     var clients: [Int32: ClientTally] = [:]
+    /// Refusals (permanent or temporary) naming the DNS blocklist that listed the client, by the
+    /// list's name (an id of `reasons`), and greylisting replies.
+    var blocklists: [Int32: Int] = [:]
+    var greylisted = 0
     /// Scratch for the normalised reason (reused).
     private var scratch: [UInt8] = []
 
@@ -33,7 +38,7 @@ public struct MailDetails: Sendable {
     }
 
     public struct ClientTally: Sendable, Equatable {
-        public var messages = 0, rejected = 0
+        public var connections = 0, messages = 0, rejected = 0
     }
 
     mutating func rejection(_ reason: UnsafeRawBufferPointer?) {
@@ -41,6 +46,34 @@ public struct MailDetails: Sendable {
         Self.normalise(reason, into: &scratch)
         rejections[scratch.withUnsafeBytes { reasons.id($0) }, default: 0] += 1
     }
+
+    /// Any refusal's reply, for the blocklist and greylisting counts. The rule: the list is the
+    /// word after `blocked using ` (Postfix's smtpd and postscreen), `listed at `, `listed in ` or
+    /// `black list at ` (Exim's ACL messages: Debian's `$sender_host_address is listed at
+    /// $dnslist_domain`, the specification's `is in a black list at $dnslist_domain`), up to a
+    /// blank, `;`, `,` or `)`, a final `.` dropped; SmarterMail's `SMTP Spam Blocking` refusal
+    /// names no list and counts as `(SMTP spam blocking)`. A reply holding `greylist` (any case)
+    /// is a greylisting reply.
+    mutating func refusal(_ reason: UnsafeRawBufferPointer?) {
+        guard let reason, reason.count > 0 else { return }
+        if reason.indexIgnoringCase(of: "greylist") != nil { greylisted += 1 }
+        for phrase in Self.blocklistPhrases {
+            guard let at = reason.index(of: phrase) else { continue }
+            var name = reason.dropFirst(at + phrase.count)
+            var n = 0
+            while n < name.count, name[n] != 0x20, name[n] != 0x3B, name[n] != 0x2C, name[n] != 0x29, name[n] != 0x09 { n += 1 }
+            if n > 0, name[n - 1] == 0x2E { n -= 1 }
+            name = name.slice(0..<n)
+            if name.count > 0 { blocklists[reasons.id(name), default: 0] += 1 }
+            return
+        }
+        if reason.indexIgnoringCase(of: "smtp spam blocking") != nil {
+            Self.spamBlocking.withUTF8Buffer { blocklists[reasons.id(UnsafeRawBufferPointer($0)), default: 0] += 1 }
+        }
+    }
+
+    private static let blocklistPhrases: [StaticString] = ["blocked using ", "listed at ", "listed in ", "black list at "]
+    private static let spamBlocking: StaticString = "(SMTP spam blocking)"
 
     mutating func problem(bounced: Bool, domain: Int32, detail: UnsafeRawBufferPointer) {
         Self.normalise(detail, into: &scratch)
@@ -111,6 +144,8 @@ public struct MailDetails: Sendable {
             problems[Problem(bounced: p.bounced, domain: domain[Int(p.domain)], reason: reason[Int(p.reason)]), default: 0] += n
         }
         for (r, n) in later.rejections { rejections[r < 0 ? -1 : reason[Int(r)], default: 0] += n }
+        for (b, n) in later.blocklists { blocklists[reason[Int(b)], default: 0] += n }
+        greylisted += later.greylisted
         for (a, t) in later.accountLogins {
             accountLogins[address[Int(a)], default: LoginTally()].successes += t.successes
             accountLogins[address[Int(a)]]!.failures += t.failures
@@ -118,6 +153,7 @@ public struct MailDetails: Sendable {
         for (c, t) in later.clients {
             clients[ip[Int(c)], default: ClientTally()].messages += t.messages
             clients[ip[Int(c)]]!.rejected += t.rejected
+            clients[ip[Int(c)]]!.connections += t.connections
         }
     }
 }
@@ -143,7 +179,7 @@ public struct SummaryDetails: Sendable {
 
     public struct Client: Sendable, Equatable {
         public let ip: String
-        public let messages, rejected: Int
+        public let connections, messages, rejected: Int
     }
 
     public let limit: Int
@@ -155,6 +191,9 @@ public struct SummaryDetails: Sendable {
     public let deferralTotal, bounceTotal: Int
     public let logins: [Account]
     public let clients: [Client]
+    /// Refusals per DNS blocklist named in the reply, most first, and greylisting replies.
+    public let blocklists: [(name: String, count: Int)]
+    public let greylisted: Int
 
     init(_ ledger: MailLedger, limit: Int) {
         self.limit = limit
@@ -185,7 +224,12 @@ public struct SummaryDetails: Sendable {
         (bounces, bounceTotal) = problems(true)
         logins = d.accountLogins.map { Account(account: ledger.addresses.string($0.key), successes: $0.value.successes, failures: $0.value.failures) }
             .sorted { ($1.failures, $1.successes, $0.account) < ($0.failures, $0.successes, $1.account) }.prefix(limit).map { $0 }
-        clients = d.clients.map { Client(ip: ledger.ips.string($0.key), messages: $0.value.messages, rejected: $0.value.rejected) }
-            .sorted { ($1.rejected, $1.messages, $0.ip) < ($0.rejected, $0.messages, $1.ip) }.prefix(limit).map { $0 }
+        blocklists = d.blocklists.map { (name: d.reasons.string($0.key), count: $0.value) }
+            .sorted { ($1.count, $0.name) < ($0.count, $1.name) }.prefix(limit).map { $0 }
+        greylisted = d.greylisted
+        clients = d.clients.map { c in
+            Client(ip: ledger.ips.string(c.key), connections: c.value.connections, messages: c.value.messages, rejected: c.value.rejected)
+        }.sorted { ($1.rejected, $1.connections, $1.messages, $0.ip) < ($0.rejected, $0.connections, $0.messages, $1.ip) }
+            .prefix(limit).map { $0 }
     }
 }

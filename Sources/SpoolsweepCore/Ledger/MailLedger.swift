@@ -140,7 +140,10 @@ public struct MailLedger: MailFactSink, Sendable {
         guard admit(fact.time) else { return }
         switch fact {
         case .accepted(let m): accepted(m)
+        case .connection(let c):
+            if keepsDetails { details.clients[ip(c.clientIP), default: MailDetails.ClientTally()].connections += 1 }
         case .recipientRejected(let r):
+            if keepsDetails { details.refusal(r.reason) }
             if r.code >= 500 {
                 perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
                 if keepsDetails {
@@ -149,6 +152,7 @@ public struct MailLedger: MailFactSink, Sendable {
                 }
             }
         case .rejection(let r):
+            if keepsDetails { details.refusal(r.reason) }
             if r.isPermanent {
                 perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
                 if keepsDetails {

@@ -21,9 +21,6 @@ public struct ServerTotals: Sendable, Equatable {
     /// The tool's problem sections (pflogsumm's reject, reject warning, hold and discard detail,
     /// warnings, fatal errors, panics), each by group, each group's reasons most first.
     public var problems: [ProblemSection] = []
-    /// Rejects per DNS blocklist named in the reply, and greylisting replies.
-    public var blocklists: [Count] = []
-    public var greylisted = 0
     /// SMTP connections per client host/domain (pflogsumm's `--smtpd-stats`).
     public var connections: [Count] = []
 

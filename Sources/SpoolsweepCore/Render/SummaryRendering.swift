@@ -135,8 +135,9 @@ extension TrafficSummary: Report {
     }
 
     /// pflogsumm's detail sections, from the facts of any server: senders and recipients by
-    /// messages and by size, deferrals and bounces by domain and reason, logins per account,
-    /// clients by rejections. In JSON `details`.
+    /// messages and by size, deferrals and bounces by domain and reason, rejections by reason,
+    /// logins per account, refusals by DNS blocklist and greylisting replies, connections and
+    /// rejections per client. In JSON `details`.
     private func detailSection(_ d: SummaryDetails) -> ReportSection {
         func people(_ title: String, _ key: String, _ who: String, _ rows: [SummaryDetails.Row], bytesKnown: Bool = true) -> ReportNode {
             .section(ReportSection(title, [
@@ -178,10 +179,16 @@ extension TrafficSummary: Report {
                 ], rows: d.logins.map { [.address($0.account), .count($0.successes), .count($0.failures)] },
                    tones: d.logins.map { $0.failures > 0 ? .warning : .plain })),
             ])),
-            .section(ReportSection("Clients by rejections", [
+            .section(ReportSection("Refusals by DNS blocklist", [
+                .table(ReportTable(key: "blocklists", columns: [ReportColumn("blocklist", key: "name"), ReportColumn("refusals", key: "refusals")],
+                                   rows: d.blocklists.map { [.address($0.name), .count($0.count)] })),
+                .value("greylisted", "greylisting replies", .count(d.greylisted)),
+            ])),
+            .section(ReportSection("Connections and rejections per client", [
                 .table(ReportTable(key: "clients", columns: [
-                    ReportColumn("client ip", key: "ip"), ReportColumn("messages", key: "messages"), ReportColumn("rejected", key: "rejected"),
-                ], rows: d.clients.map { [.address($0.ip), .count($0.messages), .count($0.rejected)] })),
+                    ReportColumn("client ip", key: "ip"), ReportColumn("connections", key: "connections"),
+                    ReportColumn("messages", key: "messages"), ReportColumn("rejected", key: "rejected"),
+                ], rows: d.clients.map { [.address($0.ip), .count($0.connections), .count($0.messages), .count($0.rejected)] })),
             ])),
         ])
     }
@@ -224,8 +231,8 @@ extension TrafficSummary: Report {
 
     /// With `--detail N`: the dialect's problem sections as its tool prints them (pflogsumm's
     /// reject, reject warning, hold and discard detail, warnings, fatal errors, panics), each
-    /// group's first N reasons, and the rejects per DNS blocklist and greylisting. JSON
-    /// `problems` and `blocklists`.
+    /// group's first N reasons, and the SMTPD connections per client host/domain. JSON `problems`
+    /// and `connections`.
     private func problemSections(_ st: ServerTotals, limit: Int) -> [ReportNode] {
         var nodes: [ReportNode] = []
         var json: [JSON] = []
@@ -246,11 +253,6 @@ extension TrafficSummary: Report {
             ])))
         }
         nodes.append(.json("problems", .array(json)))
-        nodes.append(.section(ReportSection("Rejects by DNS blocklist", [
-            .table(ReportTable(key: "blocklists", columns: [ReportColumn("blocklist", key: "name"), ReportColumn("rejects", key: "rejects")],
-                               rows: st.blocklists.prefix(limit).map { [.address($0.name), .count($0.value)] })),
-            .value("greylisted", "greylisting replies", .count(st.greylisted)),
-        ])))
         nodes.append(.section(ReportSection("Host/Domain Summary: SMTPD Connections" + (st.connections.count > limit ? " (top \(limit) of \(st.connections.count))" : ""), [
             .table(ReportTable(key: "connections", columns: [ReportColumn("host/domain", key: "host"), ReportColumn("connections", key: "connections")],
                                rows: st.connections.prefix(limit).map { [.address($0.name), .count($0.value)] })),

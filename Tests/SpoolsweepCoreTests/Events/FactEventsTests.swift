@@ -10,13 +10,15 @@ struct FactEventsTests {
         .accepted(time: t, key: "4jcXTw1mjpz7m3W", clientIP: "192.0.2.7", account: "Jane@Northwind.TEST", sender: "Jane@Northwind.test",
                   recipients: ["Bob@Example.COM", "ann@example.net"], size: 2048, protocolName: "ESMTPA", spoolName: nil,
                   helo: "mail.example", messageID: "abc@host"),
-        .recipientRejected(time: t, clientIP: "198.51.100.9", recipient: "Nobody@Northwind.test", code: 550),
+        .recipientRejected(time: t, clientIP: "198.51.100.9", recipient: "Nobody@Northwind.test", code: 550,
+                           reason: "550 5.1.1 <Nobody@Northwind.test>: Recipient address rejected: User unknown"),
         .rejection(time: t, clientIP: "198.51.100.9", code: 0),
         .delivery(time: t, key: "4jcXTw1mjpz7m3W", sender: nil, recipient: "BOB@example.com", isLocal: false, outcome: .deferred,
                   word: "deferred", detail: "deferred (host mx.example.com said: 451 try later)", attempt: 0),
         .login(time: t, ip: "203.0.113.5", protocolName: "SMTP AUTH", account: nil, success: false),
         .securityBlock(time: t, ip: "203.0.113.5", rule: "Password Brute Force by IP"),
         .removed(time: t, key: "4jcXTw1mjpz7m3W"),
+        .connection(time: t, clientIP: "192.0.2.7"),
     ]
 
     static let common = #"{"v":1,"host":"mx1","server":"postfix","type":"#
@@ -39,15 +41,17 @@ struct FactEventsTests {
         let time = #""time":"2026-11-28T09:14:02.045+01:00""#
         #expect(text == """
             \(Self.common)"accepted",\(time),"key":"4jcXTw1mjpz7m3W","client_ip":"192.0.2.7","account":"jane@northwind.test","sender":"jane@northwind.test","sender_known":true,"recipients":["bob@example.com","ann@example.net"],"size":2048,"protocol":"ESMTPA","spool_file":null,"helo":"mail.example","message_id":"abc@host"}
-            \(Self.common)"recipient_rejected",\(time),"client_ip":"198.51.100.9","recipient":"nobody@northwind.test","code":550}
-            \(Self.common)"rejected",\(time),"client_ip":"198.51.100.9","code":0}
+            \(Self.common)"recipient_rejected",\(time),"client_ip":"198.51.100.9","recipient":"nobody@northwind.test","code":550,"reason":"550 5.1.1 <Nobody@Northwind.test>: Recipient address rejected: User unknown"}
+            \(Self.common)"rejected",\(time),"client_ip":"198.51.100.9","code":0,"reason":null}
             \(Self.common)"delivery",\(time),"key":"4jcXTw1mjpz7m3W","sender":null,"recipient":"bob@example.com","local":false,"outcome":"deferred","word":"deferred","detail":"deferred (host mx.example.com said: 451 try later)","attempt":0}
             \(Self.common)"login",\(time),"ip":"203.0.113.5","protocol":"SMTP AUTH","account":null,"success":false}
             \(Self.common)"security_block",\(time),"ip":"203.0.113.5","rule":"Password Brute Force by IP"}
             \(Self.common)"removed",\(time),"key":"4jcXTw1mjpz7m3W"}
+            \(Self.common)"connection",\(time),"client_ip":"192.0.2.7"}
 
             """)
-        #expect(counts == ["accepted": 1, "recipient_rejected": 1, "rejected": 1, "delivery": 1, "login": 1, "security_block": 1, "removed": 1])
+        #expect(counts == ["accepted": 1, "recipient_rejected": 1, "rejected": 1, "delivery": 1, "login": 1, "security_block": 1, "removed": 1,
+                           "connection": 1])
         // Each line is one JSON object our own reader takes back.
         for line in text.split(separator: "\n") { #expect(JSON.parse(String(line))?["v"]?.intValue == 1) }
     }
@@ -91,13 +95,13 @@ struct FactEventsTests {
     @Test func csvHasOneColumnPerFieldAndDefusesFormulas() throws {
         let facts: [OwnedMailFact] = [
             Self.oneOfEach[0],
-            .rejection(time: Self.t, clientIP: "=HYPERLINK(\"x\")", code: 554),
+            .rejection(time: Self.t, clientIP: "=HYPERLINK(\"x\")", code: 554, reason: "@SUM(1+1)"),
         ]
         let (text, _) = try written(facts, format: .csv, offset: .fixed(0))
         #expect(text == """
-            v,host,server,type,time,key,client_ip,account,sender,sender_known,recipients,size,protocol,spool_file,helo,message_id,recipient,code,local,outcome,word,detail,attempt,ip,success,rule,queue,state,session,attempts,next_attempt
-            1,mx1,postfix,accepted,2026-11-28T09:14:02.045+00:00,4jcXTw1mjpz7m3W,192.0.2.7,jane@northwind.test,jane@northwind.test,true,bob@example.com ann@example.net,2048,ESMTPA,,mail.example,abc@host,,,,,,,,,,,,,,,
-            1,mx1,postfix,rejected,2026-11-28T09:14:02.045+00:00,,"'=HYPERLINK(""x"")",,,,,,,,,,,554,,,,,,,,,,,,,
+            v,host,server,type,time,key,client_ip,account,sender,sender_known,recipients,size,protocol,spool_file,helo,message_id,recipient,code,reason,local,outcome,word,detail,attempt,ip,success,rule,queue,state,session,attempts,next_attempt
+            1,mx1,postfix,accepted,2026-11-28T09:14:02.045+00:00,4jcXTw1mjpz7m3W,192.0.2.7,jane@northwind.test,jane@northwind.test,true,bob@example.com ann@example.net,2048,ESMTPA,,mail.example,abc@host,,,,,,,,,,,,,,,,
+            1,mx1,postfix,rejected,2026-11-28T09:14:02.045+00:00,,"'=HYPERLINK(""x"")",,,,,,,,,,,554,'@SUM(1+1),,,,,,,,,,,,,
 
             """)
     }

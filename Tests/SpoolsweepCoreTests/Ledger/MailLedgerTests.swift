@@ -122,3 +122,39 @@ private func id(_ ledger: MailLedger, _ address: String) -> Int32 {
         }
     }
 }
+
+/// `--detail`'s refusals by DNS blocklist and greylisting replies, from any server's reply, and
+/// the connections per client.
+@Suite struct MailDetailsTests {
+    @Test func blocklistsAreNamedByTheRuleForEveryServer() {
+        let t = LocalTime(seconds: base)
+        func refused(_ reason: String, code: Int = 550) -> OwnedMailFact {
+            .rejection(time: t, clientIP: "192.0.2.9", code: code, reason: reason)
+        }
+        var l = MailLedger()
+        l.keepsDetails = true
+        for f: OwnedMailFact in [
+            // Postfix smtpd, Exim's Debian ACL, the Exim specification's, any "listed in".
+            refused("554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.org; https://x.test"),
+            refused("192.0.2.9 is listed at zen.spamhaus.org (127.0.0.2: listed)"),
+            refused("rejected because 192.0.2.9 is in a black list at bl.spamcop.net"),
+            refused("554 Your IP is listed in b.barracudacentral.org."),
+            // SmarterMail's SMTP spam blocking names no list.
+            refused("554 Mail rejected due to SMTP Spam Blocking"),
+            // Greylisting is a temporary refusal, counted apart.
+            .recipientRejected(time: t, clientIP: "192.0.2.10", recipient: "b@acme.test", code: 450, reason: "Greylisted, try later"),
+            .recipientRejected(time: t, clientIP: "192.0.2.10", recipient: "c@acme.test", code: 451, reason: "greylisted"),
+            refused("550 relay not permitted"),
+            .connection(time: t, clientIP: "192.0.2.9"),
+            .connection(time: t, clientIP: "192.0.2.9"),
+            .connection(time: t, clientIP: "192.0.2.10"),
+        ] { f.replay(into: &l) }
+        l.finish()
+        let d = SummaryDetails(l, limit: 10)
+        #expect(d.blocklists.map { "\($0.name) \($0.count)" }
+                == ["zen.spamhaus.org 2", "(SMTP spam blocking) 1", "b.barracudacentral.org 1", "bl.spamcop.net 1"])
+        #expect(d.greylisted == 2)
+        #expect(d.clients == [SummaryDetails.Client(ip: "192.0.2.9", connections: 2, messages: 0, rejected: 6),
+                              SummaryDetails.Client(ip: "192.0.2.10", connections: 1, messages: 0, rejected: 0)])
+    }
+}

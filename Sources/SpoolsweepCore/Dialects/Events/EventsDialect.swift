@@ -102,7 +102,7 @@ struct EventReplay {
     private static let recipient = EventLine.index("recipient"), code = EventLine.index("code")
     private static let local = EventLine.index("local"), outcome = EventLine.index("outcome"), word = EventLine.index("word")
     private static let detail = EventLine.index("detail"), attempt = EventLine.index("attempt"), ip = EventLine.index("ip")
-    private static let success = EventLine.index("success"), rule = EventLine.index("rule")
+    private static let success = EventLine.index("success"), rule = EventLine.index("rule"), reason = EventLine.index("reason")
 
     private static let empty: [UInt8] = [], host = EventLine.index("host"), server = EventLine.index("server")
     /// The host and server of the facts handed on last ("" at first: a ledger's first host).
@@ -185,16 +185,23 @@ struct EventReplay {
             } }
         } else if named("recipient_rejected") || named("rejected") {
             let recipientRejected = named("recipient_rejected")
-            text(Self.clientIP) { ip in text(Self.recipient) { r in
+            text(Self.clientIP) { ip in text(Self.recipient) { r in text(Self.reason) { reason in
                 guard let ip, let code = number(Self.code), (0...999).contains(code), !recipientRejected || r != nil else { return }
                 guard share.owns(ip) else { outcome = .notThisShare; return }
                 if recipientRejected, let r {
-                    sink.take(.recipientRejected(RecipientRejection(time: t, clientIP: ip, recipient: r, code: code)))
+                    sink.take(.recipientRejected(RecipientRejection(time: t, clientIP: ip, recipient: r, code: code, reason: reason)))
                 } else {
-                    sink.take(.rejection(Rejection(time: t, clientIP: ip, code: code)))
+                    sink.take(.rejection(Rejection(time: t, clientIP: ip, code: code, reason: reason)))
                 }
                 outcome = .taken
-            } }
+            } } }
+        } else if named("connection") {
+            text(Self.clientIP) { ip in
+                guard let ip else { return }
+                guard share.owns(ip) else { outcome = .notThisShare; return }
+                sink.take(.connection(ClientConnection(time: t, clientIP: ip)))
+                outcome = .taken
+            }
         } else if named("security_block") {
             text(Self.ip) { ip in text(Self.rule) { rule in
                 guard let ip, let rule else { return }

@@ -65,8 +65,9 @@ struct EximEntry {
 /// lines (`=>` `->` `*>` `**` `==`) and it is reported at `Completed` or at the end of the input.
 /// Its time is always the arrival's. Logins come from `A=` on arrivals and on `no MAIL in SMTP
 /// connection` lines, failures from `authenticator failed` lines; refusals from `rejected ...`
-/// and `SMTP protocol synchronization error` lines. With the work shared, a message's lines are
-/// its id's share, a login's or a refusal's its client IP's.
+/// and `SMTP protocol synchronization error` lines; connections from `SMTP connection from`
+/// (log_selector `+smtp_connection`). With the work shared, a message's lines are its id's share,
+/// a login's, a refusal's or a connection's its client IP's.
 ///
 /// Fields the sender chooses are never trusted to delimit others: the client IP is the final
 /// `[ip]` of `H=`, whose HELO (in parentheses) may hold anything; `A=`, `P=`, `S=` count only
@@ -125,6 +126,7 @@ struct EximLogReader {
     private static let arrival: StaticString = "<= ", completed: StaticString = "Completed"
     private static let hostField: StaticString = "H=", failedFor: StaticString = "authenticator failed for "
     private static let noMail: StaticString = "no MAIL in SMTP connection from ", syncError: StaticString = "SMTP protocol synchronization error"
+    private static let smtpConnection: StaticString = "SMTP connection from ", connectionCount: StaticString = " (TCP/IP connection count = "
     private static let temporarily: StaticString = "temporarily rejected", rejected: StaticString = "rejected "
     private static let smtpAuth: StaticString = "SMTP AUTH", cwd: StaticString = "cwd="
     private static let delivered: StaticString = "delivered", suppressed: StaticString = "suppressed"
@@ -214,6 +216,12 @@ struct EximLogReader {
                 }
                 break
             }
+        } else if text.matches(Self.smtpConnection) {
+            // "SMTP connection from [ip]:port (TCP/IP connection count = 1)" opens one (+smtp_connection);
+            // "... closed by QUIT", "... lost", "D=..." and "... refused" lines are not new ones.
+            guard let host = EximFields.host(text, at: Self.smtpConnection.count), text.matches(Self.connectionCount, at: host.end),
+                  share.owns(host.ip) else { return }
+            sink.take(.connection(ClientConnection(time: e.time, clientIP: host.ip)))
         } else if text.matches(Self.syncError) {
             // "SMTP protocol synchronization error (input sent without waiting for greeting):
             // rejected connection from H=[ip]:port input=..."

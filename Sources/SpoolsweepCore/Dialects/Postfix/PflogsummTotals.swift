@@ -107,10 +107,6 @@ struct PflogsummTotals {
     /// (by process); each row a reason (`MailDetails.normalise`).
     private var problems: [ProblemKey: Int] = [:]
     private var problemNames = ByteInterner(foldCase: false)
-    /// Rejects naming the DNS blocklist that listed the client (`blocked using zen.spamhaus.org`),
-    /// and greylisting replies (`Greylisted`, `greylist`).
-    private var blocklists: [Int32: Int] = [:]
-    private(set) var greylisted = 0
     private var reasonScratch: [UInt8] = []
 
     /// A row of a problem section: the section, its group (a reject's word or a process), the reason.
@@ -441,8 +437,7 @@ struct PflogsummTotals {
     /// word (`RCPT from host[ip]: 554 5.7.1 <a@b>: Relay access denied; from=<...> ...`, or for
     /// cleanup `header Subject: ... from host[ip]; from=<...>: 5.7.1 reason`). Its group is the
     /// first word (RCPT, MAIL, header, body...), its reason the reply after the client (for
-    /// cleanup after the envelope) up to its first `;`, normalised; blocklists and greylisting
-    /// are counted apart.
+    /// cleanup after the envelope) up to its first `;`, normalised.
     private mutating func noteProblem(_ kind: Int, _ what: UnsafeRawBufferPointer) {
         var end = 0
         while end < what.count, what[end] != 0x20, what[end] != 0x3A { end += 1 }
@@ -456,18 +451,10 @@ struct PflogsummTotals {
             while let c = reply.index(of: ">: ", from: last + 1) { last = c }
             reply = last > f ? reply.dropFirst(last + 3) : reply.slice(0..<f)
         }
-        let blocked = kind <= 1 ? reply.index(of: "blocked using ").map { reply.dropFirst($0 + 14) } : nil
-        if kind <= 1, reply.index(of: "reylist") != nil { greylisted += 1 }
         if let semicolon = reply.index(of: 0x3B) { reply = reply.slice(0..<semicolon) }
         MailDetails.normalise(reply, into: &reasonScratch)
         let reason = reasonScratch.withUnsafeBytes { problemNames.id($0) }
         problems[ProblemKey(section: Int8(kind), group: group, reason: reason), default: 0] += 1
-        if var name = blocked {
-            var n = 0
-            while n < name.count, name[n] != 0x3B, name[n] != 0x2C, name[n] != 0x20 { n += 1 }
-            name = name.slice(0..<n)
-            if name.count > 0 { blocklists[problemNames.id(name), default: 0] += 1 }
-        }
     }
 
 
@@ -688,9 +675,6 @@ struct PflogsummTotals {
                 ServerTotals.ProblemGroup(name: problemNames.string(g), rows: rows.sorted { ($1.count, $0.reason) < ($0.count, $1.reason) })
             }.sorted { ($1.total, $0.name) < ($0.total, $1.name) })
         }
-        totals.blocklists = blocklists.map { ServerTotals.Count(problemNames.string($0.key), $0.value) }
-            .sorted { ($1.value, $0.name) < ($0.value, $1.name) }
-        totals.greylisted = greylisted
         totals.connections = connections.map { ServerTotals.Count(whence.string($0.key), $0.value) }
             .sorted { ($1.value, $0.name) < ($0.value, $1.name) }
         return totals

@@ -82,8 +82,9 @@ struct PostfixEntry {
 /// A message is reported accepted once, when it leaves the queue (`removed`) or at the end of
 /// the input, with the recipients its delivery lines named; its time is when it was received
 /// (`client=` or pickup). Logins come from `sasl_username=` on `client=` lines, failures from
-/// smtpd's `SASL ... authentication failed` warnings; rejections from `reject:` lines. With the
-/// work shared, a message's lines are its queue id's share, and a login is its client IP's.
+/// smtpd's `SASL ... authentication failed` warnings; rejections from `reject:` lines; connections
+/// from smtpd's `connect from`. With the work shared, a message's lines are its queue id's share,
+/// and a login, a rejection or a connection its client IP's.
 struct PostfixLogReader {
     private struct Message {
         var received: LocalTime
@@ -134,6 +135,7 @@ struct PostfixLogReader {
     private static let messageIDField: StaticString = "message-id="
     private static let removed: StaticString = "removed", reject: StaticString = "reject: ", noqueue: StaticString = "NOQUEUE: "
     private static let saslFailed: StaticString = "authentication failed", warning: StaticString = "warning: "
+    private static let connectFrom: StaticString = "connect from ", smtpd: StaticString = "smtpd"
     private static let uid: StaticString = "uid=", rcptFrom: StaticString = "RCPT from "
     private static let pickup: StaticString = "pickup", localDaemon: StaticString = "local", virtual: StaticString = "virtual", sent: StaticString = "sent"
     private static let smtpAuth: StaticString = "SMTP AUTH", esmtp: StaticString = "SMTP", pickupProtocol: StaticString = "pickup"
@@ -163,6 +165,14 @@ struct PostfixLogReader {
                 Self.smtpAuth.withUTF8Buffer { proto in
                     sink.take(.login(LoginAttempt(time: e.time, ip: ip, protocolName: UnsafeRawBufferPointer(proto), account: nil, success: false)))
                 }
+            }
+            return
+        }
+        if text.matches(Self.connectFrom) {
+            // "connect from host[ip]" (smtpd; postscreen's is "CONNECT from [ip]:port to ...").
+            if e.daemon.count == Self.smtpd.count, e.daemon.matches(Self.smtpd),
+               let ip = LogFields.firstBracketed(text.dropFirst(Self.connectFrom.count)), share.owns(ip) {
+                sink.take(.connection(ClientConnection(time: e.time, clientIP: ip)))
             }
             return
         }
@@ -281,17 +291,27 @@ struct PostfixLogReader {
         for (qid, _) in messages.entries.sorted(by: { $0.value.received < $1.value.received }) { flush(qid, into: &sink) }
     }
 
-    /// A reject line's reason: the reply after the client's `]: `, up to the envelope's `; from=<`
+    /// Where a reject line's reply begins: after the client, smtpd's `host[ip]: ` or postscreen's
+    /// `[ip]:port: ` (nil when there is no client).
+    static func replyStart(_ s: UnsafeRawBufferPointer) -> Int? {
+        guard let close = s.index(of: 0x5D), close + 2 < s.count, s[close + 1] == 0x3A else { return nil }
+        var i = close + 2
+        while i < s.count, isDigit(s[i]) { i += 1 }
+        guard i + 1 < s.count, s[i] == 0x20 || (i > close + 2 && s[i] == 0x3A && s[i + 1] == 0x20) else { return nil }
+        return s[i] == 0x20 ? i + 1 : i + 2
+    }
+
+    /// A reject line's reason: the reply after the client, up to the envelope's `; from=<`
     /// (empty when there is no client).
     static func rejectReason(_ s: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        guard let c = s.index(of: "]: ") else { return s.slice(0..<0) }
-        let reason = s.dropFirst(c + 3)
+        guard let c = replyStart(s) else { return s.slice(0..<0) }
+        let reason = s.dropFirst(c)
         return reason.index(of: "; from=<").map { reason.slice(0..<$0) } ?? reason
     }
 
-    /// The reply code after the first `]: ` of a reject line (0 when there is none).
+    /// The reply code after the client of a reject line (0 when there is none).
     static func replyCode(_ s: UnsafeRawBufferPointer) -> Int {
-        guard let i = s.index(of: "]: "), let (code, _) = s.decimal(at: i + 3), (200..<600).contains(code) else { return 0 }
+        guard let i = replyStart(s), let (code, _) = s.decimal(at: i), (200..<600).contains(code) else { return 0 }
         return code
     }
 

@@ -267,7 +267,12 @@ struct SmarterMailSMTPReader {
             spare.append(slot!.takeBuffers())
             slot = nil
         }
-        if case .none = slot { slot = Session(ip: ip, id: id, at: t.seconds, reusing: &spare) }
+        if case .none = slot {
+            // A session's first line: a connection (the session may have begun in a day before the
+            // range, which the ledger leaves out by its time).
+            slot = Session(ip: ip, id: id, at: t.seconds, reusing: &spare)
+            sink.take(.connection(ClientConnection(time: t, clientIP: ip)))
+        }
         handle(text, at: t, session: &slot!, c, into: &sink)
     }
 
@@ -638,7 +643,7 @@ struct SmarterMailAdminReader {
 
     private static let loginSuccessful: StaticString = " Login successful"
     private static let loginFailed: StaticString = " Login failed"
-    private static let withUser: StaticString = "With user "
+    private static let withUser: StaticString = "With user ", userBracket: StaticString = "User ["
     private static let idsBlock: StaticString = "Added to IDS block list for violating rule "
     private static let type: StaticString = "Type: "
     private static let smtp: StaticString = "smtp"
@@ -673,7 +678,13 @@ struct SmarterMailAdminReader {
             }
             sink.take(.login(LoginAttempt(time: t, ip: ipBytes, protocolName: proto, account: account, success: true)))
         } else {
-            sink.take(.login(LoginAttempt(time: t, ip: ipBytes, protocolName: proto, account: nil, success: false)))
+            // "IMAP Login failed: User [204be204] not found": the name tried, where the line gives one.
+            var tried: UnsafeRawBufferPointer?
+            if let u = text.index(of: Self.userBracket, from: k), let close = text.index(of: 0x5D, from: u + Self.userBracket.count) {
+                let name = text.slice((u + Self.userBracket.count)..<close).trimmed
+                if !name.isEmpty { tried = EnvelopeAddress.normalised(name) }
+            }
+            sink.take(.login(LoginAttempt(time: t, ip: ipBytes, protocolName: proto, account: tried, success: false)))
         }
         return true
     }

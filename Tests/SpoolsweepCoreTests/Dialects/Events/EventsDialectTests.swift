@@ -23,7 +23,8 @@ struct EventsDialectTests {
                 return .accepted(time: t, key: key, clientIP: ip, account: account?.lowercased(), sender: sender.lowercased(),
                                  recipients: recipients.map { $0.lowercased() }, size: size, protocolName: proto, spoolName: spool,
                                  helo: helo, messageID: id, senderKnown: known)
-            case let .recipientRejected(t, ip, r, code): return .recipientRejected(time: t, clientIP: ip, recipient: r.lowercased(), code: code)
+            case let .recipientRejected(t, ip, r, code, reason):
+                return .recipientRejected(time: t, clientIP: ip, recipient: r.lowercased(), code: code, reason: reason)
             case let .delivery(t, key, sender, r, local, outcome, word, detail, attempt):
                 return .delivery(time: t, key: key, sender: sender?.lowercased(), recipient: r.lowercased(), isLocal: local,
                                  outcome: outcome, word: word, detail: detail, attempt: attempt)

@@ -84,8 +84,8 @@ import Testing
     }
 
     /// Logins: `authenticator failed` (the set_id is a name tried, not an account), a login
-    /// that sent nothing (`no MAIL ... A=`), and refusals: RCPT (550, temporarily 450), MAIL, a
-    /// synchronisation error.
+    /// that sent nothing (`no MAIL ... A=`), refusals with their reasons: RCPT (550, temporarily
+    /// 450), MAIL, a synchronisation error; and connections.
     @Test func loginsAndRefusals() throws {
         let (facts, diagnostics) = try facts("""
             2026-11-29 03:27:41.477 login authenticator failed for (ylmf-pc) [127.0.0.44]:47747: 535 Incorrect authentication data (set_id=sam@acme-corp.test)
@@ -97,6 +97,9 @@ import Testing
             2026-11-29 03:24:50.000 H=(x) [192.0.2.2]:1 rejected MAIL <spam@x.test>: Sender verify failed
             2026-11-29 03:24:51.000 SMTP protocol synchronization error (input sent without waiting for greeting): rejected connection from H=[192.0.2.3]:4 input="EHLO x"
             2026-11-29 03:24:52.000 SMTP connection from [127.0.0.24]:46715 (TCP/IP connection count = 1)
+            2026-11-29 03:24:53.000 SMTP connection from (emma-desktop.widgets-store.test) [127.0.0.24]:46715 closed by QUIT
+            2026-11-29 03:24:54.000 SMTP connection from mx.far.test [192.0.2.4]:2525 (TCP/IP connection count = 2)
+            2026-11-29 03:24:55.000 SMTP connection from [192.0.2.5]:2525 refused: too many connections
 
             """)
         #expect(diagnostics.warnings.isEmpty)
@@ -104,10 +107,14 @@ import Testing
             .login(time: Self.at(27, 41, ms: 477), ip: "127.0.0.44", protocolName: "SMTP AUTH", account: "sam@acme-corp.test", success: false),
             .login(time: Self.at(27, 42), ip: "10.0.0.1", protocolName: "SMTP AUTH", account: nil, success: false),
             .login(time: Self.at(28, 19), ip: "127.0.0.44", protocolName: "SMTP AUTH", account: "sam@acme-corp.test", success: true),
-            .recipientRejected(time: Self.at(24, 48, ms: 595), clientIP: "127.0.0.99", recipient: "bounce-check@remote-site.test", code: 550),
-            .recipientRejected(time: Self.at(24, 49), clientIP: "192.0.2.1", recipient: "b@acme.test", code: 450),
-            .rejection(time: Self.at(24, 50), clientIP: "192.0.2.2", code: 550),
+            .recipientRejected(time: Self.at(24, 48, ms: 595), clientIP: "127.0.0.99", recipient: "bounce-check@remote-site.test", code: 550,
+                               reason: "relay not permitted"),
+            .recipientRejected(time: Self.at(24, 49), clientIP: "192.0.2.1", recipient: "b@acme.test", code: 450, reason: "greylisted"),
+            .rejection(time: Self.at(24, 50), clientIP: "192.0.2.2", code: 550, reason: "Sender verify failed"),
             .rejection(time: Self.at(24, 51), clientIP: "192.0.2.3", code: 554),
+            // A connection is its opening line (log_selector +smtp_connection), not its close or a refusal.
+            .connection(time: Self.at(24, 52), clientIP: "127.0.0.24"),
+            .connection(time: Self.at(24, 54), clientIP: "192.0.2.4"),
         ])
     }
 

@@ -76,7 +76,7 @@ struct PflogsummDetailParityTests {
         #expect(d.clients.reduce(0) { $0 + $1.rejected } == (pfl.totals["message reject detail"] ?? []).reduce(0, +))
         #expect(d.rejectionTotal == 6 && d.rejections.map { "\($0.count) \($0.reason)" }
                 == ["4 N N.N.N <address>: Relay access denied", "2 N N.N.N <address>: Recipient address rejected: User unknown in local recipient table"])
-        #expect(d.clients.first == SummaryDetails.Client(ip: "127.0.0.99", messages: 0, rejected: 4))
+        #expect(d.clients.first == SummaryDetails.Client(ip: "127.0.0.99", connections: 4, messages: 0, rejected: 4))
 
         // pflogsumm's problem sections, counted its way in the Postfix totals: each section's total
         // (its reasons are trimmed differently), and the warnings' total per process.
@@ -90,7 +90,7 @@ struct PflogsummDetailParityTests {
         #expect(st.problems[0].groups.map { "\($0.name) \($0.total)" } == ["RCPT 6"])
         #expect(st.problems[0].groups[0].rows.map { "\($0.count) \($0.reason)" }
                 == ["4 N N.N.N <address>: Relay access denied", "2 N N.N.N <address>: Recipient address rejected: User unknown in local recipient table"])
-        #expect(st.blocklists.isEmpty && st.greylisted == 0, "the corpus has neither")
+        #expect(d.blocklists.isEmpty && d.greylisted == 0, "the corpus has neither")
 
         // Connections per client host/domain, against `pflogsumm --smtpd-stats`.
         let stats = try #require(shellOutput(pflogsummPath + " --smtpd-stats '" + path + "'"), "pflogsumm failed")
@@ -105,6 +105,8 @@ struct PflogsummDetailParityTests {
         }
         #expect(theirConnections.values.reduce(0, +) == 271, "pflogsumm's per-hour connection summary")
         #expect(Dictionary(uniqueKeysWithValues: st.connections.map { ($0.name, $0.value) }) == theirConnections)
+        // The connections per client IP, from the facts (smtpd's `connect from`), add up to the same.
+        #expect(d.clients.reduce(0) { $0 + $1.connections } == 271)
     }
 
     /// Blocklist and greylisting replies are broken out of the rejects.
@@ -124,15 +126,16 @@ struct PflogsummDetailParityTests {
         let path = try dir.write("maillog", Array(log.utf8))
         let (summary, _) = try Spoolsweep.summary(InputSelection(paths: [path], server: "postfix"), range: nil, top: 0, detail: 10)
         let st = try #require(summary.serverTotals)
-        #expect(st.blocklists == [ServerTotals.Count("zen.spamhaus.org", 2), ServerTotals.Count("bl.spamcop.net", 1)])
-        #expect(st.greylisted == 1)
+        let d = try #require(summary.details)
+        #expect(d.blocklists.map { "\($0.name) \($0.count)" } == ["zen.spamhaus.org 2", "bl.spamcop.net 1"])
+        #expect(d.greylisted == 1)
         #expect(st.problems[0].total == 4 && st.problems[2].total == 1 && st.problems[5].total == 1)
         #expect(st.problems[2].groups.map(\.name) == ["header"])
         #expect(st.problems[7].total == 1, "pflogsumm's older form only")
         #expect(st.problems[7].groups[0].rows.map(\.reason) == ["mx.far.test[N.N.N.N]: Connection timed out (port N)"])
         #expect(st.problems[5].groups[0].rows.map(\.reason) == ["no SASL authentication mechanisms"])
         let text = summary.rendered(.text)
-        #expect(text.contains("\nRejects by DNS blocklist\n  blocklist         rejects\n  zen.spamhaus.org        2\n  bl.spamcop.net          1\n  greylisting replies  1\n"))
+        #expect(text.contains("\nRefusals by DNS blocklist\n  blocklist         refusals\n  zen.spamhaus.org         2\n  bl.spamcop.net           1\n  greylisting replies  1\n"))
         #expect(st.problems[0].groups[0].rows.map { "\($0.count) \($0.reason)" } == [
             "3 N N.N.N Service unavailable", "1 N N.N.N <address>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/d.test.html",
         ])

@@ -39,16 +39,21 @@ import Testing
 
     /// The facts the reader emits for one message: the login at `client=`, each delivery with
     /// its queue id and sender, the removal, and the accepted message (at removal, with the time
-    /// it was received and the recipients the deliveries named); a refused RCPT of another client.
+    /// it was received and the recipients the deliveries named); smtpd's connection; refused RCPTs
+    /// of other clients with their replies, smtpd's and postscreen's.
     @Test func factsOfOneMessage() throws {
         let dir = try TempFolder("pflog")
         let path = try dir.write("mail.log", Self.message + """
             Nov 29 03:21:00 mail postfix/smtpd[23900]: NOQUEUE: reject: RCPT from unknown[127.0.0.99]: 554 5.7.1 <x@far.test>: Relay access denied; from=<a@b.test> to=<x@far.test> proto=ESMTP helo=<probe>
+            Nov 29 03:21:01 mail postfix/postscreen[23901]: CONNECT from [192.0.2.8]:4000 to [192.0.2.1]:25
+            Nov 29 03:21:02 mail postfix/postscreen[23901]: NOQUEUE: reject: RCPT from [192.0.2.8]:4000: 550 5.7.1 Service unavailable; client [192.0.2.8] blocked using bl.spamcop.net; from=<a@b.test>, to=<c@d.test>, proto=ESMTP, helo=<x>
+            Nov 29 03:21:03 mail postfix/smtpd[23900]: disconnect from unknown[127.0.0.99] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4
 
             """)
         let facts = try Spoolsweep.facts(InputSelection(paths: [path])).facts
         let at = { (m: Int, s: Int) in LocalTime(year: 2026, month: 11, day: 29, hour: 3, minute: m, second: s) }
         #expect(facts == [
+            .connection(time: at(15, 20), clientIP: "127.0.0.24"),
             .login(time: at(15, 20), ip: "127.0.0.24", protocolName: "SMTP AUTH", account: "emma@widgets-store.test", success: true),
             .delivery(time: at(15, 20), key: "4jcXMr2WqTz7lrv", sender: "emma@widgets-store.test", recipient: "olivia@acme-corp.test",
                       isLocal: true, outcome: .delivered, word: "sent", detail: "sent (delivered to mailbox)", attempt: 0),
@@ -59,7 +64,11 @@ import Testing
                       sender: "emma@widgets-store.test", recipients: ["olivia@acme-corp.test", "x@far.test"], size: 958,
                       protocolName: "SMTP", spoolName: nil, messageID: "1@widgets-store.test"),
             .removed(time: at(20, 0), key: "4jcXMr2WqTz7lrv"),
-            .recipientRejected(time: at(21, 0), clientIP: "127.0.0.99", recipient: "x@far.test", code: 554),
+            .recipientRejected(time: at(21, 0), clientIP: "127.0.0.99", recipient: "x@far.test", code: 554,
+                               reason: "554 5.7.1 <x@far.test>: Relay access denied"),
+            // postscreen's client is `[ip]:port: `; its CONNECT is not smtpd's connection.
+            .recipientRejected(time: at(21, 2), clientIP: "192.0.2.8", recipient: "c@d.test", code: 550,
+                               reason: "550 5.7.1 Service unavailable; client [192.0.2.8] blocked using bl.spamcop.net"),
         ])
     }
 

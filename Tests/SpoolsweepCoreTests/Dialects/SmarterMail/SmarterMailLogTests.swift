@@ -131,19 +131,21 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         #expect(run.summary.topSenders == [TrafficSummary.Named(name: "alice@remote.test", count: 1)])
         #expect(run.summary.topRecipients == [TrafficSummary.Named(name: "bob@northwind.test", count: 1)])
         #expect(run.summary.lastEntry == t(10, 0, 3))
-        // What the readers emit: the local delivery (the delivery log is read first), then the
-        // message at QUIT, with its session id and the spool file the log named.
+        // What the readers emit: the local delivery (the delivery log is read first), the
+        // connection at the session's first line, then the message at QUIT, with its session id
+        // and the spool file the log named.
         #expect(try Spoolsweep.facts(InputSelection(paths: [dir.path])).facts == [
             .delivery(time: t(10, 0, 3), key: "61828378", sender: nil, recipient: "bob@northwind.test", isLocal: true,
                       outcome: .delivered, word: "local", detail: "local", attempt: 0),
+            .connection(time: t(10, 0, 0, 100), clientIP: "192.0.2.10"),
             .accepted(time: t(10, 0, 1, 20), key: "1001", clientIP: "192.0.2.10", account: nil, sender: "alice@remote.test",
                       recipients: ["bob@northwind.test"], size: 1000, protocolName: "SMTP", spoolName: "61828378",
                       helo: "mx1.remote.test", messageID: "a@remote.test"),
         ])
     }
 
-    /// An authenticated session's facts: the failed AUTH, the login, a refused recipient, and
-    /// the message with its account.
+    /// An authenticated session's facts: the connection, the failed AUTH, the login, a refused
+    /// recipient with the reply, and the message with its account.
     @Test func factsOfAnAuthenticatedSession() throws {
         let smtp = """
         10:00:00.100 [198.51.100.7][55] cmd: AUTH LOGIN
@@ -166,9 +168,11 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         """
         let dir = try logs([("2026.11.28-smtpLog.log", smtp)])
         #expect(try Spoolsweep.facts(InputSelection(paths: [dir.path])).facts == [
+            .connection(time: t(10, 0, 0, 100), clientIP: "198.51.100.7"),
             .login(time: t(10, 0, 0, 200), ip: "198.51.100.7", protocolName: "SMTP AUTH", account: nil, success: false),
             .login(time: t(10, 0, 1, 200), ip: "198.51.100.7", protocolName: "SMTP AUTH", account: "ava@northwind.test", success: true),
-            .recipientRejected(time: t(10, 0, 3, 110), clientIP: "198.51.100.7", recipient: "nobody@northwind.test", code: 550),
+            .recipientRejected(time: t(10, 0, 3, 110), clientIP: "198.51.100.7", recipient: "nobody@northwind.test", code: 550,
+                               reason: "550 No such user"),
             .accepted(time: t(10, 0, 5, 10), key: "55", clientIP: "198.51.100.7", account: "ava@northwind.test",
                       sender: "billing@northwind.test", recipients: ["x@far.test"], size: 2048, protocolName: "SMTP", spoolName: nil),
         ])
@@ -197,7 +201,7 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         #expect(run.diagnostics.warnings == [])
         #expect(run.summary.days.map(\.date) == ["2026-11-29"])
         #expect(run.summary.totals.authenticated == 1)
-        #expect(run.summary.firstEntry == t(23, 59, 0, 400, day: 29))
+        #expect(run.summary.firstEntry == t(23, 59, 0, 100, day: 29), "the session's first line, its connection")
     }
 
     @Test func continuationLinesAreIgnored() throws {
@@ -508,6 +512,14 @@ private let binaryWarning = "binary data (NUL bytes near the start), not read as
         let adminIP = try #require(ipID(run.ledger, "192.168.118.6"))
         #expect(run.ledger.loginIPsByAccount[admin2]?.elements == [adminIP])
         #expect(run.ledger.isLocal(address: admin2))
+        // A failure names the account only where the line gives the name tried (`User [x] not
+        // found`); "User brute force attempts" names none.
+        let logins = try Spoolsweep.facts(InputSelection(paths: [dir.path])).facts.compactMap { f -> String? in
+            guard case let .login(_, ip, proto, account, ok) = f else { return nil }
+            return "\(ip) \(proto) \(account ?? "-") \(ok)"
+        }
+        #expect(logins == ["1.2.3.4 SMTP - false", "9.8.7.6 IMAP - true", "9.8.7.6 POP - false", "192.168.118.6 Webmail admin@northwind.test true",
+                           "192.168.49.225 Webmail - false", "178.216.28.19 IMAP 204be204 false"])
     }
 
     @Test func adminSMTPFailuresAreNotCountedTwiceWhenTheSMTPLogIsRead() throws {
