@@ -31,6 +31,9 @@ extension UnsafeRawBufferPointer {
         return memcmp(baseAddress! + at, literal.utf8Start, literal.count) == 0
     }
 
+    /// Whether these bytes are `literal`, all of them.
+    @inline(__always) public func equals(_ literal: StaticString) -> Bool { count == literal.count && matches(literal) }
+
     /// Index of the first occurrence of `literal` at or after `from`.
     @inline(__always) public func index(of literal: StaticString, from: Int = 0) -> Int? {
         guard from < count, let base = baseAddress else { return nil }

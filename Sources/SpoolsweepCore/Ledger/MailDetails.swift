@@ -41,21 +41,23 @@ public struct MailDetails: Sendable {
         public var connections = 0, messages = 0, rejected = 0
     }
 
-    mutating func rejection(_ reason: UnsafeRawBufferPointer?) {
-        guard let reason, reason.count > 0 else { rejections[-1, default: 0] += 1; return }
-        Self.normalise(reason, into: &scratch)
-        rejections[scratch.withUnsafeBytes { reasons.id($0) }, default: 0] += 1
-    }
-
-    /// Any refusal's reply, for the blocklist and greylisting counts. The rule: the list is the
+    /// A refusal's reply: a permanent one's, normalised, for the reject detail; any one's for the
+    /// blocklist and greylisting counts. The rule: the list is the
     /// word after `blocked using ` (Postfix's smtpd and postscreen), `listed at `, `listed in ` or
     /// `black list at ` (Exim's ACL messages: Debian's `$sender_host_address is listed at
     /// $dnslist_domain`, the specification's `is in a black list at $dnslist_domain`), up to a
     /// blank, `;`, `,` or `)`, a final `.` dropped; SmarterMail's `SMTP Spam Blocking` refusal
     /// names no list and counts as `(SMTP spam blocking)`. A reply holding `greylist` (any case)
     /// is a greylisting reply.
-    mutating func refusal(_ reason: UnsafeRawBufferPointer?) {
-        guard let reason, reason.count > 0 else { return }
+    mutating func refusal(_ reason: UnsafeRawBufferPointer?, permanent: Bool) {
+        guard let reason, reason.count > 0 else {
+            if permanent { rejections[-1, default: 0] += 1 }
+            return
+        }
+        if permanent {
+            Self.normalise(reason, into: &scratch)
+            rejections[scratch.withUnsafeBytes { reasons.id($0) }, default: 0] += 1
+        }
         if reason.indexIgnoringCase(of: "greylist") != nil { greylisted += 1 }
         for phrase in Self.blocklistPhrases {
             guard let at = reason.index(of: phrase) else { continue }

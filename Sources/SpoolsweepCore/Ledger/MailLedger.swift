@@ -142,30 +142,23 @@ public struct MailLedger: MailFactSink, Sendable {
         case .accepted(let m): accepted(m)
         case .connection(let c):
             if keepsDetails { details.clients[ip(c.clientIP), default: MailDetails.ClientTally()].connections += 1 }
-        case .recipientRejected(let r):
-            if keepsDetails { details.refusal(r.reason) }
-            if r.code >= 500 {
-                perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
-                if keepsDetails {
-                    details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1
-                    details.rejection(r.reason)
-                }
-            }
-        case .rejection(let r):
-            if keepsDetails { details.refusal(r.reason) }
-            if r.isPermanent {
-                perHost[Int(host)].calendar.count(r.time) { $0.rejected += 1 }
-                if keepsDetails {
-                    details.clients[ip(r.clientIP), default: MailDetails.ClientTally()].rejected += 1
-                    details.rejection(r.reason)
-                }
-            }
+        case .recipientRejected(let r): refused(at: r.time, clientIP: r.clientIP, reason: r.reason, permanent: r.code >= 500)
+        case .rejection(let r): refused(at: r.time, clientIP: r.clientIP, reason: r.reason, permanent: r.isPermanent)
         case .delivery(let d): delivery(d)
         case .login(let l): login(l)
         case .securityBlock(let b):
             blockList.append(SecurityBlock(at: b.time, ip: ip(b.ip), rule: b.rule.printable))
         case .removed, .host: break
         }
+    }
+
+    /// A refused recipient or command: a permanent refusal counts as rejected; with the details
+    /// kept, every refusal's reply goes to the blocklist and greylisting counts.
+    private mutating func refused(at t: LocalTime, clientIP: FactBytes, reason: FactBytes?, permanent: Bool) {
+        if permanent { perHost[Int(host)].calendar.count(t) { $0.rejected += 1 } }
+        guard keepsDetails else { return }
+        details.refusal(reason, permanent: permanent)
+        if permanent { details.clients[ip(clientIP), default: MailDetails.ClientTally()].rejected += 1 }
     }
 
     @inline(__always) private mutating func admit(_ t: LocalTime) -> Bool {

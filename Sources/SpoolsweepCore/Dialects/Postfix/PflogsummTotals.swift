@@ -165,19 +165,19 @@ struct PflogsummTotals {
         guard qidEnd > 0 else { return }
         let qidWord = text.slice(0..<qidEnd)
 
-        if Self.equal(cmd, Self.cleanup), let (kind, at) = Self.cleanupAction(text) {
+        if cmd.equals(Self.cleanup), let (kind, at) = Self.cleanupAction(text) {
             countReject(kind, hour: hour)
             noteProblem(kind, text.dropFirst(at))
             return
         }
         for (word, kind) in [(Self.rejectWord, 0), (Self.rejectWarningWord, 1), (Self.holdWord, 2), (Self.discardWord, 3)]
-        where Self.equal(qidWord, word) {
+        where qidWord.equals(word) {
             countReject(kind, hour: hour)
             noteProblem(kind, text.dropFirst(min(text.count, qidEnd + 2)))
             return
         }
 
-        for (word, section) in [(Self.warningWord, 4), (Self.fatalWord, 5), (Self.panicWord, 6)] where Self.equal(qidWord, word) {
+        for (word, section) in [(Self.warningWord, 4), (Self.fatalWord, 5), (Self.panicWord, 6)] where qidWord.equals(word) {
             // "warning: MESSAGE", by process (pflogsumm's $cmd).
             let group = problemNames.id(cmd)
             MailDetails.normalise(text.dropFirst(min(text.count, qidEnd + 2)), into: &reasonScratch)
@@ -185,14 +185,14 @@ struct PflogsummTotals {
             problems[ProblemKey(section: Int8(section), group: group, reason: reason), default: 0] += 1
             return
         }
-        if Self.equal(cmd, Self.smtpd), text.matches(Self.disconnectFrom) {
+        if cmd.equals(Self.smtpd), text.matches(Self.disconnectFrom) {
             var value = text.dropFirst(Self.disconnectFrom.count)
             value = value.slice(0..<(value.index(of: 0x20) ?? value.count))
             let domain = clientDomain(value)
             if domain >= 0 { connections[domain, default: 0] += 1 }
             return
         }
-        if Self.equal(cmd, Self.smtp), let c = text.index(of: Self.connectTo),
+        if cmd.equals(Self.smtp), let c = text.index(of: Self.connectTo),
            text.index(of: "; address ", from: c) != nil || (text.last == 0x29 && text.index(of: " (port ", from: c) != nil) {
             // pflogsumm's smtp delivery failures: the two older forms of a failed connection,
             // "connect to HOST: REASON; address A port P" and "connect to HOST[IP]: REASON (port P)"
@@ -202,7 +202,7 @@ struct PflogsummTotals {
             problems[ProblemKey(section: 7, group: problemNames.id(cmd), reason: reason), default: 0] += 1
             return
         }
-        if Self.equal(cmd, Self.smtpd) || Self.equal(cmd, Self.postscreen) {
+        if cmd.equals(Self.smtpd) || cmd.equals(Self.postscreen) {
             // "QID: client=...", "NOQUEUE: reject: ...", "QID: hold: ..."
             guard Self.isWord(qidWord), qidEnd + 2 < text.count, text[qidEnd] == 0x3A, text[qidEnd + 1] == 0x20 else { return }
             let rest = text.dropFirst(qidEnd + 2)
@@ -226,7 +226,7 @@ struct PflogsummTotals {
             }
             return
         }
-        if Self.equal(cmd, Self.master) { return }
+        if cmd.equals(Self.master) { return }
 
         let qid = UnsafeRawBufferPointer.QueueID(qidWord)
         if let (address, size) = Self.sizeLine(text) {
@@ -234,7 +234,7 @@ struct PflogsummTotals {
             sizeLine(qid, address: address, size: size)
         } else if let d = Self.deliveryLine(text) {
             delivery(qid, d, hour: hour, text: text)
-        } else if Self.equal(cmd, Self.pickup), Self.hasPickupSender(text) {
+        } else if cmd.equals(Self.pickup), Self.hasPickupSender(text) {
             received += 1
             hours[hour].received += 1
             guard qid.isValid else { return }
@@ -242,7 +242,7 @@ struct PflogsummTotals {
             t.hour = Int8(hour)
             t.whence = -2
             tracks[qid] = t
-        } else if Self.equal(cmd, Self.qmgr), qid.isValid, text.matches(Self.colonRemoved, at: qidEnd) {
+        } else if cmd.equals(Self.qmgr), qid.isValid, text.matches(Self.colonRemoved, at: qidEnd) {
             guard let t = tracks.removeValue(forKey: qid) else { return }
             if recentlyRemoved.count < Self.recentCapacity { recentlyRemoved.append((qid, t)) }
             else { recentlyRemoved[recentNext] = (qid, t) }
@@ -306,7 +306,7 @@ struct PflogsummTotals {
     }
 
     private mutating func delivery(_ qid: UnsafeRawBufferPointer.QueueID, _ d: Delivery, hour: Int, text: UnsafeRawBufferPointer) {
-        if Self.equal(d.status, Self.sent) {
+        if d.status.equals(Self.sent) {
             if d.rest.index(of: Self.forwardedAs) != nil {
                 forwarded += 1
                 return
@@ -325,7 +325,7 @@ struct PflogsummTotals {
             deliveryRows[domain].bytes &+= size
             deliveryRows[domain].totalDelay += d.delay
             deliveryRows[domain].maxDelay = max(deliveryRows[domain].maxDelay, d.delay)
-        } else if Self.equal(d.status, Self.deferredWord) {
+        } else if d.status.equals(Self.deferredWord) {
             hours[hour].deferred += 1
             deferrals += 1
             let domain = deliveryDomain(d.address, isDelivery: false)
@@ -335,7 +335,7 @@ struct PflogsummTotals {
             var t = tracks[qid] ?? Track()
             if !t.deferred { deferred += 1; t.deferred = true }
             tracks[qid] = t
-        } else if Self.equal(d.status, Self.bouncedWord) {
+        } else if d.status.equals(Self.bouncedWord) {
             hours[hour].bounced += 1
             bounced += 1
         }
@@ -582,7 +582,7 @@ struct PflogsummTotals {
             host = value.slice(0..<open); ip = value.slice((open + 1)..<close)
         }
         var result: Int32 = -1
-        if host.count == 0 || Self.equal(host, Self.unknown) {
+        if host.count == 0 || host.equals(Self.unknown) {
             if ip.count > 0, !(ip.count == 1 && ip[0] == 0x30) { result = whence.id(ip) }
             return result
         }
@@ -633,9 +633,6 @@ struct PflogsummTotals {
     @inline(__always) private static func isWordByte(_ c: UInt8) -> Bool { isDigit(c) || isLetter(c) || c == 0x5F }
     @inline(__always) private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
     private static func isWord(_ s: UnsafeRawBufferPointer) -> Bool { s.allSatisfy(isWordByte) }
-    @inline(__always) private static func equal(_ s: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
-        s.count == literal.count && s.matches(literal)
-    }
 
     // MARK: - For the ledger
 

@@ -170,7 +170,7 @@ struct PostfixLogReader {
         }
         if text.matches(Self.connectFrom) {
             // "connect from host[ip]" (smtpd; postscreen's is "CONNECT from [ip]:port to ...").
-            if e.daemon.count == Self.smtpd.count, e.daemon.matches(Self.smtpd),
+            if e.daemon.equals(Self.smtpd),
                let ip = LogFields.firstBracketed(text.dropFirst(Self.connectFrom.count)), share.owns(ip) {
                 sink.take(.connection(ClientConnection(time: e.time, clientIP: ip)))
             }
