@@ -158,13 +158,10 @@ public enum Spoolsweep {
         let template = seeded
         let threads = Parallel.threads(input.threads)
         let hasTotals = dialect.keepsServerTotals
-        let parts = max(1, hasTotals && threads > 1 ? threads - 1 : threads)
-        ReadProgress.shared.begin(paths: layout.logFiles, passes: parts + (hasTotals ? 1 : 0))
-        let facts = { @Sendable () in
-            LogReading.ledger(parts: parts, template: template) { share, ledger, diagnostics in
-                dialect.readFacts(layout, range: range, share: share, into: &ledger, diagnostics: &diagnostics)
-            }
-        }
+        // Shares read every line: the totals' pass takes a thread of its own. Pieces share the cores with it.
+        let parts = max(1, hasTotals && threads > 1 && !dialect.readsInPieces ? threads - 1 : threads)
+        ReadProgress.shared.begin(paths: layout.logFiles, passes: (dialect.readsInPieces ? 1 : parts) + (hasTotals ? 1 : 0))
+        let facts = { @Sendable () in dialect.readLedger(layout, range: range, threads: parts, template: template) }
         let totals = { @Sendable () in hasTotals ? dialect.serverTotals(layout, range: range) : nil }
         var (ledger, diagnostics) = (MailLedger(), Diagnostics())
         var serverTotals: ServerTotals?

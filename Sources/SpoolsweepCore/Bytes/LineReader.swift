@@ -25,6 +25,13 @@ public struct LineStats: Equatable, Sendable {
     /// The last line had no line ending (a file cut mid-line, or still being written).
     public var endsMidLine = false
     public init() {}
+
+    /// Adds what a reader saw in the next piece of the same file.
+    mutating func add(_ later: LineStats) {
+        lines += later.lines
+        cutLines += later.cutLines
+        endsMidLine = later.endsMidLine
+    }
 }
 
 /// How a log file is compressed, by its name: `.gz` (a rotated syslog-style log), `.zst` (one
@@ -125,15 +132,34 @@ public final class LineReader {
     private static let releaseStep = 8 << 20
 
     private func splitMapped(_ map: UnsafeRawBufferPointer, _ body: (Line) -> Void) -> LineStats {
-        var stats = LineStats()
-        let base = map.baseAddress!
-        if memchr(base, 0, min(map.count, LineReader.nulProbe)) != nil {
+        if LineReader.isBinary(map) {
+            var stats = LineStats()
             stats.isBinary = true
             return stats
         }
-        var start = LineReader.bomLength(base, map.count)
-        let end = map.count
-        var released = 0
+        return splitMapped(map, range: LineReader.bomLength(map.baseAddress!, map.count)..<map.count, counts: countsProgress, body)
+    }
+
+    /// Whether a mapped file holds NUL bytes in its first 8 KiB: it is not text.
+    static func isBinary(_ map: UnsafeRawBufferPointer) -> Bool {
+        map.count > 0 && memchr(map.baseAddress!, 0, min(map.count, LineReader.nulProbe)) != nil
+    }
+
+    /// Calls `body` with every line of `range` of a mapped text file: one piece of a file read
+    /// in pieces (`LogPieces`), which starts at the start of a line. Its bytes count in
+    /// `ReadProgress`; line numbers count from the piece's start.
+    func forEachLine(inMapped map: UnsafeRawBufferPointer, range: Range<Int>, _ body: (Line) -> Void) -> LineStats {
+        splitMapped(map, range: range, counts: true, body)
+    }
+
+    private func splitMapped(_ map: UnsafeRawBufferPointer, range: Range<Int>, counts: Bool, _ body: (Line) -> Void) -> LineStats {
+        var stats = LineStats()
+        let base = map.baseAddress!
+        var start = range.lowerBound
+        let end = range.upperBound
+        // Released in whole steps of the mapping (madvise takes page-aligned addresses).
+        var released = (start + LineReader.releaseStep - 1) & ~(LineReader.releaseStep - 1)
+        var counted = start
         while start < end {
             let nl = memchr(base + start, 0x0A, end - start)
             let lineEnd = nl.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
@@ -145,11 +171,12 @@ public final class LineReader {
                 // the page cache), so memory stays flat however large the file.
                 let upTo = start & ~(LineReader.releaseStep - 1)
                 madvise(UnsafeMutableRawPointer(mutating: base + released), upTo - released, MADV_DONTNEED)
-                if countsProgress { ReadProgress.shared.add(bytes: upTo - released) }
                 released = upTo
+                if counts { ReadProgress.shared.add(bytes: upTo - counted) }
+                counted = upTo
             }
         }
-        if countsProgress { ReadProgress.shared.add(bytes: end - released) }
+        if counts { ReadProgress.shared.add(bytes: end - counted) }
         return stats
     }
 
@@ -235,7 +262,7 @@ public final class LineReader {
         body(Line(bytes: bytes, number: stats.lines, wasCut: wasCut))
     }
 
-    private static func bomLength(_ base: UnsafeRawPointer, _ count: Int) -> Int {
+    static func bomLength(_ base: UnsafeRawPointer, _ count: Int) -> Int {
         guard count >= 3 else { return 0 }
         let b = base.assumingMemoryBound(to: UInt8.self)
         return b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF ? 3 : 0

@@ -57,11 +57,17 @@ public protocol MailServerDialect: Sendable {
     /// every fact once; `.all` is the whole. Only the first share reports on the files.
     func readFacts<Sink: MailFactSink>(
         _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics)
+    /// The finished ledger of the layout's logs, read on `threads` threads, each into a ledger
+    /// seeded from `template`; the figures do not depend on `threads`.
+    func readLedger(_ layout: ServerLayout, range: TimeRange?, threads: Int, template: MailLedger) -> (MailLedger, Diagnostics)
     /// The days the layout's log files are named for, read or not (SmarterMail names each file
     /// by its day); empty when the names say nothing (the facts' times tell then).
     func logDays(_ layout: ServerLayout) -> [Int64]
     /// Whether `serverTotals` counts anything (a pass over the logs of its own).
     var keepsServerTotals: Bool { get }
+    /// Whether `readLedger` cuts files into pieces, each line read once (else every thread
+    /// reads every line, and keeps its share).
+    var readsInPieces: Bool { get }
     /// The dialect's own totals of the logs, counted its reference tool's way (nil: it keeps none).
     func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals?
     /// How a queued message is named in this server's facts, for `--history`.
@@ -79,7 +85,15 @@ public protocol MailServerDialect: Sendable {
 }
 
 extension MailServerDialect {
+    /// One share per thread (`LogShare`): every thread reads every line, and keeps its own keys' facts.
+    public func readLedger(_ layout: ServerLayout, range: TimeRange?, threads: Int, template: MailLedger) -> (MailLedger, Diagnostics) {
+        LogReading.ledger(parts: threads, template: template) { share, ledger, diagnostics in
+            readFacts(layout, range: range, share: share, into: &ledger, diagnostics: &diagnostics)
+        }
+    }
+
     public func logDays(_ layout: ServerLayout) -> [Int64] { [] }
+    public var readsInPieces: Bool { false }
     public func liveReader(_ layout: ServerLayout) -> (any LiveLogReader)? { nil }
 }
 

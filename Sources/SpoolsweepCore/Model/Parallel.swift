@@ -80,6 +80,73 @@ public enum Parallel {
     /// enough chunks of `readChunk` that every thread stays busy.
     public static let readWindow = 4096
 
+    /// `produce(i)` for every `i` in `0..<count` on `threads` threads, taken in order, and
+    /// `consume(i, result)` on this thread in order as each result is ready, while the threads
+    /// go on: at most `ahead` results wait to be consumed (the memory they hold is bounded).
+    static func stream<R>(
+        count: Int, threads: Int, ahead: Int, produce: @Sendable (Int) -> R, consume: (Int, R) -> Void
+    ) {
+        if threads <= 1 || count <= 1 {
+            for i in 0..<count { consume(i, produce(i)) }
+            return
+        }
+        let queue = StreamSlots<R>(count: count, ahead: max(1, ahead))
+        withoutActuallyEscaping(produce) { produce in
+            let workers = (0..<min(threads, count)).map { _ in
+                start(Box { while let i = queue.take() { queue.put(i, produce(i)) } })
+            }
+            for i in 0..<count { consume(i, queue.wait(i)) }
+            for t in workers { pthread_join(t, nil) }
+        }
+    }
+
+    /// The results of `stream`: the next index to produce, and each result until it is consumed.
+    private final class StreamSlots<R>: @unchecked Sendable {
+        private var mutex = pthread_mutex_t(), changed = pthread_cond_t()
+        private var slots: [R?]
+        private var next = 0, consumed = 0
+        private let ahead: Int
+
+        init(count: Int, ahead: Int) {
+            slots = Array(repeating: nil, count: count)
+            self.ahead = ahead
+            pthread_mutex_init(&mutex, nil)
+            pthread_cond_init(&changed, nil)
+        }
+        deinit {
+            pthread_mutex_destroy(&mutex)
+            pthread_cond_destroy(&changed)
+        }
+
+        /// The next index to produce, once fewer than `ahead` results wait; nil when all are taken.
+        func take() -> Int? {
+            pthread_mutex_lock(&mutex)
+            defer { pthread_mutex_unlock(&mutex) }
+            while next < slots.count && next - consumed >= ahead { pthread_cond_wait(&changed, &mutex) }
+            guard next < slots.count else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        func put(_ i: Int, _ r: R) {
+            pthread_mutex_lock(&mutex)
+            slots[i] = r
+            pthread_cond_broadcast(&changed)
+            pthread_mutex_unlock(&mutex)
+        }
+
+        /// Result `i` once produced, taken out (the slot keeps no copy).
+        func wait(_ i: Int) -> R {
+            pthread_mutex_lock(&mutex)
+            defer { pthread_mutex_unlock(&mutex) }
+            while slots[i] == nil { pthread_cond_wait(&changed, &mutex) }
+            let r = slots[i].take()!
+            consumed = i + 1
+            pthread_cond_broadcast(&changed)
+            return r
+        }
+    }
+
     /// Runs `beside` on another thread while `here` runs on this one; both results.
     static func both<A, B: Sendable>(_ here: () -> A, beside: @escaping @Sendable () -> B) -> (A, B) {
         let result = Results<B>(1)

@@ -85,55 +85,117 @@ public struct PostfixDialect: MailServerDialect {
         _ layout: ServerLayout, range: TimeRange?, share: LogShare, into sink: inout Sink, diagnostics: inout Diagnostics
     ) {
         var log = PostfixLogReader()
-        var badBefore = 0
-        forEachEntry(layout, share: share, diagnostics: &diagnostics) { log.read($0, share: share, into: &sink) } endOfFile: { path, diagnostics in
+        let reader = LineReader()
+        for path in layout.logFiles {
+            let badBefore = log.badSizes
+            guard readFile(path, reader: reader, share: share, diagnostics: &diagnostics, { log.read($0, share: share, into: &sink) }) else { continue }
             diagnostics.tally(path, Diagnostics.oversizedReason("size="), log.badSizes - badBefore)
-            badBefore = log.badSizes
         }
         log.finish(into: &sink)
     }
 
+    /// On one thread, the facts in one pass; on more, the files in pieces (`LogPieces`).
+    public func readLedger(_ layout: ServerLayout, range: TimeRange?, threads: Int, template: MailLedger) -> (MailLedger, Diagnostics) {
+        guard threads > 1 else {
+            return LogReading.ledger(parts: 1, template: template) { share, ledger, diagnostics in
+                readFacts(layout, range: range, share: share, into: &ledger, diagnostics: &diagnostics)
+            }
+        }
+        return readPieces(layout, template: template, threads: threads) { LogPieces.cut($0, into: threads) }
+    }
+
+    /// The logs read in the pieces `cut` makes of each mapped file, on `threads` threads.
+    func readPieces(
+        _ layout: ServerLayout, template: MailLedger, threads: Int, cut: (UnsafeRawBufferPointer) -> [Range<Int>]
+    ) -> (MailLedger, Diagnostics) {
+        var diagnostics = Diagnostics()
+        var readers = PieceReaders(log: PostfixLogReader())
+        let paths = layout.logFiles, years = paths.map(Self.year(of:))
+        let reader = LineReader()
+        var badBefore = 0
+        var ledger = LogPieces.read(
+            paths: paths, threads: threads, template: template, readers: &readers, diagnostics: &diagnostics, cut: cut,
+            pieceReaders: { first in PieceReaders(log: PostfixLogReader(carrying: !first)) },
+            readLine: { piece, ledger, file, line, unrecognised in
+                if piece.entries == nil { piece.entries = PostfixEntry.Reader(year: years[file].year, lastMonth: years[file].month) }
+                Self.entry(line, &piece.entries!, &unrecognised, share: .all) { piece.log.read($0, share: .all, into: &ledger) }
+            },
+            takeOver: { readers, piece, ledger in readers.log.takeOver(piece.log, into: &ledger) },
+            readWhole: { file, readers, ledger, diagnostics in
+                if readFile(paths[file], reader: reader, share: .all, diagnostics: &diagnostics, { readers.log.read($0, share: .all, into: &ledger) }) {
+                    diagnostics.tally(paths[file], Diagnostics.oversizedReason("size="), readers.log.badSizes - badBefore)
+                }
+                badBefore = readers.log.badSizes
+            },
+            fileDone: { file, stats, unrecognised, readers, diagnostics in
+                diagnostics.report(stats, path: paths[file], unrecognised: unrecognised)
+                diagnostics.tally(paths[file], Diagnostics.oversizedReason("size="), readers.log.badSizes - badBefore)
+                badBefore = readers.log.badSizes
+            })
+        readers.log.finish(into: &ledger)
+        ledger.finish()
+        return (ledger, diagnostics)
+    }
+
+    /// A piece's reader, and the reader of its lines' timestamps (the year of the piece's file).
+    private struct PieceReaders {
+        var log: PostfixLogReader
+        var entries: PostfixEntry.Reader?
+    }
+
     public var keepsServerTotals: Bool { true }
+    public var readsInPieces: Bool { true }
 
     /// pflogsumm's grand totals, per-hour and per-domain tables, counted pflogsumm's way.
     public func serverTotals(_ layout: ServerLayout, range: TimeRange?) -> ServerTotals? {
         var totals = PflogsummTotals()
         var unused = Diagnostics() // the same files as the facts': their problems are reported there
-        forEachEntry(layout, share: .all, diagnostics: &unused) { e in
-            if range?.contains(e.time) ?? true { totals.read(e) }
-        } endOfFile: { _, _ in }
+        let reader = LineReader()
+        for path in layout.logFiles {
+            _ = readFile(path, reader: reader, share: .all, diagnostics: &unused) { e in
+                if range?.contains(e.time) ?? true { totals.read(e) }
+            }
+        }
         return totals.serverTotals
     }
 
-    /// Calls `body` with every Postfix entry of the layout's logs, oldest file first, and
-    /// `endOfFile` after each file that could be read (in every share).
-    private func forEachEntry(
-        _ layout: ServerLayout, share: LogShare, diagnostics: inout Diagnostics, _ body: (PostfixEntry) -> Void,
-        endOfFile: (String, inout Diagnostics) -> Void
-    ) {
-        let reader = LineReader()
-        for path in layout.logFiles {
-            // Classic timestamps have no year: the file's modification time gives it.
-            let stamp = LocalTime(unixTime: FileSystem.status(path)?.mtime ?? Int(time(nil)))
-            let (year, month, _) = LocalTime.civil(stamp.day)
-            var entries = PostfixEntry.Reader(year: year, lastMonth: month)
-            var unrecognised = 0
-            do {
-                let stats = try reader.forEachLine(path: path) { line in
-                    if line.isContinuation || line.bytes.isEmpty { return }
-                    guard let entry = entries.entry(line.bytes) else {
-                        // Other programs share syslog's mail log: only unreadable lines count.
-                        if share.reportsFiles && !Self.isOtherProgram(line.bytes) { unrecognised += 1 }
-                        return
-                    }
-                    body(entry)
-                }
-                if share.reportsFiles { diagnostics.report(stats, path: path, unrecognised: unrecognised) }
-                endOfFile(path, &diagnostics)
-            } catch {
-                if share.reportsFiles { diagnostics.unreadable(path, error.reason) }
-            }
+    /// Classic timestamps have no year: the file's modification time gives it.
+    private static func year(of path: String) -> (year: Int, month: Int) {
+        let stamp = LocalTime(unixTime: FileSystem.status(path)?.mtime ?? Int(time(nil)))
+        let (year, month, _) = LocalTime.civil(stamp.day)
+        return (year, month)
+    }
+
+    /// Calls `body` with every Postfix entry of the file at `path`; false when it could not be
+    /// read (reported in the share that reports on files).
+    private func readFile(
+        _ path: String, reader: LineReader, share: LogShare, diagnostics: inout Diagnostics, _ body: (PostfixEntry) -> Void
+    ) -> Bool {
+        let year = Self.year(of: path)
+        var entries = PostfixEntry.Reader(year: year.year, lastMonth: year.month)
+        var unrecognised = 0
+        do {
+            let stats = try reader.forEachLine(path: path) { Self.entry($0, &entries, &unrecognised, share: share, body) }
+            if share.reportsFiles { diagnostics.report(stats, path: path, unrecognised: unrecognised) }
+            return true
+        } catch {
+            if share.reportsFiles { diagnostics.unreadable(path, error.reason) }
+            return false
         }
+    }
+
+    /// Hands `line`'s entry to `body`, or counts it as unrecognised.
+    @inline(__always)
+    private static func entry(
+        _ line: Line, _ entries: inout PostfixEntry.Reader, _ unrecognised: inout Int, share: LogShare, _ body: (PostfixEntry) -> Void
+    ) {
+        if line.isContinuation || line.bytes.isEmpty { return }
+        guard let entry = entries.entry(line.bytes) else {
+            // Other programs share syslog's mail log: only unreadable lines count.
+            if share.reportsFiles && !isOtherProgram(line.bytes) { unrecognised += 1 }
+            return
+        }
+        body(entry)
     }
 
     /// A syslog line of another program (dovecot, opendkim...): a timestamp and a host, no postfix tag.

@@ -16,6 +16,13 @@ struct PostfixEntry {
     private static let postfix: StaticString = "postfix"
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] as [StaticString]
 
+    init(time: LocalTime, daemon: UnsafeRawBufferPointer, program: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer) {
+        self.time = time
+        self.daemon = daemon
+        self.program = program
+        self.text = text
+    }
+
     /// Reads the lines of one file. Its classic timestamps take their year from `year`, or the
     /// year before for a month after `lastMonth` (a December line in a file written in January).
     /// Lines come many to a second: a line stamped like the line before reuses its time.
@@ -128,6 +135,14 @@ struct PostfixLogReader {
     private var sizesOnly = KeyTable<UnsafeRawBufferPointer.QueueID, Int>()
     /// This share's `size=` fields out of range (read as absent), for the warning.
     private(set) var badSizes = 0
+    /// Whether this reader reads a piece after the first: it keeps aside what needs the pieces before.
+    private let carrying: Bool
+    /// The queue ids this piece received a message for (carrying).
+    private var received = KeyTable<UnsafeRawBufferPointer.QueueID, Bool>()
+    /// The lines kept aside (carrying).
+    private var keptAside = KeptEntries()
+
+    init(carrying: Bool = false) { self.carrying = carrying }
 
     private static let client: StaticString = "client=", saslUsername: StaticString = "sasl_username="
     private static let from: StaticString = "from=<", size: StaticString = "size=", to: StaticString = "to=<"
@@ -181,6 +196,10 @@ struct PostfixLogReader {
         let qid = UnsafeRawBufferPointer.QueueID(qidBytes)
         guard qid.isValid else { return }
         let rest = text.dropFirst(colon + 2)
+        if carrying, received[qid] == nil, Self.needsMessage(rest) {
+            keptAside.append(e.time, e.program, e.text)
+            return
+        }
 
         if rest.matches(Self.client) {
             guard let ip = LogFields.firstBracketed(rest) else { return }
@@ -196,7 +215,7 @@ struct PostfixLogReader {
                     }
                 }
             }
-            if share.owns(qidBytes) { messages[qid] = Message(key: qidBytes, received: e.time, clientIP: ip, account: account) }
+            if share.owns(qidBytes) { receive(qid, Message(key: qidBytes, received: e.time, clientIP: ip, account: account)) }
             return
         }
         guard share.owns(qidBytes) else { return }
@@ -205,7 +224,7 @@ struct PostfixLogReader {
             let uidEnd = rest.index(of: 0x20) ?? rest.count
             var m = Message(key: qidBytes, received: e.time, clientIP: rest.slice(0..<uidEnd), account: nil)
             if let f = rest.index(of: Self.from) { m.sent(by: Self.angled(rest.dropFirst(f + Self.from.count - 1)), size: nil) }
-            messages[qid] = m
+            receive(qid, m)
         } else if rest.matches(Self.from) {
             guard messages[qid] != nil else {
                 // Not received in the log (a bounce, or received before the log began): only its size.
@@ -265,6 +284,34 @@ struct PostfixLogReader {
             let ip = messages[qid].map { m in m.text.withUnsafeBytes { Array($0.slice(m.keyLength..<m.ipEnd)) } } ?? []
             ip.withUnsafeBytes { ip in sink.take(.rejection(Rejection(time: e.time, clientIP: ip, code: Self.replyCode(rest), reason: Self.rejectReason(rest)))) }
         }
+    }
+
+    private mutating func receive(_ qid: UnsafeRawBufferPointer.QueueID, _ m: Message) {
+        messages[qid] = m
+        if carrying { received[qid] = true }
+    }
+
+    /// Whether a queue id's line reads or ends the message received under it (carrying keeps
+    /// such lines aside when the message was not received in the piece).
+    private static func needsMessage(_ rest: UnsafeRawBufferPointer) -> Bool {
+        rest.matches(from) || rest.matches(to) || rest.matches(messageIDField) || rest.matches(removed) || rest.matches(reject)
+    }
+
+    /// Takes over from `later`, the reader of the next piece: reads the lines it kept aside,
+    /// then holds the messages still queued at its end. A queue id `later` received a message
+    /// under is that message's from then on (Postfix reuses a queue id only once it is free).
+    mutating func takeOver<Sink: MailFactSink>(_ later: PostfixLogReader, into sink: inout Sink) {
+        later.keptAside.forEach { time, program, text in
+            let daemon = program.dropFirst((program.lastIndex(of: 0x2F) ?? -1) + 1)
+            read(PostfixEntry(time: time, daemon: daemon, program: program, text: text), share: .all, into: &sink)
+        }
+        for (qid, _) in later.received.entries {
+            _ = messages.removeValue(forKey: qid)
+            _ = sizesOnly.removeValue(forKey: qid)
+        }
+        for (qid, m) in later.messages.entries { messages[qid] = m }
+        for (qid, n) in later.sizesOnly.entries { sizesOnly[qid] = n }
+        badSizes += later.badSizes
     }
 
     private mutating func flush<Sink: MailFactSink>(_ qid: UnsafeRawBufferPointer.QueueID, into sink: inout Sink) {
