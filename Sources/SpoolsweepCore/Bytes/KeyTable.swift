@@ -36,7 +36,7 @@ struct KeyTable<Key: TableKey, Value> {
             } else {
                 var new: Value? = nil
                 yield &new
-                if let new { insert(key, new, at: i) }
+                if new != nil { insert(key, new.take()!, at: i) }
             }
         }
     }
@@ -44,7 +44,7 @@ struct KeyTable<Key: TableKey, Value> {
     mutating func removeValue(forKey key: Key) -> Value? {
         let (i, found) = slot(key)
         guard found else { return nil }
-        let v = values[i]
+        let v = values[i].take()
         remove(at: i)
         return v
     }
@@ -87,9 +87,9 @@ struct KeyTable<Key: TableKey, Value> {
         return (i, false)
     }
 
-    private mutating func insert(_ key: Key, _ value: Value, at i: Int) {
+    private mutating func insert(_ key: Key, _ value: consuming Value, at i: Int) {
         keys[i] = key
-        values[i] = value
+        values[i] = consume value
         count += 1
         if count * 2 > values.count { grow() }
     }
@@ -104,7 +104,12 @@ struct KeyTable<Key: TableKey, Value> {
             guard values[j] != nil else { break }
             if mayFillHole(home: Self.home(keys[j], mask), hole: hole, from: j) {
                 keys[hole] = keys[j]
-                values[hole] = values[j]
+                values.withUnsafeMutableBufferPointer { v in
+                    // Moved, not copied: no value is retained or released on the way.
+                    let p = v.baseAddress!, removed = (p + hole).move()
+                    (p + hole).moveInitialize(from: p + j, count: 1)
+                    (p + j).initialize(to: removed)
+                }
                 hole = j
             }
         }
