@@ -15,7 +15,7 @@ enum LogPieces {
     static func cut(_ map: UnsafeRawBufferPointer, into count: Int, minimum: Int = minimumPiece) -> [Range<Int>] {
         let start = map.count > 0 ? LineReader.bomLength(map.baseAddress!, map.count) : 0
         let n = max(1, min(count, (map.count - start) / max(1, minimum)))
-        return cut(map, at: (1..<max(1, n)).map { start + (map.count - start) * $0 / n })
+        return cut(map, at: (1..<n).map { start + (map.count - start) * $0 / n })
     }
 
     /// `map`'s text cut at the first line start at or after each of `offsets` (ascending);
@@ -66,7 +66,7 @@ extension LogPieces {
         var items: [(file: Int, range: Range<Int>?)] = []
         for (i, map) in maps.enumerated() {
             guard let map else { items.append((i, nil)); continue }
-            items += cut(map.bytes.bytes).map { (i, $0) }
+            items += cut(map.bytes).map { (i, $0) }
         }
         let work = items, mapped = maps
         var ledger = template
@@ -74,19 +74,16 @@ extension LogPieces {
         Parallel.stream(count: work.count, threads: threads, ahead: threads) { k -> Piece<Readers>? in
             guard let range = work[k].range, let map = mapped[work[k].file] else { return nil }
             var piece = Piece(readers: pieceReaders(k == 0), ledger: template, stats: LineStats(), unrecognised: 0)
-            piece.stats = LineReader().forEachLine(inMapped: map.bytes.bytes, range: range) { line in
+            piece.stats = LineReader().forEachLine(inMapped: map.bytes, range: range) { line in
                 readLine(&piece.readers, &piece.ledger, work[k].file, line, &piece.unrecognised)
             }
             return piece
         } consume: { k, piece in
             guard let piece else { return readWhole(work[k].file, &readers, &ledger, &diagnostics) }
-            if k == 0 {
-                ledger = piece.ledger
-                takeOver(&readers, piece.readers, &ledger)
-            } else {
-                takeOver(&readers, piece.readers, &ledger)
-                ledger.merge(piece.ledger)
-            }
+            // The ledger of the first piece is the reading's so far (merged into an empty
+            // ledger, it would be copied id by id).
+            if k == 0 { ledger = piece.ledger } else { ledger.merge(piece.ledger) }
+            takeOver(&readers, piece.readers, &ledger)
             stats.add(piece.stats)
             unrecognised += piece.unrecognised
             if k + 1 == work.count || work[k + 1].file != work[k].file {
@@ -101,22 +98,18 @@ extension LogPieces {
 
 /// A log file mapped for reading in pieces: nil when it is compressed, cannot be mapped (a
 /// file modified moments ago), or is not text; it is then read the usual way, which says why.
+/// It is handed to the threads that read its pieces.
 final class MappedLog: @unchecked Sendable {
     private let source: ByteSource
     /// The mapping, valid while this lives.
-    let bytes: MappedBytes
+    let bytes: UnsafeRawBufferPointer
 
     init?(_ path: String) {
         guard Compression(path: path) == nil, let source = try? ByteSource(path: path), let map = source.mappedBytes,
               !LineReader.isBinary(map) else { return nil }
-        bytes = MappedBytes(bytes: map)
+        bytes = map
         self.source = source
     }
-}
-
-/// A file's mapped bytes, handed to the threads that read its pieces (the mapping outlives them).
-struct MappedBytes: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
 }
 
 /// The entries a piece's reader keeps aside for the reader of the pieces before it, their bytes
@@ -124,8 +117,6 @@ struct MappedBytes: @unchecked Sendable {
 struct KeptEntries {
     private var bytes: [UInt8] = []
     private var records: [(time: LocalTime, start: Int, split: Int, end: Int)] = []
-
-    var count: Int { records.count }
 
     mutating func append(_ time: LocalTime, _ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer) {
         let start = bytes.count

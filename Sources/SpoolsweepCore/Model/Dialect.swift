@@ -85,8 +85,12 @@ public protocol MailServerDialect: Sendable {
 }
 
 extension MailServerDialect {
-    /// One share per thread (`LogShare`): every thread reads every line, and keeps its own keys' facts.
     public func readLedger(_ layout: ServerLayout, range: TimeRange?, threads: Int, template: MailLedger) -> (MailLedger, Diagnostics) {
+        readLedgerInShares(layout, range: range, threads: threads, template: template)
+    }
+
+    /// One share per thread (`LogShare`): every thread reads every line, and keeps its own keys' facts.
+    func readLedgerInShares(_ layout: ServerLayout, range: TimeRange?, threads: Int, template: MailLedger) -> (MailLedger, Diagnostics) {
         LogReading.ledger(parts: threads, template: template) { share, ledger, diagnostics in
             readFacts(layout, range: range, share: share, into: &ledger, diagnostics: &diagnostics)
         }

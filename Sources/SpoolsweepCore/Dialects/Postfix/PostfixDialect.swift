@@ -96,11 +96,7 @@ public struct PostfixDialect: MailServerDialect {
 
     /// On one thread, the facts in one pass; on more, the files in pieces (`LogPieces`).
     public func readLedger(_ layout: ServerLayout, range: TimeRange?, threads: Int, template: MailLedger) -> (MailLedger, Diagnostics) {
-        guard threads > 1 else {
-            return LogReading.ledger(parts: 1, template: template) { share, ledger, diagnostics in
-                readFacts(layout, range: range, share: share, into: &ledger, diagnostics: &diagnostics)
-            }
-        }
+        guard threads > 1 else { return readLedgerInShares(layout, range: range, threads: 1, template: template) }
         return readPieces(layout, template: template, threads: threads) { LogPieces.cut($0, into: threads) }
     }
 
@@ -112,7 +108,12 @@ public struct PostfixDialect: MailServerDialect {
         var readers = PieceReaders(log: PostfixLogReader())
         let paths = layout.logFiles, years = paths.map(Self.year(of:))
         let reader = LineReader()
+        // The `size=` warnings of each file: what the readers counted while reading it.
         var badBefore = 0
+        func tallySizes(_ file: Int, _ log: PostfixLogReader, _ diagnostics: inout Diagnostics) {
+            diagnostics.tally(paths[file], Diagnostics.oversizedReason("size="), log.badSizes - badBefore)
+            badBefore = log.badSizes
+        }
         var ledger = LogPieces.read(
             paths: paths, threads: threads, template: template, readers: &readers, diagnostics: &diagnostics, cut: cut,
             pieceReaders: { first in PieceReaders(log: PostfixLogReader(carrying: !first)) },
@@ -123,14 +124,12 @@ public struct PostfixDialect: MailServerDialect {
             takeOver: { readers, piece, ledger in readers.log.takeOver(piece.log, into: &ledger) },
             readWhole: { file, readers, ledger, diagnostics in
                 if readFile(paths[file], reader: reader, share: .all, diagnostics: &diagnostics, { readers.log.read($0, share: .all, into: &ledger) }) {
-                    diagnostics.tally(paths[file], Diagnostics.oversizedReason("size="), readers.log.badSizes - badBefore)
+                    tallySizes(file, readers.log, &diagnostics)
                 }
-                badBefore = readers.log.badSizes
             },
             fileDone: { file, stats, unrecognised, readers, diagnostics in
                 diagnostics.report(stats, path: paths[file], unrecognised: unrecognised)
-                diagnostics.tally(paths[file], Diagnostics.oversizedReason("size="), readers.log.badSizes - badBefore)
-                badBefore = readers.log.badSizes
+                tallySizes(file, readers.log, &diagnostics)
             })
         readers.log.finish(into: &ledger)
         ledger.finish()

@@ -16,9 +16,10 @@ struct PostfixEntry {
     private static let postfix: StaticString = "postfix"
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"] as [StaticString]
 
-    init(time: LocalTime, daemon: UnsafeRawBufferPointer, program: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer) {
+    /// An entry of `program` (its daemon the part after the last `/`).
+    init(time: LocalTime, program: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer) {
         self.time = time
-        self.daemon = daemon
+        daemon = program.dropFirst((program.lastIndex(of: 0x2F) ?? -1) + 1)
         self.program = program
         self.text = text
     }
@@ -76,11 +77,7 @@ struct PostfixEntry {
         var tag = s.slice((hostEnd + 1)..<colon)
         if let bracket = tag.index(of: 0x5B) { tag = tag.slice(0..<bracket) }
         guard tag.matchesIgnoringCase(PostfixEntry.postfix) else { return nil }
-        let slash = tag.lastIndex(of: 0x2F) ?? -1
-        self.time = time
-        daemon = tag.dropFirst(slash + 1)
-        program = tag
-        text = s.dropFirst(colon + 2)
+        self.init(time: time, program: tag, text: s.dropFirst(colon + 2))
     }
 }
 
@@ -302,8 +299,7 @@ struct PostfixLogReader {
     /// under is that message's from then on (Postfix reuses a queue id only once it is free).
     mutating func takeOver<Sink: MailFactSink>(_ later: PostfixLogReader, into sink: inout Sink) {
         later.keptAside.forEach { time, program, text in
-            let daemon = program.dropFirst((program.lastIndex(of: 0x2F) ?? -1) + 1)
-            read(PostfixEntry(time: time, daemon: daemon, program: program, text: text), share: .all, into: &sink)
+            read(PostfixEntry(time: time, program: program, text: text), share: .all, into: &sink)
         }
         for (qid, _) in later.received.entries {
             _ = messages.removeValue(forKey: qid)
